@@ -1,0 +1,93 @@
+"""Scrape benchmark: extraction quality and speed on the 118-page product corpus.
+
+Scores each attribute the way the public product-extraction benchmark does (F1 where a wrong
+prediction counts as a false positive and, when the page has a value, a miss). Prices are
+compared as decimals; currencies after mapping the ground truth's symbols to ISO codes with
+the scraper's own table (the truth writes "$", the scraper answers "USD").
+
+    .venv/bin/python bench/scrape.py [--corpus ../shared/corpus/product-pages] [--errors]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import statistics
+import sys
+import time
+from decimal import Decimal
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from products.scraping.extract import extract_product
+from products.scraping.prices import country_hints, currency_code
+from products.scraping.types import NotAProduct
+
+DEFAULT_CORPUS = Path(__file__).resolve().parents[1] / ".." / "shared" / "corpus" / "product-pages"
+
+
+def f1(pairs: list[tuple[set, object | None]]) -> tuple[float, float, float]:
+    tp = fp = fn = 0
+    for truth, predicted in pairs:
+        if predicted is None:
+            fn += bool(truth)
+        elif predicted in truth:
+            tp += 1
+        else:
+            fp += 1
+            fn += bool(truth)
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    score = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return score, precision, recall
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    parser.add_argument("--errors", action="store_true", help="list wrong prices")
+    args = parser.parse_args()
+    truth_all = json.loads((args.corpus / "ground-truth.json").read_text(encoding="utf-8"))
+    pairs: dict[str, list] = {k: [] for k in ("price", "currency", "availability", "sku", "brand")}
+    times: list[float] = []
+    for key, truth in sorted(truth_all.items()):
+        with gzip.open(args.corpus / "html" / f"{key}.html.gz", "rt", encoding="utf-8") as f:
+            html = f.read()
+        started = time.perf_counter()
+        try:
+            product = extract_product(html, truth["url"])
+        except NotAProduct:
+            product = None
+        times.append(time.perf_counter() - started)
+        hints = country_hints(url=truth["url"])
+        got = {
+            "price": product.price if product else None,
+            "currency": (product.currency or None) if product else None,
+            "availability": (product.availability or None) if product else None,
+            "sku": (product.sku or None) if product else None,
+            "brand": (product.brand or None) if product else None,
+        }
+        expected = {
+            "price": {Decimal(v) for v in truth.get("price", [])},
+            "currency": {currency_code(v, hints=hints) or v for v in truth.get("currency", [])},
+        }
+        for name in pairs:
+            pairs[name].append((expected.get(name, set(truth.get(name, []))), got[name]))
+        if args.errors and got["price"] not in expected["price"] and (
+            got["price"] is not None or expected["price"]
+        ):
+            print(f"  {key[:10]} truth={sorted(map(str, expected['price']))} got={got['price']} "
+                  f"{truth['url'][:80]}")
+    print(f"{'attribute':<13} {'F1':>6} {'prec':>6} {'recall':>6}")
+    for name, items in pairs.items():
+        score, precision, recall = f1(items)
+        print(f"{name:<13} {score:6.3f} {precision:6.3f} {recall:6.3f}")
+    times.sort()
+    print(f"pages {len(times)}: median {statistics.median(times) * 1000:.1f} ms, "
+          f"p90 {times[int(len(times) * 0.9)] * 1000:.1f} ms, total {sum(times):.2f} s")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,135 @@
+"""Settings shared by every environment. Values that differ between hosts come from the
+environment (see config/env.py); local/test/production only change defaults."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dj_database_url
+from kombu import Exchange, Queue
+
+from config.env import env, envbool, envint, envlist
+
+BASE_DIR = Path(__file__).resolve().parents[2]
+
+SECRET_KEY = env("SECRET_KEY", "dev-only-insecure-key")
+DEBUG = envbool("DEBUG", False)
+ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", ("localhost", "127.0.0.1"))
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "accounts",
+    "products",
+    "templates_engine",
+    "generation",
+    "billing",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# SQLite by default so the command line works on a fresh machine; servers set DATABASE_URL.
+VAR_DIR = Path(env("SHOPREEL_VAR_DIR", str(BASE_DIR / "var")))
+DATABASES = {
+    "default": dj_database_url.parse(
+        env("DATABASE_URL", f"sqlite:///{VAR_DIR / 'shopreel.sqlite3'}"),
+        conn_max_age=envint("DATABASE_CONN_MAX_AGE", 60),
+    )
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = VAR_DIR / "static"
+MEDIA_URL = "/media/"
+MEDIA_ROOT = Path(env("MEDIA_ROOT", str(VAR_DIR / "media")))
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "WARNING")},
+}
+
+# --- Celery -------------------------------------------------------------------------------
+# No broker URL means "no broker": the command line runs the same services in-process.
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", env("REDIS_URL", ""))
+CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", CELERY_BROKER_URL)
+SHOPREEL_QUEUE_DEFAULT = env("SHOPREEL_QUEUE_DEFAULT", "default")
+SHOPREEL_QUEUE_GPU = env("SHOPREEL_QUEUE_GPU", "gpu")
+SHOPREEL_QUEUE_RENDER = env("SHOPREEL_QUEUE_RENDER", "render")
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SOFT_TIME_LIMIT = envint("CELERY_TASK_SOFT_TIME_LIMIT", 15 * 60)
+CELERY_TASK_TIME_LIMIT = envint("CELERY_TASK_TIME_LIMIT", 20 * 60)
+CELERY_TASK_DEFAULT_QUEUE = SHOPREEL_QUEUE_DEFAULT
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TASK_QUEUES = [
+    Queue(name, Exchange(name, type="direct"), routing_key=name)
+    for name in (SHOPREEL_QUEUE_DEFAULT, SHOPREEL_QUEUE_GPU, SHOPREEL_QUEUE_RENDER)
+]
+
+# --- Shopreel -----------------------------------------------------------------------------
+# Hosts (host or host:port) exempted from the private-address checks on fetched URLs.
+# Empty in production; tests and the offline demo shop add their loopback server.
+SHOPREEL_FETCH_ALLOW_HOSTS = envlist("SHOPREEL_FETCH_ALLOW_HOSTS")
+SHOPREEL_FETCH_TIMEOUT = envint("SHOPREEL_FETCH_TIMEOUT", 15)
+SHOPREEL_MAX_IMAGES = envint("SHOPREEL_MAX_IMAGES", 8)
+SHOPREEL_DEFAULT_WORKSPACE = env("SHOPREEL_DEFAULT_WORKSPACE", "default")
+SHOPREEL_RENDER_PRESET = env("SHOPREEL_RENDER_PRESET", "veryfast")
+SHOPREEL_VOICE = envbool("SHOPREEL_VOICE", True)
+SHOPREEL_MUSIC = envbool("SHOPREEL_MUSIC", True)
+# Shot backends tried in order per shot type; "default" for the others. Only "motion" exists
+# so far (diffusion and try-on come with the shot-generation issue).
+SHOPREEL_SHOT_BACKENDS = {"default": ["motion"]}

@@ -1,0 +1,23 @@
+"""Which backend makes which shot: a chain per shot type from settings, first available wins."""
+
+from __future__ import annotations
+
+from django.conf import settings
+
+from generation.backends.base import BackendUnavailable, ShotBackend
+from generation.backends.motion import MotionBackend
+
+BACKENDS: dict[str, type] = {
+    "motion": MotionBackend,
+}
+
+
+def backend_chain(shot_type: str) -> list[ShotBackend]:
+    chains: dict[str, list[str]] = settings.SHOPREEL_SHOT_BACKENDS
+    names = chains.get(shot_type) or chains["default"]
+    unknown = [name for name in names if name not in BACKENDS]
+    if unknown:
+        raise BackendUnavailable(
+            f"SHOPREEL_SHOT_BACKENDS names unknown backend(s) {unknown}; known: {sorted(BACKENDS)}"
+        )
+    return [BACKENDS[name]() for name in names]

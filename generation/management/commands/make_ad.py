@@ -1,0 +1,141 @@
+"""python manage.py make_ad URL --out DIR [--format 9:16 ...] [--template SLUG] [--language CODE]
+
+Product link → finished ads, in this process, with the same services the Celery workers run.
+``--demo`` serves the built-in demo shop on loopback and makes an ad for each of its products,
+so the command works offline.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from contextlib import ExitStack
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+from django.utils.text import slugify
+
+from accounts.selectors import workspace_by_slug
+from accounts.services import workspace_get_or_create_default
+from config.errors import ApplicationError
+from generation import services
+from generation.models import RenderJob
+from generation.render.spec import FORMATS
+from products.services import fetcher_build
+
+
+class Command(BaseCommand):
+    help = "Make captioned, voiced video ads from a product page."
+
+    def add_arguments(self, parser):
+        parser.add_argument("url", nargs="?", help="the product page")
+        parser.add_argument("--out", type=Path, default=Path("out"), help="folder for the finished files (default ./out)")
+        parser.add_argument("--format", dest="formats", action="append", choices=list(FORMATS),
+                            help="output format; repeat for several (default 9:16)")
+        parser.add_argument("--template", default="auto", help="template slug, or auto (default)")
+        parser.add_argument("--language", default="en", help="language of the script and voice (default en)")
+        parser.add_argument("--length", type=float, default=15, help="seconds (default 15)")
+        parser.add_argument("--seed", type=int, default=0)
+        parser.add_argument("--no-voice", action="store_true", help="no voice-over")
+        parser.add_argument("--no-music", action="store_true", help="no music bed")
+        parser.add_argument("--workspace", help="workspace slug (default: the command line's own)")
+        parser.add_argument("--demo", action="store_true", help="serve the built-in demo shop and make its ads")
+        parser.add_argument("--demo-product", action="append", help="with --demo: only this product (slug)")
+        parser.add_argument("--json", action="store_true", help="print the results as JSON")
+
+    def handle(self, *args, **opts):
+        if bool(opts["url"]) == bool(opts["demo"]):
+            raise CommandError("Give a product URL, or --demo for the built-in demo shop.")
+        _migrate_embedded_database()
+        workspace = workspace_by_slug(slug=opts["workspace"]) if opts["workspace"] else workspace_get_or_create_default()
+        options = {
+            "template": opts["template"],
+            "language": opts["language"],
+            "formats": opts["formats"] or ["9:16"],
+            "length": opts["length"],
+            "seed": opts["seed"],
+            "voice": settings.SHOPREEL_VOICE and not opts["no_voice"],
+            "music": settings.SHOPREEL_MUSIC and not opts["no_music"],
+        }
+        try:
+            services.job_options_clean(options)
+        except ApplicationError as exc:
+            raise CommandError(exc.message) from None
+
+        with ExitStack() as stack:
+            if opts["demo"]:
+                urls, allow = self._start_demo(stack, opts["demo_product"])
+            else:
+                urls, allow = [opts["url"]], ()
+            fetcher = fetcher_build(extra_allow_hosts=allow)
+            results, failures = [], []
+            for url in urls:
+                job = services.job_create(workspace=workspace, url=url, options=options)
+                try:
+                    job = services.job_run_inline(job_id=job.id, fetcher=fetcher)
+                except ApplicationError:
+                    job.refresh_from_db()
+                if job.state != RenderJob.State.SUCCEEDED:
+                    failures.append(f"{url}: {job.error or 'the job did not finish'}")
+                    continue
+                results.append(_export(job=job, out_dir=opts["out"]))
+
+        if opts["json"]:
+            self.stdout.write(json.dumps({"ads": results, "errors": failures}, ensure_ascii=False, indent=2))
+        else:
+            for result in results:
+                for output in result["outputs"]:
+                    self.stdout.write(output["video"])
+        if failures:
+            raise CommandError(failures[0] if len(failures) == 1 else "; ".join(failures))
+
+    def _start_demo(self, stack: ExitStack, only: list[str] | None):
+        from products.demo.server import DemoShop
+
+        shop = stack.enter_context(DemoShop())
+        urls = shop.product_urls
+        if only:
+            unknown = sorted(set(only) - set(urls))
+            if unknown:
+                raise CommandError(f"No demo product {', '.join(unknown)}; the demo shop has {', '.join(urls)}.")
+            urls = {slug: url for slug, url in urls.items() if slug in only}
+        return list(urls.values()), (shop.host_port,)
+
+
+def _export(*, job: RenderJob, out_dir: Path) -> dict:
+    """Copy the job's files to the user's folder under readable names."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    ad = job.ad
+    stem = slugify(ad.product.title)[:50] or "ad"
+    outputs = []
+    for output in job.outputs.order_by("format"):
+        names = {}
+        for kind, field in (("video", output.video), ("poster", output.poster), ("srt", output.srt), ("vtt", output.vtt)):
+            source = Path(settings.MEDIA_ROOT) / field.name
+            target = out_dir / f"{stem}-{output.format.replace(':', 'x')}{source.suffix}"
+            shutil.copyfile(source, target)
+            names[kind] = str(target.resolve())
+        outputs.append({"format": output.format, "duration": round(output.duration, 3), **names})
+    return {
+        "job": str(job.id),
+        "ad": str(ad.id),
+        "product": ad.product.title,
+        "url": job.source_url,
+        "template": ad.template,
+        "language": ad.language,
+        "outputs": outputs,
+    }
+
+
+def _migrate_embedded_database() -> None:
+    """The embedded SQLite database is created on first use; servers migrate explicitly."""
+    if connection.vendor != "sqlite":
+        return
+    Path(settings.DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+    executor = MigrationExecutor(connection)
+    if executor.migration_plan(executor.loader.graph.leaf_nodes()):
+        call_command("migrate", verbosity=0, interactive=False)

@@ -1,0 +1,135 @@
+"""Ads, their shots, the jobs that make them and the files they produce."""
+
+from __future__ import annotations
+
+from django.db import models
+
+from accounts.models import WorkspaceOwned
+
+
+def ad_media_path(instance: RenderOutput, filename: str) -> str:
+    return f"workspaces/{instance.workspace_id}/ads/{instance.ad_id}/{filename}"
+
+
+class Ad(WorkspaceOwned):
+    """One ad for one product: its script (AdScript JSON, editable) and its options."""
+
+    product = models.ForeignKey("products.Product", on_delete=models.CASCADE, related_name="ads")
+    template = models.CharField(max_length=80)
+    language = models.CharField(max_length=20, default="en")
+    length = models.FloatField(default=15)
+    formats = models.JSONField(default=list)  # ["9:16", "1:1", ...]
+    seed = models.PositiveIntegerField(default=0)
+    script = models.JSONField()  # templates_engine.schema.AdScript
+    voice = models.BooleanField(default=True)
+    music = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            # ads_for_workspace(): a workspace's ads, newest first.
+            models.Index(fields=["workspace", "-created_at"], name="ad_ws_created"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.template} for {self.product}"
+
+
+class Shot(WorkspaceOwned):
+    """One scene's footage, made by a backend (motion today; diffusion and try-on later)."""
+
+    class State(models.TextChoices):
+        PENDING = "pending"
+        RUNNING = "running"
+        DONE = "done"
+        FAILED = "failed"
+
+    ad = models.ForeignKey(Ad, on_delete=models.CASCADE, related_name="shots")
+    index = models.PositiveSmallIntegerField()
+    scene_id = models.CharField(max_length=40)
+    shot_type = models.CharField(max_length=20)
+    backend = models.CharField(max_length=20, blank=True)  # which backend made it
+    backend_reason = models.CharField(max_length=200, blank=True)  # and why that one
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    asset = models.JSONField(default=dict, blank=True)  # what the renderer needs, see backends
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["ad", "index"]
+        constraints = [
+            models.UniqueConstraint(fields=["ad", "index"], name="shot_unique_index_per_ad"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ad} shot {self.index} ({self.shot_type})"
+
+
+class RenderJob(WorkspaceOwned):
+    """One run of the pipeline, product URL → finished files; what the dashboard and API show."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued"
+        RUNNING = "running"
+        SUCCEEDED = "succeeded"
+        FAILED = "failed"
+        CANCELLED = "cancelled"
+
+    class Stage(models.TextChoices):
+        SCRAPE = "scrape"
+        SCRIPT = "script"
+        SHOTS = "shots"
+        RENDER = "render"
+        DONE = "done"
+
+    source_url = models.URLField(max_length=2000, blank=True)
+    product = models.ForeignKey("products.Product", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    ad = models.ForeignKey(Ad, null=True, blank=True, on_delete=models.CASCADE, related_name="jobs")
+    options = models.JSONField(default=dict, blank=True)  # template, language, formats, length, ...
+    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
+    stage = models.CharField(max_length=10, choices=Stage.choices, default=Stage.SCRAPE)
+    progress = models.PositiveSmallIntegerField(default=0)  # 0-100
+    error_code = models.CharField(max_length=40, blank=True)
+    error = models.TextField(blank=True)  # plain words for the merchant, never a traceback
+    cancel_requested = models.BooleanField(default=False)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            # jobs_for_workspace(): a workspace's jobs, newest first.
+            models.Index(fields=["workspace", "-created_at"], name="renderjob_ws_created"),
+        ]
+
+    def __str__(self) -> str:
+        return f"job {self.id} ({self.state}, {self.progress}%)"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.state in (self.State.SUCCEEDED, self.State.FAILED, self.State.CANCELLED)
+
+
+class RenderOutput(WorkspaceOwned):
+    """The files of one format of one rendered ad."""
+
+    ad = models.ForeignKey(Ad, on_delete=models.CASCADE, related_name="outputs")
+    job = models.ForeignKey(RenderJob, on_delete=models.CASCADE, related_name="outputs")
+    format = models.CharField(max_length=8)
+    video = models.FileField(upload_to=ad_media_path, max_length=300)
+    poster = models.FileField(upload_to=ad_media_path, max_length=300)
+    srt = models.FileField(upload_to=ad_media_path, max_length=300)
+    vtt = models.FileField(upload_to=ad_media_path, max_length=300)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    duration = models.FloatField()
+    size_bytes = models.PositiveBigIntegerField()
+
+    class Meta:
+        ordering = ["job", "format"]
+        constraints = [
+            models.UniqueConstraint(fields=["job", "format"], name="renderoutput_unique_format_per_job"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ad} {self.format}"

@@ -1,0 +1,47 @@
+"""Per-frame compositing primitives: cheap because everything is prepared in advance.
+
+An overlay's colour is premultiplied by its alpha and stored as uint16 together with the
+inverse alpha, once per scene; per frame only ``(roi * inv + fg) >> 8`` runs, and only inside
+the overlay's bounding box.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from .captions import Overlay
+
+
+class BlendLayer:
+    """A static RGBA overlay prepared for repeated blending onto RGB frames."""
+
+    def __init__(self, overlay: Overlay, frame_size: tuple[int, int]) -> None:
+        w, h = frame_size
+        x0, y0, x1, y1 = overlay.bbox
+        cx0, cy0, cx1, cy1 = max(0, x0), max(0, y0), min(w, x1), min(h, y1)
+        rgba = overlay.rgba[cy0 - y0: cy1 - y0, cx0 - x0: cx1 - x0]
+        alpha = rgba[..., 3:4].astype(np.uint16)
+        alpha = alpha + (alpha >> 7)  # 0..255 → 0..256 so opaque pixels replace exactly
+        self.fg = rgba[..., :3].astype(np.uint16) * alpha + 128
+        self.inv = (256 - alpha).astype(np.uint16)
+        self.box = (cx0, cy0, cx1, cy1)
+
+    def apply(self, frame: np.ndarray) -> None:
+        """Blend onto ``frame`` (H, W, 3 uint8) in place."""
+        x0, y0, x1, y1 = self.box
+        if x1 <= x0 or y1 <= y0:
+            return
+        roi = frame[y0:y1, x0:x1]
+        mixed = roi * self.inv
+        mixed += self.fg
+        roi[...] = (mixed >> 8).astype(np.uint8)
+
+
+def crossfade(a: np.ndarray, b: np.ndarray, weight: float) -> np.ndarray:
+    """``a`` fading into ``b``; weight 0 → a, 1 → b."""
+    if weight <= 0:
+        return a
+    if weight >= 1:
+        return b
+    return cv2.addWeighted(a, 1.0 - weight, b, weight, 0.0)

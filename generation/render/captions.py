@@ -1,0 +1,391 @@
+"""Caption, badge and call-to-action layers, rasterised once per scene with PIL.
+
+Each layer is an ``Overlay``: an RGBA array and where it sits in the frame. The frame loop
+only alpha-blends it inside its bounding box, so all the text work (wrapping, shrinking,
+shaping, glyph fall-back) happens here, once.
+
+Placement follows the format's safe zone (the parts of the screen the platforms leave
+alone): captions sit in the lower third, bottom-aligned just above the bottom margin and
+inside the left/right margins; badges sit at the top-left of the safe area.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFilter
+
+from . import fonts
+from .colors import RGB, hex_to_rgb, readable_on
+from .spec import BrandSpec, OutputFormat, ShotType
+
+MAX_LINES = 3
+_LINE_SPACING = 1.18  # times the tallest face's ascent+descent
+_ELLIPSIS = "…"
+
+
+@dataclass(frozen=True)
+class Overlay:
+    """A static RGBA layer (straight alpha) with its top-left corner in frame pixels."""
+
+    rgba: np.ndarray  # (h, w, 4) uint8
+    x: int
+    y: int
+
+    @property
+    def bbox(self) -> tuple[int, int, int, int]:
+        """(x0, y0, x1, y1), exclusive end, in frame pixels."""
+        h, w = self.rgba.shape[:2]
+        return (self.x, self.y, self.x + w, self.y + h)
+
+
+def safe_rect(fmt: OutputFormat) -> tuple[int, int, int, int]:
+    """The safe area (x0, y0, x1, y1) in frame pixels: nothing we draw goes outside it."""
+    z = fmt.safe_zone
+    return (
+        round(fmt.width * z.left),
+        round(fmt.height * z.top),
+        round(fmt.width * (1 - z.right)),
+        round(fmt.height * (1 - z.bottom)),
+    )
+
+
+def _base_size(fmt: OutputFormat) -> int:
+    """Caption font size for the format: ~70 px on a 1080-wide vertical frame."""
+    return max(10, round(0.064 * min(fmt.width, fmt.height)))
+
+
+# ---------------------------------------------------------------- line breaking
+
+
+def _is_cjk(ch: str) -> bool:
+    cp = ord(ch)
+    return (
+        0x2E80 <= cp <= 0x9FFF  # radicals, kana, CJK unified ideographs, punctuation
+        or 0xF900 <= cp <= 0xFAFF
+        or 0xFF00 <= cp <= 0xFFEF  # full-width forms
+        or 0x20000 <= cp <= 0x3FFFF
+    )
+
+
+# No line may start with these (closing punctuation, small kana marks).
+_NO_BREAK_BEFORE = set("，。、！？：；）」』】〉》〕,.!?:;)]}%・ー々ゝゞ")
+
+
+def _tokens(text: str) -> list[str]:
+    """Break text into unbreakable pieces: Latin words keep their trailing space, CJK
+    characters stand alone (CJK wraps per character), closing punctuation sticks to the
+    piece before it."""
+    tokens: list[str] = []
+    word = ""
+    for ch in text:
+        if ch == " ":
+            word += ch
+            tokens.append(word)
+            word = ""
+        elif _is_cjk(ch):
+            if ch in _NO_BREAK_BEFORE and (word or tokens):
+                if word:
+                    word += ch
+                else:
+                    tokens[-1] += ch
+                continue
+            if word:
+                tokens.append(word)
+            word = ch
+            tokens.append(word)
+            word = ""
+        elif ch in _NO_BREAK_BEFORE and not word and tokens:
+            tokens[-1] += ch
+        else:
+            word += ch
+    if word:
+        tokens.append(word)
+    return tokens
+
+
+class _Measure:
+    """Widths of text in the font chain at one size (raqm shaping, per-run fall-back)."""
+
+    def __init__(self, chain: tuple[fonts.FontFace, ...], size: int) -> None:
+        self.chain = chain
+        self.size = size
+
+    def runs(self, line: str) -> list[fonts.Run]:
+        """The line's runs in visual (left-to-right drawing) order."""
+        runs = fonts.split_runs(line, self.chain)
+        return list(reversed(runs)) if fonts.paragraph_is_rtl(line) else runs
+
+    def run_width(self, run: fonts.Run) -> float:
+        font = fonts.pil_font(run.face, self.size)
+        return font.getlength(run.text, direction="rtl" if run.rtl else "ltr")
+
+    def width(self, line: str) -> float:
+        return sum(self.run_width(r) for r in self.runs(line.strip()))
+
+
+def _wrap(text: str, measure: _Measure, max_width: float) -> list[str] | None:
+    """Greedy wrap; None when a single piece is wider than the box."""
+    lines: list[str] = []
+    current = ""
+    for token in _tokens(text):
+        candidate = current + token
+        if not current or measure.width(candidate) <= max_width:
+            current = candidate
+        else:
+            lines.append(current.strip())
+            current = token
+        if measure.width(current) > max_width:
+            return None
+    if current.strip():
+        lines.append(current.strip())
+    return lines
+
+
+def _hard_wrap(text: str, measure: _Measure, max_width: float, max_lines: int) -> list[str]:
+    """Last resort at the smallest size: break anywhere and end with an ellipsis."""
+    lines: list[str] = []
+    current = ""
+    for ch in text:
+        if measure.width(current + ch) > max_width and current:
+            lines.append(current.strip())
+            current = ch.lstrip()
+        else:
+            current += ch
+    if current.strip():
+        lines.append(current.strip())
+    if len(lines) > max_lines:
+        lines = lines[:max_lines]
+        last = lines[-1]
+        while last and measure.width(last + _ELLIPSIS) > max_width:
+            last = last[:-1]
+        lines[-1] = last.rstrip() + _ELLIPSIS
+    return lines
+
+
+def fit_lines(
+    text: str, chain: tuple[fonts.FontFace, ...], base_size: int, max_width: float,
+    max_lines: int = MAX_LINES,
+) -> tuple[list[str], int]:
+    """Wrap at the largest size (shrinking from ``base_size``) that fits in ``max_lines``."""
+    size = base_size
+    min_size = max(8, round(base_size * 0.45))
+    while True:
+        measure = _Measure(chain, size)
+        lines = _wrap(text, measure, max_width)
+        if lines is not None and len(lines) <= max_lines:
+            return lines, size
+        if size <= min_size:
+            return _hard_wrap(text, measure, max_width, max_lines), size
+        size = max(min_size, round(size * 0.92))
+
+
+# ---------------------------------------------------------------- drawing
+
+
+def _line_metrics(chain: tuple[fonts.FontFace, ...], lines: list[str], size: int) -> tuple[int, int]:
+    """(ascent, descent) large enough for every face the lines use."""
+    ascent = descent = 0
+    for line in lines:
+        for run in fonts.split_runs(line, chain):
+            a, d = fonts.pil_font(run.face, size).getmetrics()
+            ascent, descent = max(ascent, a), max(descent, d)
+    if not ascent:
+        ascent, descent = fonts.pil_font(chain[0], size).getmetrics()
+    return ascent, descent
+
+
+def _text_masks(
+    lines: list[str], chain: tuple[fonts.FontFace, ...], size: int, stroke: int, pad: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Fill and fill+outline coverage masks (float 0..1) of centred lines of text.
+
+    Drawing into single-channel masks and colouring afterwards avoids PIL's dark fringes
+    when text is drawn straight onto a transparent RGBA image.
+    """
+    measure = _Measure(chain, size)
+    ascent, descent = _line_metrics(chain, lines, size)
+    line_h = round((ascent + descent) * _LINE_SPACING)
+    widths = [measure.width(line) for line in lines]
+    w = int(max(widths, default=0)) + 2 * pad + 2 * stroke
+    h = line_h * (len(lines) - 1) + ascent + descent + 2 * pad + 2 * stroke
+    fill = Image.new("L", (w, h), 0)
+    outline = Image.new("L", (w, h), 0)
+    draw_fill, draw_outline = ImageDraw.Draw(fill), ImageDraw.Draw(outline)
+    for i, (line, line_w) in enumerate(zip(lines, widths, strict=True)):
+        x = (w - line_w) / 2
+        baseline = pad + stroke + ascent + i * line_h
+        for run in measure.runs(line):
+            font = fonts.pil_font(run.face, size)
+            direction = "rtl" if run.rtl else "ltr"
+            draw_fill.text((x, baseline), run.text, font=font, fill=255, anchor="ls",
+                           direction=direction)
+            if stroke:
+                draw_outline.text((x, baseline), run.text, font=font, fill=255, anchor="ls",
+                                  direction=direction, stroke_width=stroke, stroke_fill=255)
+            x += measure.run_width(run)
+    fill_a = np.asarray(fill, dtype=np.float32) / 255.0
+    outline_a = np.maximum(np.asarray(outline, dtype=np.float32) / 255.0, fill_a)
+    return fill_a, outline_a
+
+
+def _compose_text(
+    fill_a: np.ndarray, outline_a: np.ndarray, color: RGB, stroke_color: RGB, shadow: bool,
+    size: int,
+) -> np.ndarray:
+    """RGBA (straight alpha) of coloured text with outline and an optional soft drop shadow."""
+    h, w = fill_a.shape
+    rgb = (np.asarray(stroke_color, np.float32) * (1 - fill_a[..., None])
+           + np.asarray(color, np.float32) * fill_a[..., None])
+    alpha = outline_a
+    if shadow:
+        offset = max(1, round(size * 0.05))
+        sh = Image.fromarray((outline_a * 255).astype(np.uint8))
+        sh = sh.filter(ImageFilter.GaussianBlur(max(1, size * 0.06)))
+        sh_a = np.zeros_like(outline_a)
+        sh_a[offset:, offset:] = np.asarray(sh, np.float32)[: h - offset, : w - offset] / 255 * 0.55
+        # Text over shadow ("over" operator); the shadow is black so only alpha grows.
+        total = alpha + sh_a * (1 - alpha)
+        rgb = np.where(total[..., None] > 0, rgb * (alpha / np.maximum(total, 1e-6))[..., None], 0)
+        alpha = total
+    out = np.dstack([np.clip(rgb, 0, 255), np.clip(alpha * 255, 0, 255)]).astype(np.uint8)
+    return out
+
+
+def _trim(rgba: np.ndarray) -> tuple[np.ndarray, int, int]:
+    """Crop to the pixels with any alpha; returns the crop and its offset."""
+    ys, xs = np.nonzero(rgba[..., 3])
+    if len(xs) == 0:
+        return rgba[:0, :0], 0, 0
+    return rgba[ys.min(): ys.max() + 1, xs.min(): xs.max() + 1], int(xs.min()), int(ys.min())
+
+
+def _pill(size: tuple[int, int], color: RGB, radius: int) -> np.ndarray:
+    """An anti-aliased rounded rectangle (drawn 4× larger, then reduced)."""
+    w, h = size
+    big = Image.new("L", (w * 4, h * 4), 0)
+    ImageDraw.Draw(big).rounded_rectangle((0, 0, w * 4 - 1, h * 4 - 1), radius=radius * 4, fill=255)
+    a = np.asarray(big.resize((w, h), Image.Resampling.LANCZOS), np.float32) / 255
+    rgb = np.broadcast_to(np.asarray(color, np.float32), (h, w, 3))
+    return np.dstack([rgb, a * 255]).astype(np.uint8)
+
+
+def _over(dst: np.ndarray, src: np.ndarray, x: int, y: int) -> None:
+    """Paste straight-alpha ``src`` over straight-alpha ``dst`` in place at (x, y)."""
+    h, w = src.shape[:2]
+    d = dst[y: y + h, x: x + w].astype(np.float32)
+    s = src.astype(np.float32)
+    sa, da = s[..., 3:] / 255, d[..., 3:] / 255
+    out_a = sa + da * (1 - sa)
+    rgb = (s[..., :3] * sa + d[..., :3] * da * (1 - sa)) / np.maximum(out_a, 1e-6)
+    dst[y: y + h, x: x + w] = np.dstack([rgb, out_a * 255]).clip(0, 255).astype(np.uint8)
+
+
+# ---------------------------------------------------------------- public layers
+
+
+@lru_cache(maxsize=64)
+def render_caption(
+    text: str, fmt: OutputFormat, *, language: str = "en", shot_type: ShotType = "hero",
+    brand: BrandSpec = BrandSpec(),  # noqa: B008 - frozen dataclass, safe as a default
+) -> Overlay | None:
+    """The caption layer for a scene, or None when there is nothing to draw.
+
+    Default style: bold text in the brand's text colour with a dark outline and a soft
+    shadow, readable on any footage. On ``cta`` scenes the caption is the call to action:
+    the same text on an accent-coloured button.
+    """
+    chain = fonts.font_chain(language)
+    clean = fonts.clean_text(text, chain)
+    if not clean:
+        return None
+    x0, y0, x1, y1 = safe_rect(fmt)
+    box_w = (x1 - x0) * 0.94
+    base = _base_size(fmt)
+    text_rgb = hex_to_rgb(brand.text)
+    if shot_type == "cta":
+        accent = hex_to_rgb(brand.accent)
+        base = round(base * 1.1)
+        pad_x = round(base * 0.8)
+        lines, size = fit_lines(clean, chain, base, box_w - 2 * pad_x, max_lines=2)
+        fill_a, outline_a = _text_masks(lines, chain, size, stroke=0, pad=0)
+        label = _compose_text(fill_a, outline_a, readable_on(accent, text_rgb), (0, 0, 0),
+                              shadow=False, size=size)
+        label, _, _ = _trim(label)
+        lh, lw = label.shape[:2]
+        pw, ph = lw + 2 * pad_x, lh + round(size * 1.1)
+        rgba = _pill((pw, ph), accent, radius=ph // 2)
+        _over(rgba, label, (pw - lw) // 2, (ph - lh) // 2)
+    else:
+        stroke = max(2, round(base * 0.09))
+        lines, size = fit_lines(clean, chain, base, box_w - 2 * stroke)
+        stroke = max(1, round(size * 0.09))
+        fill_a, outline_a = _text_masks(lines, chain, size, stroke=stroke, pad=round(size * 0.2))
+        rgba = _compose_text(fill_a, outline_a, text_rgb, (0, 0, 0), shadow=True, size=size)
+        rgba, _, _ = _trim(rgba)
+    h, w = rgba.shape[:2]
+    if w == 0:
+        return None
+    bottom = y1 - round(0.015 * fmt.height)  # just above the platform's caption strip
+    x = x0 + ((x1 - x0) - w) // 2
+    return Overlay(rgba, x=max(x0, x), y=max(y0, bottom - h))
+
+
+def caption_bbox(
+    text: str, fmt: OutputFormat, *, language: str = "en", shot_type: ShotType = "hero",
+) -> tuple[int, int, int, int] | None:
+    """Where the caption's visible pixels are, (x0, y0, x1, y1) in frame pixels; None if
+    the caption is empty. Tests and the API use it to check the safe zone."""
+    overlay = render_caption(text, fmt, language=language, shot_type=shot_type)
+    return overlay.bbox if overlay else None
+
+
+@lru_cache(maxsize=64)
+def render_badge(
+    text: str, fmt: OutputFormat, *, language: str = "en", shot_type: ShotType = "offer",
+    brand: BrandSpec = BrandSpec(),  # noqa: B008 - frozen dataclass, safe as a default
+    above: int | None = None,
+) -> Overlay | None:
+    """The price/offer pill in the accent colour.
+
+    On ordinary scenes it sits at the top-left of the safe area; on the end card it sits
+    centred just above ``above`` (the call-to-action's top edge).
+    """
+    chain = fonts.font_chain(language)
+    clean = fonts.clean_text(text, chain)
+    if not clean:
+        return None
+    x0, y0, x1, y1 = safe_rect(fmt)
+    big = shot_type == "cta"
+    base = round(_base_size(fmt) * (1.25 if big else 0.9))
+    pad_x = round(base * 0.55)
+    lines, size = fit_lines(clean, chain, base, (x1 - x0) * 0.8 - 2 * pad_x, max_lines=1)
+    accent = hex_to_rgb(brand.accent)
+    fill_a, outline_a = _text_masks(lines, chain, size, stroke=0, pad=0)
+    label = _compose_text(fill_a, outline_a, readable_on(accent, hex_to_rgb(brand.text)),
+                          (0, 0, 0), shadow=False, size=size)
+    label, _, _ = _trim(label)
+    lh, lw = label.shape[:2]
+    pw, ph = lw + 2 * pad_x, lh + round(size * 0.7)
+    rgba = _pill((pw, ph), accent, radius=round(ph * 0.35))
+    _over(rgba, label, (pw - lw) // 2, (ph - lh) // 2)
+    margin = round(0.02 * min(fmt.width, fmt.height))
+    if big and above is not None:
+        x = x0 + ((x1 - x0) - pw) // 2
+        y = max(y0, above - margin * 2 - ph)
+    else:
+        x, y = x0 + margin, y0 + margin
+    return Overlay(rgba, x=x, y=y)
+
+
+def has_all_glyphs(text: str, language: str = "en") -> bool:
+    """True when every letter, digit and symbol in ``text`` is in some face of the chain."""
+    chain = fonts.font_chain(language)
+    return all(
+        fonts.face_for_char(ch, chain) is not None
+        for ch in text
+        if not ch.isspace() and unicodedata.category(ch) != "Cf"
+    )

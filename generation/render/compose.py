@@ -1,0 +1,282 @@
+"""Render a ``RenderSpec`` into an MP4, a poster and subtitles: ``render_ad_video``.
+
+Components: ``scenes`` (what each scene looks like: plates + camera, or a decoded clip),
+``captions`` (text layers), ``audio`` (voice, music, mix), ``subtitles``; moviepy 2 owns the
+timeline and the encode. The frame function is ours and does the minimum per frame: one
+affine warp per visible scene, alpha blends inside the overlays' boxes, and a weighted sum
+during crossfades. Everything else is prepared once per scene.
+
+Outputs are written under temporary names in ``out_dir`` and moved into place only when
+all of them exist, so a failure or a cancel never leaves a half-written file at a final path.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import uuid
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from . import audio
+from .blend import BlendLayer, crossfade
+from .captions import render_badge, render_caption
+from .errors import RenderCancelled, RenderError
+from .loudness import SAMPLE_RATE
+from .scenes import ClipShotScene, MotionScene
+from .spec import ClipShot, MotionShot, RenderResult, RenderSpec, SceneSpec
+from .subtitles import caption_cues, write_subtitles
+
+CROSSFADE = 0.4  # seconds of overlap between scenes joined by a crossfade
+_SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,120}$")
+
+
+def check_inputs(spec: RenderSpec, basename: str) -> None:
+    """Refuse a spec the renderer cannot make, before any heavy work, in plain words."""
+    if not _SAFE_NAME.match(basename):
+        raise RenderError(f"output name must be letters, digits, '.', '_' or '-': {basename!r}")
+    if not spec.scenes:
+        raise RenderError("the ad has no scenes")
+    if not 1 <= spec.fps <= 120:
+        raise RenderError(f"frame rate must be between 1 and 120, got {spec.fps}")
+    w, h = spec.format.width, spec.format.height
+    if w < 16 or h < 16 or w % 2 or h % 2:
+        raise RenderError(f"frame size must be even and at least 16 pixels, got {w}x{h}")
+    for number, scene in enumerate(spec.scenes, start=1):
+        if not scene.duration > 0:
+            raise RenderError(f"scene {number} has no duration")
+        if isinstance(scene.shot, MotionShot):
+            if not scene.shot.images:
+                raise RenderError(f"scene {number} has no product image")
+            for path in (*scene.shot.images, *scene.shot.cutouts):
+                if not Path(path).is_file():
+                    raise RenderError(f"image file missing: {path}")
+        elif isinstance(scene.shot, ClipShot):
+            if not Path(scene.shot.path).is_file():
+                raise RenderError(f"video clip missing: {scene.shot.path}")
+
+
+@dataclass
+class _Slot:
+    """A scene on the timeline. ``vis_start`` is earlier than ``start`` when the previous
+    scene crossfades into this one; ``fade_out`` is this scene's crossfade into the next."""
+
+    scene: SceneSpec
+    index: int
+    start: float
+    end: float
+    vis_start: float
+    fade_out: float
+    visual: MotionScene | ClipShotScene | None = None
+
+
+class _Timeline:
+    """Scenes in time, built lazily (and released after use) so memory stays flat."""
+
+    def __init__(self, spec: RenderSpec) -> None:
+        self.spec = spec
+        self.size = (spec.format.width, spec.format.height)
+        self.slots: list[_Slot] = []
+        start = 0.0
+        scenes = spec.scenes
+        for i, scene in enumerate(scenes):
+            end = start + scene.duration
+            fade = 0.0
+            if scene.transition == "crossfade" and i + 1 < len(scenes):
+                fade = min(CROSSFADE, 0.3 * scene.duration, 0.3 * scenes[i + 1].duration)
+            vis_start = start - (self.slots[-1].fade_out if self.slots else 0.0)
+            self.slots.append(_Slot(scene, i, start, end, vis_start, fade))
+            start = end
+
+    def _visual(self, slot: _Slot) -> MotionScene | ClipShotScene:
+        if slot.visual is None:
+            slot.visual = self._build(slot)
+        return slot.visual
+
+    def _build(self, slot: _Slot) -> MotionScene | ClipShotScene:
+        spec, scene = self.spec, slot.scene
+        end_card = scene.shot_type == "cta"
+        overlays: list[BlendLayer] = []
+        caption = render_caption(scene.caption, spec.format, language=spec.language,
+                                 shot_type=scene.shot_type, brand=spec.brand)
+        if caption is not None:
+            overlays.append(BlendLayer(caption, self.size))
+        if scene.badge:
+            badge = render_badge(scene.badge, spec.format, language=spec.language,
+                                 shot_type=scene.shot_type, brand=spec.brand,
+                                 above=caption.y if (caption is not None and end_card) else None)
+            if badge is not None:
+                overlays.append(BlendLayer(badge, self.size))
+        if isinstance(scene.shot, ClipShot):
+            return ClipShotScene(scene.shot, spec.format, overlays)
+        return MotionScene(scene.shot, spec.format, spec.brand, slot.end - slot.vis_start,
+                           overlays, end_card=end_card, seed=spec.seed + slot.index * 101)
+
+    def _slot_at(self, t: float) -> int:
+        for i, slot in enumerate(self.slots):
+            if t < slot.end:
+                return i
+        return len(self.slots) - 1
+
+    def frame(self, t: float) -> np.ndarray:
+        """The finished frame at ``t`` seconds (RGB uint8, H×W×3)."""
+        k = self._slot_at(t)
+        for old in self.slots[:k]:  # frames come in order: earlier scenes are done
+            self._release(old)
+        slot = self.slots[k]
+        img = self._visual(slot).frame(t - slot.vis_start)
+        if slot.fade_out > 0 and t > slot.end - slot.fade_out and k + 1 < len(self.slots):
+            nxt = self.slots[k + 1]
+            weight = (t - (slot.end - slot.fade_out)) / slot.fade_out
+            img = crossfade(img, self._visual(nxt).frame(t - nxt.vis_start), weight)
+        return img
+
+    def _release(self, slot: _Slot) -> None:
+        if slot.visual is not None:
+            slot.visual.close()
+            slot.visual = None
+
+    def close(self) -> None:
+        for slot in self.slots:
+            self._release(slot)
+
+
+class _Prefetcher:
+    """Renders frame i+1 on a worker thread while moviepy pipes frame i to the encoder.
+
+    OpenCV and the pipe write both release the GIL, so frame making overlaps encoding
+    instead of alternating with it. One worker keeps the timeline single-threaded.
+    """
+
+    def __init__(self, render: Callable[[int], np.ndarray], n_frames: int) -> None:
+        self.render = render
+        self.n_frames = n_frames
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="shopreel-frames")
+        self.pending: dict[int, Future[np.ndarray]] = {}
+
+    def get(self, index: int) -> np.ndarray:
+        future = self.pending.pop(index, None) or self.pool.submit(self.render, index)
+        ahead = index + 1
+        if ahead < self.n_frames and ahead not in self.pending:
+            self.pending[ahead] = self.pool.submit(self.render, ahead)
+        return future.result()
+
+    def close(self) -> None:
+        for future in self.pending.values():
+            future.cancel()
+        self.pool.shutdown(wait=True)
+
+
+class _Progress:
+    """Calls back at most once per whole percent."""
+
+    def __init__(self, callback: Callable[[int], None] | None) -> None:
+        self.callback = callback
+        self.last = -1
+
+    def __call__(self, pct: float) -> None:
+        value = max(0, min(100, int(pct)))
+        if self.callback is not None and value > self.last:
+            self.last = value
+            self.callback(value)
+
+
+def _encode(timeline: _Timeline, spec: RenderSpec, n_frames: int, video_tmp: Path,
+            wav_tmp: Path, report: _Progress, should_cancel: Callable[[], bool] | None) -> None:
+    """Encode with moviepy: a fixed-size VideoClip on our frame function, the WAV as audio."""
+    from moviepy import VideoClip  # imported here: moviepy's import is slow and optional
+
+    fps = spec.fps
+    done: set[int] = set()
+    prefetch = _Prefetcher(lambda i: timeline.frame(i / fps), n_frames)
+
+    def frame_function(t: float) -> np.ndarray:
+        if should_cancel is not None and should_cancel():
+            raise RenderCancelled("render cancelled")
+        index = min(n_frames - 1, int(round(t * fps)))
+        img = prefetch.get(index)
+        done.add(index)
+        report(5 + 93 * len(done) / n_frames)
+        return img
+
+    clip = None
+    try:
+        # Half a frame of slack: moviepy writes int(duration * fps) frames.
+        clip = VideoClip(frame_function=frame_function, duration=(n_frames + 0.5) / fps)
+        clip.write_videofile(
+            str(video_tmp), fps=fps, codec="libx264", preset=spec.preset,
+            audio=str(wav_tmp), audio_codec="aac", threads=os.cpu_count() or 2,
+            pixel_format="yuv420p", logger=None,
+            ffmpeg_params=["-crf", str(spec.crf), "-pix_fmt", "yuv420p", "-b:a", "160k",
+                           "-ar", str(SAMPLE_RATE), "-movflags", "+faststart"],
+        )
+    except (RenderError, RenderCancelled):
+        raise
+    except (OSError, BrokenPipeError) as exc:
+        raise RenderError(f"video encoding failed: {str(exc).strip()[-300:]}") from exc
+    finally:
+        prefetch.close()
+        if clip is not None:
+            clip.close()
+
+
+def render_ad_video(
+    spec: RenderSpec,
+    *,
+    out_dir: Path,
+    basename: str,
+    progress: Callable[[int], None] | None = None,
+    should_cancel: Callable[[], bool] | None = None,
+    tts: audio.TTSEngine | None = None,
+) -> RenderResult:
+    """Render ``spec`` to ``out_dir/{basename}.mp4|.jpg|.srt|.vtt`` and describe the result.
+
+    Stages: 1 check inputs, 2 soundtrack, 3 poster, 4 frames + encode, 5 subtitles,
+    6 move into place. ``progress`` gets 0–100; ``should_cancel`` is polled every frame and
+    a True stops the render with ``RenderCancelled``. ``tts`` overrides espeak-ng.
+    """
+    report = _Progress(progress)
+    check_inputs(spec, basename)
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    token = uuid.uuid4().hex[:10]
+    final = {ext: out_dir / f"{basename}.{ext}" for ext in ("mp4", "jpg", "srt", "vtt")}
+    temp = {ext: out_dir / f".{basename}.{token}.part.{ext}" for ext in (*final, "wav")}
+    n_frames = max(1, round(spec.duration * spec.fps))
+    timeline = _Timeline(spec)
+    report(0)
+    try:
+        # 2. One mixed soundtrack, exactly as long as the frames, made on a thread while
+        # 3. the poster (the middle of the first scene) is drawn: both are mostly numpy
+        # and OpenCV work that runs outside the GIL.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="shopreel-audio") as pool:
+            soundtrack = pool.submit(
+                audio.mix_soundtrack, spec, temp["wav"],
+                n_samples=round(n_frames / spec.fps * SAMPLE_RATE), engine=tts,
+            )
+            try:
+                poster_t = min(spec.scenes[0].duration / 2, (n_frames - 1) / spec.fps)
+                Image.fromarray(timeline.frame(poster_t)).save(temp["jpg"], "JPEG", quality=88)
+            finally:
+                soundtrack.result()
+        report(5)
+        # 4. Frames and encode.
+        _encode(timeline, spec, n_frames, temp["mp4"], temp["wav"], report, should_cancel)
+        # 5. Subtitles.
+        cues = caption_cues(spec)
+        write_subtitles(cues, temp["srt"], temp["vtt"])
+        # 6. Into place, all together.
+        for ext, path in final.items():
+            os.replace(temp[ext], path)
+    finally:
+        timeline.close()
+        for path in temp.values():
+            path.unlink(missing_ok=True)
+    report(100)
+    return RenderResult(video=final["mp4"], poster=final["jpg"], srt=final["srt"],
+                        vtt=final["vtt"], duration=n_frames / spec.fps, frames=n_frames, cues=cues)

@@ -1,0 +1,130 @@
+"""What the renderer is asked to make: plain data, no Django.
+
+The Django side (``generation.services``) turns an Ad's AdScript and its finished Shots into a
+``RenderSpec`` per output format; ``generation.render.compose.render_ad_video`` turns a spec
+into files. Keeping this boundary framework-free lets the renderer be tested and benchmarked
+alone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+CameraMove = Literal["push_in", "pull_out", "pan_left", "pan_right", "ken_burns", "static"]
+Transition = Literal["cut", "crossfade"]
+ShotType = Literal["hero", "detail", "feature", "on_model", "lifestyle", "offer", "cta"]
+
+
+@dataclass(frozen=True)
+class SafeZone:
+    """Fractions of the frame that a platform covers with its own buttons and text."""
+
+    top: float
+    bottom: float
+    left: float
+    right: float
+
+
+@dataclass(frozen=True)
+class OutputFormat:
+    name: str  # "9:16", "1:1", "4:5", "16:9"
+    width: int
+    height: int
+    safe_zone: SafeZone
+
+
+# TikTok/Reels/Shorts cover the bottom ~20% (caption, music ticker) and a right-hand column of
+# buttons; feeds cover little. Values are the union of the three short-video platforms.
+FORMATS: dict[str, OutputFormat] = {
+    "9:16": OutputFormat("9:16", 1080, 1920, SafeZone(top=0.12, bottom=0.22, left=0.06, right=0.14)),
+    "1:1": OutputFormat("1:1", 1080, 1080, SafeZone(top=0.06, bottom=0.08, left=0.06, right=0.06)),
+    "4:5": OutputFormat("4:5", 1080, 1350, SafeZone(top=0.06, bottom=0.10, left=0.06, right=0.06)),
+    "16:9": OutputFormat("16:9", 1920, 1080, SafeZone(top=0.08, bottom=0.12, left=0.05, right=0.05)),
+}
+
+
+@dataclass(frozen=True)
+class MotionShot:
+    """A shot made to move from the product's real photos (the ``motion`` backend).
+
+    ``images`` are local files already validated by the importer; ``cutouts`` (same order,
+    may be shorter or empty) are RGBA PNGs of the product on transparency where the photo had
+    a plain background.
+    """
+
+    images: tuple[Path, ...]
+    move: CameraMove = "push_in"
+    cutouts: tuple[Path, ...] = ()
+    background: Literal["studio", "blur"] = "studio"
+    seed: int = 0
+
+
+@dataclass(frozen=True)
+class ClipShot:
+    """A shot that is already a video file (diffusion / try-on backends)."""
+
+    path: Path
+
+
+@dataclass(frozen=True)
+class SceneSpec:
+    duration: float  # seconds
+    shot: MotionShot | ClipShot
+    shot_type: ShotType = "hero"
+    caption: str = ""  # on-screen text; empty for none
+    voiceover: str = ""  # spoken text; empty for none
+    transition: Transition = "crossfade"  # into the next scene
+    badge: str = ""  # price / offer badge text shown on offer and cta scenes, e.g. "$29.99"
+
+
+@dataclass(frozen=True)
+class BrandSpec:
+    primary: str = "#111111"  # hex colours
+    accent: str = "#FF3B5C"
+    text: str = "#FFFFFF"
+    logo: Path | None = None
+
+
+@dataclass(frozen=True)
+class AudioSpec:
+    voice: bool = True
+    music: bool = True
+    music_volume: float = 0.25  # linear gain of the bed before ducking
+    voice_name: str = ""  # engine-specific; empty = the language's default voice
+
+
+@dataclass(frozen=True)
+class RenderSpec:
+    format: OutputFormat
+    scenes: tuple[SceneSpec, ...]
+    language: str = "en"  # BCP-47-ish code: "en", "zh-Hans", "ja", "ar", ...
+    fps: int = 30
+    audio: AudioSpec = field(default_factory=AudioSpec)
+    brand: BrandSpec = field(default_factory=BrandSpec)
+    seed: int = 0
+    preset: str = "veryfast"  # libx264 preset
+    crf: int = 21
+
+    @property
+    def duration(self) -> float:
+        return sum(s.duration for s in self.scenes)
+
+
+@dataclass(frozen=True)
+class CaptionCue:
+    start: float
+    end: float
+    text: str
+
+
+@dataclass(frozen=True)
+class RenderResult:
+    video: Path
+    poster: Path
+    srt: Path
+    vtt: Path
+    duration: float  # seconds, as encoded
+    frames: int
+    cues: tuple[CaptionCue, ...] = ()

@@ -1,0 +1,378 @@
+"""The pipeline's writes: product URL → product → script → shots → rendered files.
+
+Each stage is a service that takes ids, claims its work with a conditional UPDATE, and records
+progress on the RenderJob. The same services run in Celery tasks (generation.tasks) and
+in-process for the command line (``job_run_inline``). A stage run twice (a task redelivered
+after its worker died) finds its work done, or redoes it into the same place: the effects
+happen once.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from accounts.models import Workspace
+from config.errors import ApplicationError, InvalidInput
+from generation.backends.base import BackendUnavailable, ImageAsset, ShotRequest
+from generation.backends.registry import backend_chain
+from generation.models import Ad, RenderJob, RenderOutput, Shot
+from generation.render.errors import RenderCancelled, RenderError
+from generation.render.spec import FORMATS
+from generation.specs import render_spec_for
+from products import services as product_services
+from products.models import Product
+from products.scraping.fetch import SafeFetcher
+from templates_engine import builder, library
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_OPTIONS = {
+    "template": "auto",
+    "language": "en",
+    "formats": ["9:16"],
+    "length": 15,
+    "seed": 0,
+    "voice": True,
+    "music": True,
+}
+# Where each stage's progress starts, in percent of the whole job.
+PROGRESS = {"scrape": 0, "script": 10, "shots": 15, "render": 25, "done": 100}
+CANCEL_POLL_SECONDS = 0.5
+
+
+# --- creating and finishing jobs ------------------------------------------------------------
+
+
+def job_options_clean(options: dict) -> dict:
+    """Check the user's options before any work; an InvalidInput names what is wrong."""
+    unknown = set(options) - set(DEFAULT_OPTIONS)
+    if unknown:
+        raise InvalidInput(f"Unknown option(s): {', '.join(sorted(unknown))}.")
+    clean = {**DEFAULT_OPTIONS, **{k: v for k, v in options.items() if v is not None}}
+    formats = list(dict.fromkeys(clean["formats"]))
+    bad = [name for name in formats if name not in FORMATS]
+    if not formats or bad:
+        raise InvalidInput(f"Unknown format(s) {bad}; choose from {', '.join(FORMATS)}.")
+    clean["formats"] = formats
+    try:
+        clean["length"] = float(clean["length"])
+    except (TypeError, ValueError):
+        raise InvalidInput("The length must be a number of seconds.") from None
+    if not 3 <= clean["length"] <= 60:
+        raise InvalidInput("The length must be between 3 and 60 seconds.")
+    if clean["template"] != "auto":
+        try:
+            library.get_template(clean["template"])
+        except library.UnknownTemplate as exc:
+            raise InvalidInput(str(exc), code="unknown_template") from None
+    clean["seed"] = int(clean["seed"])
+    return clean
+
+
+def job_create(*, workspace: Workspace, url: str, options: dict | None = None) -> RenderJob:
+    clean = job_options_clean(options or {})
+    return RenderJob.objects.create(workspace=workspace, source_url=url, options=clean)
+
+
+def job_fail(*, job_id, code: str, message: str) -> None:
+    """Mark the job failed with a plain message, unless it already finished."""
+    RenderJob.objects.filter(id=job_id).exclude(
+        state__in=[RenderJob.State.SUCCEEDED, RenderJob.State.FAILED, RenderJob.State.CANCELLED]
+    ).update(state=RenderJob.State.FAILED, error_code=code[:40], error=message, finished_at=timezone.now())
+    logger.warning("job failed", extra={"job_id": str(job_id), "code": code})
+
+
+def job_cancel(*, job: RenderJob) -> None:
+    """Ask a running job to stop; a queued one stops before its next stage."""
+    RenderJob.objects.filter(id=job.id).update(cancel_requested=True)
+
+
+def job_progress(*, job_id, progress: int) -> None:
+    # Only ever forwards: a retried stage does not move the bar back.
+    RenderJob.objects.filter(id=job_id, progress__lt=progress).update(progress=min(progress, 100))
+
+
+@contextmanager
+def _job_stage(job_id, stage: str) -> Iterator[RenderJob | None]:
+    """Claim the job for ``stage``; yield None when there is nothing to do (already past this
+    stage, finished, or cancelled). Failures become the job's plain-language error."""
+    now = timezone.now()
+    RenderJob.objects.filter(id=job_id, state=RenderJob.State.QUEUED).update(
+        state=RenderJob.State.RUNNING, started_at=now
+    )
+    job = RenderJob.objects.select_related("workspace").get(id=job_id)
+    if job.cancel_requested and not job.is_finished:
+        RenderJob.objects.filter(id=job_id, state=RenderJob.State.RUNNING).update(
+            state=RenderJob.State.CANCELLED, finished_at=now, error="Cancelled at the user's request."
+        )
+        yield None
+        return
+    if job.is_finished or job.stage != stage:
+        yield None
+        return
+    try:
+        yield job
+    except ApplicationError as exc:
+        job_fail(job_id=job_id, code=exc.code, message=exc.message)
+        raise
+    except RenderCancelled:
+        RenderJob.objects.filter(id=job_id).update(
+            state=RenderJob.State.CANCELLED, finished_at=timezone.now(), error="Cancelled at the user's request."
+        )
+        raise
+    except SoftTimeLimitExceeded:
+        job_fail(job_id=job_id, code="timeout", message=f"The {stage} step took too long and was stopped. Try a shorter ad or fewer formats.")
+        raise
+    except Exception:
+        job_fail(
+            job_id=job_id,
+            code="internal_error",
+            message=f"Something went wrong on our side during the {stage} step. Nothing you made was lost; try again.",
+        )
+        raise
+
+
+def _advance(*, job_id, from_stage: str, to_stage: str, **fields) -> bool:
+    """Move the job to the next stage exactly once."""
+    changed = RenderJob.objects.filter(id=job_id, stage=from_stage).update(stage=to_stage, **fields)
+    job_progress(job_id=job_id, progress=PROGRESS[to_stage])
+    return changed == 1
+
+
+# --- stages ---------------------------------------------------------------------------------
+
+
+def job_scrape(*, job_id, fetcher: SafeFetcher | None = None) -> None:
+    with _job_stage(job_id, RenderJob.Stage.SCRAPE) as job:
+        if job is None:
+            return
+        product = job.product or product_services.product_create_pending(
+            workspace=job.workspace, url=job.source_url
+        )
+        if job.product_id is None:
+            RenderJob.objects.filter(id=job_id).update(product=product)
+        if product.status != Product.Status.IMPORTED:
+            product_services.product_scrape(product=product, fetcher=fetcher)
+        _advance(job_id=job_id, from_stage=RenderJob.Stage.SCRAPE, to_stage=RenderJob.Stage.SCRIPT)
+
+
+def job_build_script(*, job_id) -> None:
+    """Write the ad script and create one Shot per scene."""
+    with _job_stage(job_id, RenderJob.Stage.SCRIPT) as job:
+        if job is None:
+            return
+        with transaction.atomic():
+            job = RenderJob.objects.select_for_update().get(id=job_id)
+            if job.ad_id is None:
+                ad = ad_create(workspace=job.workspace, product=job.product, options=job.options)
+                job.ad = ad
+                job.save(update_fields=["ad", "updated_at"])
+            _advance(job_id=job_id, from_stage=RenderJob.Stage.SCRIPT, to_stage=RenderJob.Stage.SHOTS)
+
+
+def ad_create(*, workspace: Workspace, product: Product, options: dict) -> Ad:
+    product_data = product.as_script_input()
+    try:
+        if options["template"] == "auto":
+            template, why = library.pick_template(
+                product=product_data, language=options["language"], length=options["length"]
+            )
+        else:
+            template, why = library.get_template(options["template"]), "chosen by the user"
+        script = builder.build_script(
+            product=product_data,
+            template=template,
+            language=options["language"],
+            length=options["length"],
+            seed=options["seed"],
+            formats=tuple(options["formats"]),
+        )
+    except (builder.ScriptError, library.UnknownTemplate) as exc:
+        raise ApplicationError(str(exc), code="script_failed") from exc
+    if not script.why:
+        script.why = why
+    with transaction.atomic():
+        ad = Ad.objects.create(
+            workspace=workspace,
+            product=product,
+            template=script.template,
+            language=script.language,
+            length=script.length,
+            formats=options["formats"],
+            seed=options["seed"],
+            script=script.model_dump(mode="json"),
+            voice=options["voice"],
+            music=options["music"],
+        )
+        Shot.objects.bulk_create(
+            Shot(workspace=workspace, ad=ad, index=i, scene_id=scene.id, shot_type=scene.shot_type)
+            for i, scene in enumerate(script.scenes)
+        )
+    return ad
+
+
+def shot_generate(*, shot_id) -> Shot:
+    """Make one shot with the first backend in its chain that can run here."""
+    claimed = Shot.objects.filter(id=shot_id).exclude(state=Shot.State.DONE).update(
+        state=Shot.State.RUNNING, attempts=F("attempts") + 1
+    )
+    shot = Shot.objects.select_related("ad__product").get(id=shot_id)
+    if not claimed:
+        return shot  # already made
+    scene = next(s for s in shot.ad.script["scenes"] if s["id"] == shot.scene_id)
+    images = tuple(
+        ImageAsset(path=image.file.name, cutout=image.cutout.name or "", plain_background=image.plain_background)
+        for image in shot.ad.product.images.all()
+    )
+    request = ShotRequest(
+        shot_type=scene["shot_type"],
+        camera_move=scene.get("camera_move", "push_in"),
+        duration=scene["duration"],
+        image_index=scene.get("image_index", 0),
+        images=images,
+        seed=shot.ad.seed * 1000 + shot.index,
+        vertical=shot.ad.product.vertical,
+    )
+    reasons = []
+    workdir = Path(settings.MEDIA_ROOT) / f"workspaces/{shot.workspace_id}/ads/{shot.ad_id}/shots/{shot.index:02d}"
+    for backend in backend_chain(request.shot_type):
+        try:
+            backend.check_available()
+            asset = backend.generate(request, workdir=workdir)
+        except BackendUnavailable as exc:
+            reasons.append(f"{backend.name}: {exc}")
+            continue
+        reason = "; ".join(reasons) if reasons else "first in the chain"
+        Shot.objects.filter(id=shot_id).update(
+            state=Shot.State.DONE, backend=backend.name, backend_reason=reason[:200], asset=asset, error=""
+        )
+        shot.refresh_from_db()
+        return shot
+    message = "No shot backend could make this shot: " + "; ".join(reasons)
+    Shot.objects.filter(id=shot_id).update(state=Shot.State.FAILED, error=message)
+    raise ApplicationError(message, code="shot_failed")
+
+
+def job_generate_shots(*, job_id) -> None:
+    """In-process shots stage; the Celery canvas runs job_shot_generate per shot instead."""
+    for shot_id in Shot.objects.filter(ad__jobs__id=job_id).order_by("index").values_list("id", flat=True):
+        job_shot_generate(job_id=job_id, shot_id=shot_id)
+
+
+def job_shot_generate(*, job_id, shot_id) -> None:
+    """One shot of a job: a failure fails the job with the shot's reason."""
+    with _job_stage(job_id, RenderJob.Stage.SHOTS) as job:
+        if job is None:
+            return
+        shot_generate(shot_id=shot_id)
+        shots = Shot.objects.filter(ad_id=job.ad_id)
+        done, total = shots.filter(state=Shot.State.DONE).count(), shots.count()
+        span = PROGRESS["render"] - PROGRESS["shots"]
+        job_progress(job_id=job_id, progress=PROGRESS["shots"] + span * done // total)
+
+
+def job_render(*, job_id) -> None:
+    """Render every requested format; formats already rendered by an earlier attempt are kept."""
+    if RenderJob.objects.filter(id=job_id, stage=RenderJob.Stage.SHOTS).exists():
+        unfinished = Shot.objects.filter(ad__jobs__id=job_id).exclude(state=Shot.State.DONE)
+        if unfinished.exists():
+            job_fail(job_id=job_id, code="shot_failed", message="Some shots could not be made, so the ad was not rendered.")
+            return
+        _advance(job_id=job_id, from_stage=RenderJob.Stage.SHOTS, to_stage=RenderJob.Stage.RENDER)
+    with _job_stage(job_id, RenderJob.Stage.RENDER) as job:
+        if job is None:
+            return
+        ad = job.ad
+        shots = list(ad.shots.all())
+        formats = ad.formats
+        done = set(job.outputs.values_list("format", flat=True))
+        span = (PROGRESS["done"] - PROGRESS["render"]) / len(formats)
+        for i, format_name in enumerate(formats):
+            if format_name in done:
+                continue
+            base = PROGRESS["render"] + span * i
+            spec = render_spec_for(ad=ad, shots=shots, format_name=format_name)
+            _render_one(job=job, ad=ad, spec=spec, format_name=format_name,
+                        progress=lambda pct, base=base: job_progress(job_id=job_id, progress=int(base + span * pct / 100)))
+        finished = RenderJob.objects.filter(id=job_id, stage=RenderJob.Stage.RENDER).update(
+            stage=RenderJob.Stage.DONE, state=RenderJob.State.SUCCEEDED, progress=100, finished_at=timezone.now()
+        )
+        if finished:
+            logger.info("job succeeded", extra={"job_id": str(job_id), "ad_id": str(ad.id)})
+
+
+def _render_one(*, job: RenderJob, ad: Ad, spec, format_name: str, progress: Callable[[int], None]) -> RenderOutput:
+    from generation.render.compose import render_ad_video
+
+    relative_dir = f"workspaces/{job.workspace_id}/ads/{ad.id}/{job.id}"
+    out_dir = Path(settings.MEDIA_ROOT) / relative_dir
+    out_dir.mkdir(parents=True, exist_ok=True)
+    basename = format_name.replace(":", "x")
+    try:
+        result = render_ad_video(
+            spec, out_dir=out_dir, basename=basename, progress=progress,
+            should_cancel=_cancel_poller(job.id),
+        )
+    except RenderCancelled:
+        raise
+    except RenderError as exc:
+        raise ApplicationError(str(exc), code="render_failed") from exc
+    output, _ = RenderOutput.objects.update_or_create(
+        job=job,
+        format=format_name,
+        defaults={
+            "workspace_id": job.workspace_id,
+            "ad": ad,
+            "video": f"{relative_dir}/{result.video.name}",
+            "poster": f"{relative_dir}/{result.poster.name}",
+            "srt": f"{relative_dir}/{result.srt.name}",
+            "vtt": f"{relative_dir}/{result.vtt.name}",
+            "width": spec.format.width,
+            "height": spec.format.height,
+            "duration": result.duration,
+            "size_bytes": result.video.stat().st_size,
+        },
+    )
+    return output
+
+
+def _cancel_poller(job_id) -> Callable[[], bool]:
+    """A should_cancel callback that reads the flag at most every CANCEL_POLL_SECONDS."""
+    state = {"next": 0.0, "cancel": False}
+
+    def should_cancel() -> bool:
+        now = time.monotonic()
+        if now >= state["next"]:
+            state["next"] = now + CANCEL_POLL_SECONDS
+            state["cancel"] = RenderJob.objects.filter(id=job_id, cancel_requested=True).exists()
+        return state["cancel"]
+
+    return should_cancel
+
+
+def job_run_inline(*, job_id, fetcher: SafeFetcher | None = None) -> RenderJob:
+    """Run every stage in this process (the command line; no broker needed)."""
+    job_scrape(job_id=job_id, fetcher=fetcher)
+    job_build_script(job_id=job_id)
+    job_generate_shots(job_id=job_id)
+    job_render(job_id=job_id)
+    return RenderJob.objects.get(id=job_id)
+
+
+def job_start(*, workspace: Workspace, url: str, options: dict | None = None) -> RenderJob:
+    """Create a job and queue its canvas once the row is committed (the server path)."""
+    from generation.tasks import pipeline_signature
+
+    job = job_create(workspace=workspace, url=url, options=options)
+    transaction.on_commit(lambda: pipeline_signature(str(job.id)).apply_async())
+    return job

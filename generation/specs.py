@@ -1,0 +1,61 @@
+"""Turn a stored Ad (its AdScript and finished Shots) into the renderer's RenderSpec."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.conf import settings
+
+from generation.models import Ad, Shot
+from generation.render.spec import (
+    FORMATS,
+    AudioSpec,
+    ClipShot,
+    MotionShot,
+    RenderSpec,
+    SceneSpec,
+)
+from templates_engine.schema import AdScript
+
+
+def media_path(name: str) -> Path:
+    return Path(settings.MEDIA_ROOT) / name
+
+
+def shot_to_render(asset: dict):
+    if asset.get("kind") == "clip":
+        return ClipShot(path=media_path(asset["path"]))
+    return MotionShot(
+        images=tuple(media_path(name) for name in asset["images"]),
+        cutouts=tuple(media_path(name) for name in asset.get("cutouts", [])),
+        move=asset.get("move", "push_in"),
+        background=asset.get("background", "studio"),
+        seed=int(asset.get("seed", 0)),
+    )
+
+
+def render_spec_for(*, ad: Ad, shots: list[Shot], format_name: str) -> RenderSpec:
+    script = AdScript.model_validate(ad.script)
+    by_scene = {shot.scene_id: shot for shot in shots}
+    scenes = []
+    for scene in script.scenes:
+        shot = by_scene[scene.id]
+        scenes.append(
+            SceneSpec(
+                duration=scene.duration,
+                shot=shot_to_render(shot.asset),
+                shot_type=scene.shot_type,
+                caption=scene.caption,
+                voiceover=scene.voiceover,
+                transition=scene.transition,
+                badge=scene.badge,
+            )
+        )
+    return RenderSpec(
+        format=FORMATS[format_name],
+        scenes=tuple(scenes),
+        language=script.language,
+        audio=AudioSpec(voice=ad.voice, music=ad.music),
+        seed=ad.seed,
+        preset=settings.SHOPREEL_RENDER_PRESET,
+    )

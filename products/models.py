@@ -1,0 +1,89 @@
+"""Products read from a shop page (or entered by hand) and their photos."""
+
+from __future__ import annotations
+
+from django.db import models
+
+from accounts.models import WorkspaceOwned
+
+
+def product_media_path(instance: ProductImage, filename: str) -> str:
+    return f"workspaces/{instance.workspace_id}/products/{instance.product_id}/{filename}"
+
+
+class Product(WorkspaceOwned):
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        IMPORTED = "imported"
+        PARTIAL = "partial"  # read, but something the ad needs is missing; the user completes it
+        FAILED = "failed"
+
+    source_url = models.URLField(max_length=2000, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    error_code = models.CharField(max_length=40, blank=True)
+    error = models.TextField(blank=True)  # plain words for the merchant
+
+    title = models.CharField(max_length=300, blank=True)
+    brand = models.CharField(max_length=120, blank=True)
+    price = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    currency = models.CharField(max_length=3, blank=True)
+    regular_price = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    description = models.TextField(blank=True)
+    features = models.JSONField(default=list, blank=True)
+    availability = models.CharField(max_length=20, blank=True)
+    sku = models.CharField(max_length=100, blank=True)
+    language = models.CharField(max_length=20, blank=True)
+    vertical = models.CharField(max_length=20, default="other")
+    breadcrumbs = models.JSONField(default=list, blank=True)
+    image_urls = models.JSONField(default=list, blank=True)  # as found on the page, main first
+    scrape_sources = models.JSONField(default=list, blank=True)  # json-ld, microdata, ...
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            # products_for_workspace(): a workspace's products, newest first.
+            models.Index(fields=["workspace", "-created_at"], name="product_ws_created"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title or self.source_url or str(self.id)
+
+    def as_script_input(self) -> dict:
+        """The product in the shape the template engine reads (ExtractedProduct.to_json())."""
+        return {
+            "url": self.source_url,
+            "title": self.title,
+            "brand": self.brand,
+            "price": str(self.price) if self.price is not None else None,
+            "currency": self.currency,
+            "regular_price": str(self.regular_price) if self.regular_price is not None else None,
+            "description": self.description,
+            "features": list(self.features),
+            "images": [image.file.name for image in self.images.all()],
+            "availability": self.availability,
+            "sku": self.sku,
+            "language": self.language,
+            "vertical": self.vertical,
+            "breadcrumbs": list(self.breadcrumbs),
+        }
+
+
+class ProductImage(WorkspaceOwned):
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="images")
+    position = models.PositiveSmallIntegerField()  # 0 = main image
+    source_url = models.URLField(max_length=2000, blank=True)
+    file = models.FileField(upload_to=product_media_path, max_length=300)
+    cutout = models.FileField(upload_to=product_media_path, max_length=300, blank=True)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    phash = models.CharField(max_length=16, blank=True)  # hex perceptual hash, for de-duplication
+    plain_background = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["product", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["product", "position"], name="productimage_unique_position"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product} #{self.position}"

@@ -1,0 +1,227 @@
+"""Turn a product page's HTML into an :class:`ExtractedProduct`.
+
+Layers, most trusted first: JSON-LD, microdata, RDFa (what the shop states for machines),
+OpenGraph / ``product:*`` meta tags, then visible-page heuristics (what a shopper sees). Each
+field is taken from the most trusted layer that has it; price, currency and regular price are
+taken together from one layer so a sale price never gets another layer's currency or list
+price. The page is parsed once with lxml and the tree is passed to every layer.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from urllib.parse import urlsplit
+
+from lxml import etree
+from lxml import html as lxml_html
+
+from . import heuristics as hx
+from .prices import country_hints, currency_code
+from .structured import (
+    Facts,
+    breadcrumb_names,
+    find_product,
+    jsonld_items,
+    microdata_items,
+    product_facts,
+    rdfa_items,
+)
+from .types import ExtractedProduct, NotAProduct
+from .verticals import classify_vertical
+
+NOT_A_PRODUCT_MESSAGE = (
+    "The page doesn't look like a product page: no product title or price was found."
+)
+MAX_IMAGES = 12
+MAX_FEATURES = 8
+# Below this a visible "price" is more likely a related item, a coupon or a unit price than
+# the product's price (see heuristics.price_candidates for the scoring).
+MIN_PRICE_SCORE = 2.5
+_NOT_BUYABLE = frozenset({"OutOfStock", "SoldOut", "Discontinued"})
+
+_TEXT_PARSER = lxml_html.HTMLParser(remove_comments=True, recover=True)
+_TEXT_FIELDS = ("title", "brand", "description", "availability", "sku", "category")
+
+
+def parse_html(html: str | bytes, url: str) -> lxml_html.HtmlElement:
+    """Parse once. Bytes keep their declared charset; text is re-encoded as UTF-8 for lxml."""
+    if isinstance(html, str):
+        try:
+            return lxml_html.document_fromstring(html, parser=_TEXT_PARSER, base_url=url)
+        except (etree.ParserError, ValueError):  # e.g. an <?xml encoding=...?> prologue
+            pass
+        data, encoding = html.encode("utf-8", errors="replace"), "utf-8"
+    else:
+        data, encoding = html, None
+        try:  # bytes that decode as UTF-8 are UTF-8, whatever a stale <meta charset> says
+            data.decode("utf-8")
+            encoding = "utf-8"
+        except UnicodeDecodeError:
+            pass
+    parser = lxml_html.HTMLParser(
+        encoding=encoding,
+        remove_comments=True,
+        recover=True,
+    )
+    try:
+        doc = lxml_html.document_fromstring(data, parser=parser, base_url=url)
+    except (etree.ParserError, ValueError):
+        raise NotAProduct(NOT_A_PRODUCT_MESSAGE) from None
+    return doc
+
+
+def _language(doc: lxml_html.HtmlElement, meta: dict[str, list[str]]) -> str:
+    lang = doc.get("lang") or doc.get("{http://www.w3.org/XML/1998/namespace}lang") or ""
+    if not lang:
+        lang = (meta.get("content-language") or meta.get("og:locale") or [""])[0]
+    return lang.strip().replace("_", "-").split(",")[0][:16]
+
+
+def _image_key(url: str) -> str:
+    parts = urlsplit(url)
+    path = re.sub(r"(_\d+x\d*|-\d+x\d+|\._[^/]*_)(?=\.\w+$)", "", parts.path.lower())
+    return parts.netloc.lower() + path
+
+
+def _dedupe_images(urls: list[str]) -> list[str]:
+    seen: set[str] = set()
+    out: list[str] = []
+    for url in urls:
+        if not url.startswith(("http://", "https://")):
+            continue
+        key = _image_key(url)
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append(url)
+        if len(out) >= MAX_IMAGES:
+            break
+    return out
+
+
+def _features_from_description(description: str) -> list[str]:
+    parts = re.split(r"\s*(?:[•●▪■✓✔]|\n|\s-\s)\s*", description)
+    parts = [p.strip(" .;") for p in parts if 3 <= len(p.strip()) <= 160]
+    return parts[:MAX_FEATURES] if len(parts) >= 2 else []
+
+
+def _visible_facts(doc: lxml_html.HtmlElement, url: str) -> tuple[Facts, list[Decimal]]:
+    """Facts a shopper sees, plus every amount shown as a current price (for cross-checks)."""
+    heading = hx.main_heading(doc)
+    facts = Facts(
+        title=hx._clean(heading.text_content()) if heading is not None else "",
+        images=hx.gallery_images(doc, url),
+        availability=hx.availability_from_text(doc, heading),
+    )
+    candidates = hx.price_candidates(doc, heading)
+    current = [c for c in candidates if not c[3]]
+    if current and current[0][0] >= MIN_PRICE_SCORE:
+        _score, facts.price, facts.currency, _old = current[0]
+        olds = [c for c in candidates if c[3] and c[1] > facts.price]
+        if olds:
+            facts.regular_price = olds[0][1]
+    return facts, [c[1] for c in current]
+
+
+def _check_against_page(layers: list[tuple[str, Facts]], shown: list[Decimal]) -> None:
+    """Prefer the visible price when the markup's price is nowhere on the page.
+
+    Shops often leave the pre-sale price in their markup while the page shows the sale
+    price; when the markup's amount is not displayed as a current price at all and the page
+    has a confident price of its own, the page wins and the markup's amount (if higher) is
+    kept as the regular price.
+    """
+    visible = layers[-1][1]
+    if visible.price is None or not shown:
+        return
+    for _name, facts in layers[:-1]:
+        if facts.price is None or facts.price in shown:
+            continue
+        if facts.availability in _NOT_BUYABLE:
+            continue  # a sold-out page shows other products' prices, not its own
+        if facts.price > visible.price:
+            facts.regular_price = facts.price
+        facts.price = visible.price
+        facts.currency = facts.currency or visible.currency
+
+
+def extract_product(html: str | bytes, url: str) -> ExtractedProduct:
+    """Extract the product a page shows, or raise :class:`NotAProduct`.
+
+    Fast (a few ms for a typical page) because the HTML is parsed once and the expensive
+    extruct paths (RDFa through pyRdfa) are not used.
+    """
+    doc = parse_html(html, url)
+    meta = hx.meta_map(doc)
+    layers: list[tuple[str, Facts]] = []
+    breadcrumbs: list[str] = []
+    for name, items in (
+        ("json-ld", jsonld_items(doc)),
+        ("microdata", microdata_items(doc, url)),
+        ("rdfa", rdfa_items(doc, url)),
+    ):
+        if not items:
+            continue
+        breadcrumbs = breadcrumbs or breadcrumb_names(items)
+        node = find_product(items)
+        if node is not None:
+            layers.append((name, product_facts(node, page_url=url)))
+    has_markup = bool(layers) or hx.is_product_type(meta)
+    layers.append(("opengraph", hx.meta_facts(meta, url)))
+    visible, shown = _visible_facts(doc, url)
+    layers.append(("heuristics", visible))
+    _check_against_page(layers, shown)
+
+    product = ExtractedProduct(url=url, language=_language(doc, meta))
+    used: set[str] = set()
+    for field_name in _TEXT_FIELDS:
+        for name, facts in layers:
+            value = getattr(facts, field_name)
+            if value:
+                if field_name != "category":
+                    setattr(product, field_name, value)
+                used.add(name)
+                break
+    category = next((f.category for _, f in layers if f.category), "")
+    if not product.title:
+        product.title = hx.page_title(doc) if has_markup else ""
+
+    price_layer = next(((n, f) for n, f in layers if f.price is not None), None)
+    if price_layer is not None:
+        name, facts = price_layer
+        used.add(name)
+        product.price = facts.price
+        product.regular_price = facts.regular_price
+        raw_currency = facts.currency or next((f.currency for _, f in layers if f.currency), "")
+        hints = country_hints(url=url, language=product.language)
+        product.currency = currency_code(raw_currency, hints=hints)
+
+    images: list[str] = []
+    for name, facts in layers:
+        if facts.images:
+            images.extend(facts.images)
+            used.add(name)
+    product.images = _dedupe_images(images)
+    product.breadcrumbs = breadcrumbs or hx.html_breadcrumbs(doc)
+    product.features = hx.feature_bullets(doc, MAX_FEATURES) or _features_from_description(
+        product.description
+    )
+    product.sources = [name for name, _ in layers if name in used]
+
+    # A product shows a price, or (out of stock) at least photos and a stock message.
+    signals = has_markup or product.price is not None or (
+        bool(product.images) and bool(product.availability)
+    )
+    if not product.title or not signals:
+        raise NotAProduct(NOT_A_PRODUCT_MESSAGE)
+    if not has_markup and any(t.lower() == "article" for t in meta.get("og:type", [])):
+        raise NotAProduct(NOT_A_PRODUCT_MESSAGE)
+    product.vertical = classify_vertical(
+        title=product.title,
+        breadcrumbs=tuple(product.breadcrumbs),
+        category=category,
+        description=product.description[:500],
+    )
+    return product
+

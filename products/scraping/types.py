@@ -1,0 +1,77 @@
+"""Plain data passed between the scraper and the Django side. No Django imports."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from decimal import Decimal
+
+VERTICALS = (
+    "apparel", "beauty", "electronics", "home", "food", "jewellery",
+    "sports", "toys", "pets", "other",
+)
+
+
+class ScrapeError(Exception):
+    """A failure the user must read. ``code`` is stable for machines, ``message`` is plain words."""
+
+    code = "scrape_failed"
+
+    def __init__(self, message: str, *, code: str | None = None):
+        super().__init__(message)
+        self.message = message
+        if code:
+            self.code = code
+
+
+class BlockedURL(ScrapeError):
+    code = "url_blocked"
+
+
+class FetchFailed(ScrapeError):
+    code = "fetch_failed"
+
+
+class NotAProduct(ScrapeError):
+    code = "not_a_product"
+
+
+class ImageRejected(ScrapeError):
+    code = "image_rejected"
+
+
+@dataclass
+class FetchResult:
+    url: str  # final URL after redirects
+    status: int
+    content_type: str
+    body: bytes
+    encoding: str | None = None
+
+    @property
+    def text(self) -> str:
+        return self.body.decode(self.encoding or "utf-8", errors="replace")
+
+
+@dataclass
+class ExtractedProduct:
+    url: str
+    title: str = ""
+    brand: str = ""
+    price: Decimal | None = None
+    currency: str = ""  # ISO 4217
+    regular_price: Decimal | None = None  # set when the page shows a sale
+    description: str = ""
+    features: list[str] = field(default_factory=list)
+    images: list[str] = field(default_factory=list)  # absolute URLs, main first, deduplicated
+    availability: str = ""  # schema.org short name: InStock, OutOfStock, PreOrder, ...
+    sku: str = ""
+    language: str = ""
+    vertical: str = "other"
+    breadcrumbs: list[str] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)  # which layers contributed: json-ld, microdata, opengraph, heuristics
+
+    def to_json(self) -> dict:
+        data = asdict(self)
+        for key in ("price", "regular_price"):
+            data[key] = str(data[key]) if data[key] is not None else None
+        return data

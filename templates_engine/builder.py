@@ -1,0 +1,224 @@
+"""Write an ``AdScript`` from a product and a template.
+
+The builder is where "tell the truth in the ad" is enforced: a scene whose copy needs a
+price, a sale or a feature the product lacks uses its fallback copy or is dropped (and the
+script's ``notes`` say so); features come only from the page; prices are the page's, in its
+currency, formatted for the ad's locale. It also makes copy fit: captions into two lines,
+voiceovers into their scene's time.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from typing import Any
+
+from jinja2 import TemplateError
+
+from templates_engine import sandbox
+from templates_engine.context import ProductFacts, copy_context, product_facts
+from templates_engine.definitions import FPS, CopyDef, SceneDef, TemplateDef
+from templates_engine.errors import ScriptError
+from templates_engine.languages import DEFAULT_CTA, resolve_language
+from templates_engine.schema import AdScript, Scene
+from templates_engine.textfit import fit_caption, fit_voiceover, text_units
+from templates_engine.timing import allocate_frames, length_frames
+
+FORMATS = ("9:16", "1:1", "4:5", "16:9")
+MAX_CTA_CHARS = 40
+BADGE_UNITS = 20
+# Leave a breath at each cut: a voiceover may use this share of its scene.
+VOICE_SHARE = 0.9
+
+
+@dataclass(frozen=True)
+class _Planned:
+    scene: SceneDef
+    copy: CopyDef
+    feature: str | None
+
+
+def build_script(
+    *,
+    product: dict[str, Any],
+    template: TemplateDef,
+    language: str = "en",
+    length: float = 15,
+    seed: int = 0,
+    cta: str | None = None,
+    formats: tuple[str, ...] | list[str] = ("9:16",),
+    why: str = "",
+) -> AdScript:
+    """Build the script for one ad.
+
+    ``product`` is ``ExtractedProduct.to_json()``; the builder reads title, brand, price,
+    regular_price, currency, features, description, images and availability. ``cta`` None
+    means the language's default call to action, "" means none (end-card scenes are dropped).
+    ``why`` is stored as the script's reason (the picker's). Deterministic for a ``seed``.
+    Raises ``ScriptError`` for a request that cannot be met, saying what would work.
+    """
+    # 1. Check the request before any work.
+    copy_lang, locale, frames_total = _check_inputs(template, language, length, formats, product)
+    facts = product_facts(product)
+    _check_needs(template, facts)
+    cta_text = DEFAULT_CTA.get(copy_lang, "") if cta is None else " ".join(cta.split())[:MAX_CTA_CHARS]
+    notes: list[str] = []
+
+    # 2. Decide which scenes the product can support truthfully, and with which copy.
+    planned = _plan_scenes(template, facts, copy_lang, length, seed, cta_text, notes)
+    if not planned:
+        raise ScriptError(
+            f"template {template.slug!r} has no scene this product can fill at {length:g} s "
+            "(it lacks the price, sale or features the scenes need); pick another template"
+        )
+
+    # 3. Time: whole frames, summing exactly to the length.
+    try:
+        frames = allocate_frames([p.scene.share for p in planned], frames_total)
+    except ValueError as exc:
+        raise ScriptError(f"cannot time this ad: {exc}") from exc
+
+    # 4. Render and fit the copy; choose each scene's photo.
+    context = copy_context(facts, locale=locale, cta=cta_text)
+    images = _ImageCycle(facts.image_count)
+    scenes = [
+        _render_scene(p, n / FPS, images.pick(p.scene.image), context, copy_lang, notes)
+        for p, n in zip(planned, frames, strict=True)
+    ]
+    return AdScript(
+        template=template.slug,
+        vertical=template.vertical,
+        structure=template.structure,
+        language=copy_lang,
+        length=frames_total / FPS,
+        seed=seed,
+        cta=cta_text,
+        scenes=scenes,
+        why=why,
+        notes=notes,
+    )
+
+
+def _check_inputs(
+    template: TemplateDef, language: str, length: float, formats, product: dict[str, Any]
+) -> tuple[str, str, int]:
+    try:
+        copy_lang, locale = resolve_language(language, template.languages)
+    except LookupError:
+        raise ScriptError(
+            f"template {template.slug!r} is not written in {language!r}; "
+            f"it is available in {', '.join(template.languages)}"
+        ) from None
+    if not template.supports_length(length):
+        raise ScriptError(
+            f"template {template.slug!r} makes ads from {min(template.lengths):g} to "
+            f"{max(template.lengths):g} s, not {length:g} s"
+        )
+    try:
+        frames_total = length_frames(length)
+    except ValueError as exc:
+        raise ScriptError(str(exc)) from None
+    unknown = [f for f in formats if f not in FORMATS]
+    if not formats or unknown:
+        raise ScriptError(f"unknown format(s) {unknown or '(none given)'}; choose from {', '.join(FORMATS)}")
+    if not product.get("images"):
+        raise ScriptError("the product has no images; every shot is made from a product photo")
+    return copy_lang, locale, frames_total
+
+
+def _check_needs(template: TemplateDef, facts: ProductFacts) -> None:
+    if template.needs.price and facts.price is None:
+        raise ScriptError(
+            f"template {template.slug!r} states the price, and the product page shows none; "
+            "pick a template that does not need a price"
+        )
+    if template.needs.sale and not facts.has_sale:
+        raise ScriptError(
+            f"template {template.slug!r} is for products on sale, and the page shows no "
+            "regular price above the current price; pick another template"
+        )
+
+
+def _plan_scenes(
+    template: TemplateDef, facts: ProductFacts, lang: str, length: float, seed: int,
+    cta_text: str, notes: list[str],
+) -> list[_Planned]:
+    features = list(facts.features)
+    planned: list[_Planned] = []
+    for scene in template.scenes_for(length):
+        if scene.shot_type == "cta" and not cta_text:
+            notes.append(f"Left out the {scene.id!r} scene: the call to action is turned off.")
+            continue
+        variants = scene.variants(lang)
+        copy = variants[random.Random(f"{seed}:{template.slug}:{scene.id}").randrange(len(variants))]  # noqa: S311 - copy choice, not security
+        lacking = _lacking(copy.variables(), facts, bool(features))
+        if lacking:
+            fallback = scene.fallback.get(lang)
+            if fallback is None:
+                notes.append(f"Left out the {scene.id!r} scene: the product page shows no {lacking}.")
+                continue
+            notes.append(f"Rewrote the {scene.id!r} scene without a {lacking}: the page shows none.")
+            copy = fallback
+        feature = features.pop(0) if "feature" in copy.variables() else None
+        planned.append(_Planned(scene, copy, feature))
+    if facts.features_from_description and any(p.feature for p in planned):
+        notes.append("The page lists no feature bullets; features are sentences from its description.")
+    return planned
+
+
+def _lacking(used: frozenset[str], facts: ProductFacts, feature_left: bool) -> str:
+    if used & sandbox.PRICE_VARS and facts.price is None:
+        return "price"
+    if used & sandbox.SALE_VARS and not facts.has_sale:
+        return "sale price"
+    if used & sandbox.FEATURE_VARS and not feature_left:
+        return "further feature"
+    return ""
+
+
+class _ImageCycle:
+    """Fixed indexes wrap around the photos there are; "next" takes the photo after the last
+    one used, so consecutive scenes show different photos when there are several."""
+
+    def __init__(self, count: int):
+        self.count = count
+        self.last = -1
+
+    def pick(self, image: int | str) -> int:
+        index = (self.last + 1) % self.count if image == "next" else int(image) % self.count
+        self.last = index
+        return index
+
+
+def _render_scene(
+    p: _Planned, seconds: float, image_index: int, base: dict[str, Any], lang: str, notes: list[str]
+) -> Scene:
+    context = {**base, "feature": p.feature} if p.feature else base
+    # A badge is decoration: when it needs data the product lacks (a price), it is left off.
+    badge_ok = sandbox.variables(p.copy.badge) <= set(context)
+    try:
+        caption = sandbox.render(p.copy.caption, context)
+        voiceover = sandbox.render(p.copy.voiceover, context)
+        badge = sandbox.render(p.copy.badge, context) if badge_ok else ""
+    except (TemplateError, TypeError, ValueError) as exc:  # checked at load; here = template bug
+        raise ScriptError(f"scene {p.scene.id!r} could not be written: {exc}") from exc
+    caption, cut = fit_caption(caption, lang)
+    if cut:
+        notes.append(f"Shortened the {p.scene.id!r} caption to fit two lines.")
+    voiceover, shortened = fit_voiceover(voiceover, lang, seconds * VOICE_SHARE)
+    if shortened:
+        what = "Shortened" if voiceover else "Left out"
+        notes.append(f"{what} the {p.scene.id!r} voiceover to fit {seconds:.1f} s.")
+    badge, _ = fit_caption(badge, lang, max_lines=1) if text_units(badge) <= BADGE_UNITS else ("", True)
+    return Scene(
+        id=p.scene.id,
+        shot_type=p.scene.shot_type,
+        duration=seconds,
+        camera_move=p.scene.camera_move,
+        image_index=image_index,
+        caption=caption,
+        voiceover=voiceover,
+        transition=p.scene.transition,
+        badge=badge,
+    )
+

@@ -1,0 +1,181 @@
+"""Turn a scraped product dict into the facts an ad may state and the context copy renders with.
+
+Only what the page said goes in: prices as the page gave them (formatted with Babel for the
+ad's locale), features from the page's bullets or, failing that, its description's sentences.
+Nothing here invents a claim.
+"""
+
+# ruff: noqa: RUF001 - full-width and typographic punctuation here is deliberate (CJK text)
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from babel import Locale
+from babel.numbers import format_currency
+
+# A bullet longer than this is a paragraph, not a selling point (captions cut the rest);
+# a description sentence must be shorter still to stand in for a bullet.
+_MAX_FEATURE_WORDS = 40
+_MAX_FEATURE_CJK_CHARS = 80
+_MAX_SENTENCE_WORDS = 14
+_MAX_SENTENCE_CJK_CHARS = 30
+_SHORT_TITLE_CHARS = 28
+_SHORT_TITLE_CJK_CHARS = 12
+_TITLE_SEPARATORS = (" | ", " - ", " – ", " — ", ", ", " (", ": ", "｜", "（", "，")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|(?<=[。！？])")
+_BULLET = re.compile(r"^[\s\-•*·–—✓✔]+")
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\uac00-\ud7af]")
+
+
+@dataclass(frozen=True)
+class ProductFacts:
+    """The parts of a product an ad uses, parsed and cleaned once."""
+
+    title: str
+    short_title: str
+    brand: str
+    currency: str
+    price: Decimal | None
+    regular_price: Decimal | None  # only kept when it is above ``price`` (a real sale)
+    features: tuple[str, ...]
+    features_from_description: bool
+    image_count: int
+    in_stock: bool
+
+    @property
+    def has_sale(self) -> bool:
+        return self.price is not None and self.regular_price is not None
+
+    @property
+    def discount_percent(self) -> int | None:
+        if not self.has_sale:
+            return None
+        assert self.price is not None and self.regular_price is not None
+        return int(((self.regular_price - self.price) / self.regular_price * 100).to_integral_value())
+
+
+def product_facts(product: dict[str, Any]) -> ProductFacts:
+    """Read the ``ExtractedProduct.to_json()`` shape; missing keys are treated as absent."""
+    title = _clean(product.get("title"))
+    brand = _clean(product.get("brand"))
+    currency = _clean(product.get("currency")).upper()
+    price = _decimal(product.get("price"))
+    if not currency:
+        price = None  # a number without a currency cannot be stated truthfully
+    regular = _decimal(product.get("regular_price"))
+    if price is None or regular is None or regular <= price:
+        regular = None
+    features, from_description = _features(product)
+    availability = _clean(product.get("availability")).lower()
+    return ProductFacts(
+        title=title,
+        short_title=short_title(title, brand),
+        brand=brand,
+        currency=currency,
+        price=price,
+        regular_price=regular,
+        features=features,
+        features_from_description=from_description,
+        image_count=len(product.get("images") or []),
+        in_stock=availability not in {"outofstock", "soldout", "discontinued"},
+    )
+
+
+def copy_context(facts: ProductFacts, *, locale: str, cta: str) -> dict[str, Any]:
+    """The only names a copy template sees. Price keys are present only when known, so a
+    template that needs one fails loudly instead of printing an empty price."""
+    ctx: dict[str, Any] = {
+        "title": facts.title,
+        "short_title": facts.short_title,
+        "brand": facts.brand,
+        "currency": facts.currency,
+        "features": list(facts.features),
+        "cta": cta,
+        "has_sale": facts.has_sale,
+        "in_stock": facts.in_stock,
+    }
+    if facts.price is not None:
+        ctx["price"] = format_price(facts.price, facts.currency, locale)
+    if facts.has_sale:
+        assert facts.regular_price is not None and facts.price is not None
+        ctx["regular_price"] = format_price(facts.regular_price, facts.currency, locale)
+        ctx["savings"] = format_price(facts.regular_price - facts.price, facts.currency, locale)
+        ctx["discount_percent"] = facts.discount_percent
+    return ctx
+
+
+def format_price(amount: Decimal, currency: str, locale: str) -> str:
+    """Babel's currency format for ``locale``, without ``.00`` on whole amounts ($29, 29 €),
+    which is how ads write prices; cents are always kept when there are any."""
+    loc = Locale.parse(locale)
+    if amount == amount.to_integral_value():
+        pattern = loc.currency_formats["standard"].pattern.split(";")[0]
+        pattern = re.sub(r"0[.,]0+", "0", pattern)
+        return format_currency(amount, currency, format=pattern, locale=loc, currency_digits=False)
+    return format_currency(amount, currency, locale=loc)
+
+
+def short_title(title: str, brand: str = "") -> str:
+    """The product's name as people would say it: the title without the brand prefix and the
+    variant tail ("Aurora Tee - White, Size M" → "Aurora Tee"). Always a piece of the title."""
+    text = title
+    if brand and text.lower().startswith(brand.lower() + " ") and len(text) > len(brand) + 3:
+        text = text[len(brand):].strip()
+    for sep in _TITLE_SEPARATORS:
+        head = text.split(sep)[0].strip()
+        if head and len(head) >= 3:
+            text = head
+    if _CJK.search(text):
+        return text[:_SHORT_TITLE_CJK_CHARS]
+    words, out = text.split(), []
+    for word in words:
+        if out and len(" ".join([*out, word])) > _SHORT_TITLE_CHARS:
+            break
+        out.append(word)
+    return " ".join(out)
+
+
+def _features(product: dict[str, Any]) -> tuple[tuple[str, ...], bool]:
+    feats = [_clean_feature(f) for f in product.get("features") or [] if isinstance(f, str)]
+    feats = [f for f in dict.fromkeys(feats) if f and _feature_sized(f)]
+    if feats:
+        return tuple(feats), False
+    sentences = _SENTENCE_END.split(_clean(product.get("description")))
+    from_desc = [_clean_feature(s) for s in sentences]
+    from_desc = [
+        s for s in dict.fromkeys(from_desc)
+        if s and _feature_sized(s, 3, _MAX_SENTENCE_WORDS, _MAX_SENTENCE_CJK_CHARS)
+    ]
+    return tuple(from_desc[:5]), bool(from_desc)
+
+
+def _feature_sized(
+    text: str, min_words: int = 1, max_words: int = _MAX_FEATURE_WORDS,
+    max_cjk: int = _MAX_FEATURE_CJK_CHARS,
+) -> bool:
+    if _CJK.search(text):
+        return 2 <= len(text) <= max_cjk
+    return min_words <= len(text.split()) <= max_words
+
+
+def _clean_feature(text: str) -> str:
+    text = _BULLET.sub("", _clean(text))
+    return text.rstrip(" .;:,。；：，")
+
+
+def _clean(value: Any) -> str:
+    return " ".join(str(value).split()) if value else ""
+
+
+def _decimal(value: Any) -> Decimal | None:
+    if value in (None, ""):
+        return None
+    try:
+        amount = Decimal(str(value))
+    except InvalidOperation:
+        return None
+    return amount if amount.is_finite() and amount > 0 else None

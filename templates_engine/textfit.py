@@ -1,0 +1,177 @@
+"""Make copy fit: captions into two short lines, voiceovers into the time a scene lasts.
+
+Widths are counted in "Latin character" units where a full-width (CJK) character counts as
+42/16 units, so one rule (42 units a line) gives 42 Latin or 16 Chinese characters and handles
+mixed lines ("全新 Aurora Tee"). The renderer should wrap with ``wrap_caption`` so what the
+builder measured is what the viewer sees.
+"""
+
+# ruff: noqa: RUF001 - full-width and typographic punctuation here is deliberate (CJK text)
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from templates_engine.languages import CJK_CHARS_PER_SECOND, WORDS_PER_SECOND, is_cjk_language
+
+LINE_UNITS = 42.0
+MAX_LINES = 2
+_WIDE_UNITS = LINE_UNITS / 16
+
+# Nothing may be left hanging at the end of a cut-short text.
+_DANGLING = ",;:-–—/&+(·、，；：（「『《“‘\"'"
+_DANGLING_WORDS = {
+    "en": {"and", "or", "with", "for", "the", "a", "an", "of", "to", "in", "on", "your", "by", "at", "only", "just", "from"},
+    "es": {"y", "o", "con", "para", "el", "la", "los", "las", "de", "del", "un", "una", "tu", "en", "por", "a", "al", "solo", "desde"},
+}
+# A closing mark never starts a line (kinsoku): it stays with the character before it.
+_NO_LINE_START = set("，。、；：！？）」』》”’,.;:!?)%")
+# Spaces break lines; no-break spaces (Babel puts one in "24 US$") do not.
+_SPACE = re.compile(r"[ \t\r\n\f\v]+")
+_TOKEN = re.compile(r"[^ \t\r\n\f\v\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]+|\S")
+# Where a voiceover may be cut: just before the mark that ends a sentence or a clause.
+# ASCII marks only count when a space follows, so "29,99" and "3.5" stay whole.
+_BOUNDARY = re.compile(r"[。！？，；、]|[.!?,;](?=\s|$)")
+
+
+def squash(text: str) -> str:
+    """Collapse runs of breaking whitespace to one space; no-break spaces are kept."""
+    return _SPACE.sub(" ", text).strip()
+
+
+def char_units(ch: str) -> float:
+    return _WIDE_UNITS if unicodedata.east_asian_width(ch) in ("W", "F") else 1.0
+
+
+def text_units(text: str) -> float:
+    return sum(char_units(c) for c in text)
+
+
+def _tokens(text: str) -> list[tuple[str, bool]]:
+    """Split into breakable pieces: Latin words, single CJK characters. Each piece carries
+    whether a space preceded it, so joining restores the original spacing."""
+    out: list[tuple[str, bool]] = []
+    pos = 0
+    for m in _TOKEN.finditer(text):
+        spaced = m.start() > pos and bool(out)
+        tok = m.group()
+        if out and tok in _NO_LINE_START and not spaced:
+            prev, prev_spaced = out[-1]
+            out[-1] = (prev + tok, prev_spaced)
+        else:
+            out.append((tok, spaced))
+        pos = m.end()
+    return out
+
+
+def wrap_caption(text: str, line_units: float = LINE_UNITS) -> list[str]:
+    """Greedy wrap into lines of at most ``line_units``; a word longer than a line is split."""
+    lines: list[str] = []
+    line = ""
+    for tok, spaced in _tokens(text):
+        piece = (" " if spaced and line else "") + tok
+        if line and text_units(line + piece) > line_units:
+            lines.append(line)
+            line, piece = "", tok
+        while text_units(piece) > line_units:  # a very long word: hard split
+            cut = _fit_prefix(piece, line_units)
+            lines.append(piece[:cut])
+            piece = piece[cut:]
+        line += piece
+    if line:
+        lines.append(line)
+    return lines
+
+
+def _fit_prefix(text: str, units: float) -> int:
+    total, i = 0.0, 0
+    for i, ch in enumerate(text):
+        total += char_units(ch)
+        if total > units:
+            return max(i, 1)
+    return len(text)
+
+
+def fit_caption(text: str, language: str, *, max_lines: int = MAX_LINES) -> tuple[str, bool]:
+    """Cut ``text`` so it wraps into ``max_lines`` lines; return ``(text, was_cut)``.
+
+    Cuts fall between words (or CJK characters), never leave trailing punctuation or a
+    dangling "and"/"with", and add no ellipsis: a short complete phrase reads better on screen.
+    """
+    text = squash(text)
+    if len(wrap_caption(text)) <= max_lines:
+        return text, False
+    tokens = _tokens(text)
+    while tokens:
+        tokens.pop()
+        candidate = clean_end(_join(tokens), language)
+        if candidate and len(wrap_caption(candidate)) <= max_lines:
+            return candidate, True
+    return "", True
+
+
+def _join(tokens: list[tuple[str, bool]]) -> str:
+    return "".join((" " if spaced and i else "") + tok for i, (tok, spaced) in enumerate(tokens))
+
+
+def clean_end(text: str, language: str) -> str:
+    """Strip trailing punctuation and function words left by a cut."""
+    stop = _DANGLING_WORDS.get(language.split("-")[0], set())
+    while True:
+        stripped = text.rstrip().rstrip(_DANGLING).rstrip()
+        words = stripped.split(" ")
+        if len(words) > 1 and words[-1].lower() in stop:
+            stripped = " ".join(words[:-1])
+        if stripped == text:
+            return text
+        text = stripped
+
+
+def speech_seconds(text: str, language: str) -> float:
+    """How long ``text`` takes to say: CJK characters at 4.5/s, other words at 2.6/s.
+
+    Numbers are said as several words ("29,99 €" → "veintinueve con noventa y nueve euros"), so
+    a token with digits counts as three.
+    """
+    cjk = sum(1 for c in text if unicodedata.east_asian_width(c) in ("W", "F") and c.isalnum())
+    latin = re.sub(r"[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]", " ", text).split()
+    words = sum(3 if any(ch.isdigit() for ch in w) else 1 for w in latin if any(ch.isalnum() for ch in w))
+    rate = WORDS_PER_SECOND.get(language.split("-")[0], 2.6)
+    if cjk:  # in Chinese copy a Latin word (a brand) takes about two characters' time
+        return (cjk + 2 * words) / CJK_CHARS_PER_SECOND
+    return words / rate
+
+
+def fit_voiceover(text: str, language: str, seconds: float) -> tuple[str, bool]:
+    """Shorten ``text`` to be said within ``seconds``; return ``(text, was_shortened)``.
+
+    Keeps the longest lead that ends at a sentence or clause boundary — templates put the
+    point first, so the lead is what matters. Latin text may then lose words from its end
+    (never leaving a bare number); Chinese is never cut between characters, because that
+    splits words. Returns "" when nothing sensible fits: silence beats a clipped phrase.
+    """
+    text = squash(text)
+    if speech_seconds(text, language) <= seconds:
+        return text, False
+    cjk = is_cjk_language(language) or any(char_units(c) > 1 for c in text)
+    cuts = sorted({m.start() for m in _BOUNDARY.finditer(text)}, reverse=True)
+    for cut in cuts:
+        candidate = _end_sentence(clean_end(text[:cut], language), cjk)
+        if candidate and speech_seconds(candidate, language) <= seconds:
+            return candidate, True
+    tokens = [] if cjk else _tokens(text)
+    while len(tokens) > 2:
+        tokens.pop()
+        if any(ch.isdigit() for ch in tokens[-1][0]):
+            continue  # never leave a number without its currency or unit
+        candidate = _end_sentence(clean_end(_join(tokens), language), cjk)
+        if len(_tokens(candidate)) > 2 and speech_seconds(candidate, language) <= seconds:
+            return candidate, True
+    return "", True
+
+
+def _end_sentence(text: str, cjk: bool) -> str:
+    if not text or text[-1] in ".!?。！？…":
+        return text
+    return text + ("。" if cjk else ".")

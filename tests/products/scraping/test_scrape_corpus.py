@@ -1,0 +1,92 @@
+"""Price F1 on the 118 real product pages, scored the way the public benchmark scores it.
+
+The corpus lives outside the repository (../shared/corpus/product-pages); the test is skipped
+with the reason when it is absent. The floor sits just under what the extractor achieves so a
+regression fails loudly; raise it when the extractor improves.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import json
+import time
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from products.scraping.extract import extract_product
+from products.scraping.types import NotAProduct
+
+CORPUS = Path(__file__).resolve().parents[3] / ".." / "shared" / "corpus" / "product-pages"
+PRICE_F1_FLOOR = 0.83  # open-source extruct + price-parser baseline: 0.685; Zyte: 0.918
+BASELINE = 0.685
+
+
+def f1(pairs: list[tuple[set, object | None]]) -> float:
+    """Benchmark F1: a wrong prediction is a false positive and, if truth exists, a miss too."""
+    tp = fp = fn = 0
+    for truth, predicted in pairs:
+        if predicted is None:
+            fn += bool(truth)
+        elif predicted in truth:
+            tp += 1
+        else:
+            fp += 1
+            fn += bool(truth)
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    return 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+
+
+@pytest.fixture(scope="module")
+def corpus_results() -> list[tuple[dict, object]]:
+    truth_file = CORPUS / "ground-truth.json"
+    if not truth_file.exists():
+        pytest.skip(f"product-page corpus not found at {CORPUS.resolve()}")
+    ground_truth = json.loads(truth_file.read_text(encoding="utf-8"))
+    results = []
+    for key, truth in sorted(ground_truth.items()):
+        # Snapshots are UTF-8 text (taken from a browser); the benchmark reads them so too.
+        with gzip.open(CORPUS / "html" / f"{key}.html.gz", "rt", encoding="utf-8") as f:
+            html = f.read()
+        try:
+            product = extract_product(html, truth["url"])
+        except NotAProduct:
+            product = None
+        results.append((truth, product))
+    return results
+
+
+def test_price_f1_beats_the_open_source_baseline(corpus_results) -> None:
+    pairs = [
+        ({Decimal(v) for v in truth.get("price", [])}, product.price if product else None)
+        for truth, product in corpus_results
+    ]
+    score = f1(pairs)
+    assert score > BASELINE
+    assert score >= PRICE_F1_FLOOR, f"price F1 fell to {score:.3f}"
+
+
+def test_every_page_is_recognised_as_a_product(corpus_results) -> None:
+    missing = [truth["url"] for truth, product in corpus_results if product is None]
+    # Known misses (3 of 118): two i3fresh.tw pages and one pcstore.com.tw page with no
+    # markup, no <h1> and no price the heuristics trust, so no product signal at all.
+    assert len(missing) <= 3, missing
+    with_title = sum(1 for _, p in corpus_results if p and p.title)
+    assert with_title == sum(1 for _, p in corpus_results if p)
+
+
+def test_extraction_is_fast() -> None:
+    truth_file = CORPUS / "ground-truth.json"
+    if not truth_file.exists():
+        pytest.skip(f"product-page corpus not found at {CORPUS.resolve()}")
+    pages = sorted((CORPUS / "html").glob("*.html.gz"))[:30]
+    htmls = [gzip.decompress(p.read_bytes()).decode("utf-8") for p in pages]
+    started = time.perf_counter()
+    for html in htmls:
+        with contextlib.suppress(NotAProduct):
+            extract_product(html, "https://shop.example/p")
+    per_page = (time.perf_counter() - started) / len(htmls)
+    assert per_page < 0.1, f"{per_page * 1000:.0f} ms per page"
