@@ -89,7 +89,7 @@ def job_fail(*, job_id, code: str, message: str) -> None:
     RenderJob.objects.filter(id=job_id).exclude(
         state__in=[RenderJob.State.SUCCEEDED, RenderJob.State.FAILED, RenderJob.State.CANCELLED]
     ).update(state=RenderJob.State.FAILED, error_code=code[:40], error=message, finished_at=timezone.now())
-    logger.warning("job failed", extra={"job_id": str(job_id), "code": code})
+    logger.info("job failed", extra={"job_id": str(job_id), "code": code})
 
 
 def job_cancel(*, job: RenderJob) -> None:
@@ -196,11 +196,10 @@ def ad_create(*, workspace: Workspace, product: Product, options: dict) -> Ad:
             length=options["length"],
             seed=options["seed"],
             formats=tuple(options["formats"]),
+            why=why,
         )
     except (builder.ScriptError, library.UnknownTemplate) as exc:
         raise ApplicationError(str(exc), code="script_failed") from exc
-    if not script.why:
-        script.why = why
     with transaction.atomic():
         ad = Ad.objects.create(
             workspace=workspace,

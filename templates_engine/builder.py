@@ -206,6 +206,10 @@ def _render_scene(
     if cut:
         notes.append(f"Shortened the {p.scene.id!r} caption to fit two lines.")
     voiceover, shortened = fit_voiceover(voiceover, lang, seconds * VOICE_SHARE)
+    if shortened and p.feature and len(voiceover) < len(p.feature):
+        # The lead-in ("Plus: …") is what to drop first, not the feature itself.
+        alone, _ = fit_voiceover(p.feature.rstrip(".") + ".", lang, seconds * VOICE_SHARE)
+        voiceover = alone if len(alone) > len(voiceover) else voiceover
     if shortened:
         what = "Shortened" if voiceover else "Left out"
         notes.append(f"{what} the {p.scene.id!r} voiceover to fit {seconds:.1f} s.")

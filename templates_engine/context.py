@@ -23,11 +23,13 @@ _MAX_FEATURE_WORDS = 40
 _MAX_FEATURE_CJK_CHARS = 80
 _MAX_SENTENCE_WORDS = 14
 _MAX_SENTENCE_CJK_CHARS = 30
-_SHORT_TITLE_CHARS = 28
+_SHORT_TITLE_CHARS = 34
 _SHORT_TITLE_CJK_CHARS = 12
 _TITLE_SEPARATORS = (" | ", " - ", " – ", " — ", ", ", " (", ": ", "｜", "（", "，")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|(?<=[。！？])")
 _BULLET = re.compile(r"^[\s\-•*·–—✓✔]+")
+# A pack size at the end of a title ("Serum 30 ml") is variant detail, not the name.
+_SIZE_TAIL = re.compile(r"\s+\d+(?:[.,]\d+)?\s*(?:ml|l|cl|g|kg|oz|fl\.? ?oz|cm|mm|pcs|pack)\.?$", re.I)
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\uac00-\ud7af]")
 
 
@@ -129,14 +131,14 @@ def short_title(title: str, brand: str = "") -> str:
         head = text.split(sep)[0].strip()
         if head and len(head) >= 3:
             text = head
-    if _CJK.search(text):
-        return text[:_SHORT_TITLE_CJK_CHARS]
-    words, out = text.split(), []
-    for word in words:
-        if out and len(" ".join([*out, word])) > _SHORT_TITLE_CHARS:
+    text = _SIZE_TAIL.sub("", text) or text
+    limit = _SHORT_TITLE_CJK_CHARS if _CJK.search(text) else _SHORT_TITLE_CHARS
+    out: list[str] = []
+    for word in text.split():
+        if out and len(" ".join([*out, word])) > limit:
             break
         out.append(word)
-    return " ".join(out)
+    return " ".join(out)[:limit] if _CJK.search(text) else " ".join(out)
 
 
 def _features(product: dict[str, Any]) -> tuple[tuple[str, ...], bool]:

@@ -33,6 +33,7 @@ _TOKEN = re.compile(r"[^ \t\r\n\f\v\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00
 # Where a voiceover may be cut: just before the mark that ends a sentence or a clause.
 # ASCII marks only count when a space follows, so "29,99" and "3.5" stay whole.
 _BOUNDARY = re.compile(r"[。！？，；、]|[.!?,;](?=\s|$)")
+_SENTENCE_END = set(".!?。！？")
 
 
 def squash(text: str) -> str:
@@ -147,26 +148,17 @@ def fit_voiceover(text: str, language: str, seconds: float) -> tuple[str, bool]:
     """Shorten ``text`` to be said within ``seconds``; return ``(text, was_shortened)``.
 
     Keeps the longest lead that ends at a sentence or clause boundary — templates put the
-    point first, so the lead is what matters. Latin text may then lose words from its end
-    (never leaving a bare number); Chinese is never cut between characters, because that
-    splits words. Returns "" when nothing sensible fits: silence beats a clipped phrase.
+    point first, so the lead is what matters. Never cuts between words: "A small upgrade you
+    will use every." is worse than silence. Returns "" when no lead fits.
     """
     text = squash(text)
     if speech_seconds(text, language) <= seconds:
         return text, False
     cjk = is_cjk_language(language) or any(char_units(c) > 1 for c in text)
-    cuts = sorted({m.start() for m in _BOUNDARY.finditer(text)}, reverse=True)
-    for cut in cuts:
+    cuts = {m.end() if m.group() in _SENTENCE_END else m.start() for m in _BOUNDARY.finditer(text)}
+    for cut in sorted(cuts, reverse=True):
         candidate = _end_sentence(clean_end(text[:cut], language), cjk)
         if candidate and speech_seconds(candidate, language) <= seconds:
-            return candidate, True
-    tokens = [] if cjk else _tokens(text)
-    while len(tokens) > 2:
-        tokens.pop()
-        if any(ch.isdigit() for ch in tokens[-1][0]):
-            continue  # never leave a number without its currency or unit
-        candidate = _end_sentence(clean_end(_join(tokens), language), cjk)
-        if len(_tokens(candidate)) > 2 and speech_seconds(candidate, language) <= seconds:
             return candidate, True
     return "", True
 

@@ -91,7 +91,7 @@ def smooth_mask(mask: Image.Image, radius: float = 1.2) -> Image.Image:
 def cylinder_light(width: int, height: int, *, ambient: float = 0.5, diffuse: float = 0.55,
                    light_x: float = -0.35, spec: float = 0.5, spec_width: float = 0.09,
                    spec_x: float = -0.42) -> tuple[np.ndarray, np.ndarray]:
-    """Shade and specular maps (height×width) for a vertical cylinder lit from the left-front."""
+    """Shade and specular maps (height x width) for a vertical cylinder lit from the left-front."""
     u = np.linspace(-1.0, 1.0, width, dtype=np.float32)
     normal_z = np.sqrt(np.clip(1 - u**2, 0, 1))
     lambert = np.clip(normal_z * np.sqrt(1 - light_x**2) + u * light_x, 0, 1)
@@ -120,7 +120,7 @@ def sphere_light(width: int, height: int, *, ambient: float = 0.45, diffuse: flo
 
 def paint(img: Image.Image, albedo: Image.Image, mask: Image.Image, origin: tuple[int, int],
           shade: np.ndarray, spec: np.ndarray | None = None) -> None:
-    """Composite ``albedo × shade + spec`` through ``mask`` at ``origin`` (in place)."""
+    """Composite ``albedo * shade + spec`` through ``mask`` at ``origin`` (in place)."""
     a = np.asarray(albedo.convert("RGB"), np.float32)
     lit = a * shade[..., None]
     if spec is not None:

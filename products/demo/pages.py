@@ -87,7 +87,7 @@ def _layout(title: str, head_extra: str, body: str) -> str:
     )
 
 
-def product_page(p: DemoProduct, base_url: str) -> str:
+def render_product_page(p: DemoProduct, base_url: str) -> str:
     """The full HTML of one product page; ``base_url`` makes image and canonical URLs absolute."""
     url = f"{base_url}/products/{p.slug}"
     image_urls = [f"{base_url}/images/{name}" for name in p.images]
@@ -131,7 +131,7 @@ def product_page(p: DemoProduct, base_url: str) -> str:
     return _layout(f"{p.title} | {SHOP_NAME}", head, body)
 
 
-def index_page(base_url: str, products: tuple[DemoProduct, ...] = PRODUCTS) -> str:
+def render_index_page(base_url: str, products: tuple[DemoProduct, ...] = PRODUCTS) -> str:
     cards = "".join(
         f'<a class="card" href="/products/{escape(p.slug)}">'
         f'<img src="{escape(base_url)}/images/{escape(p.images[0])}" alt="{escape(p.title)}" width="1200" height="1200">'

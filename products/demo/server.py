@@ -15,7 +15,7 @@ from types import TracebackType
 from urllib.parse import urlsplit
 
 from products.demo.catalog import BY_SLUG
-from products.demo.pages import index_page, product_page
+from products.demo.pages import render_index_page, render_product_page
 from products.demo.photos import default_cache_dir, ensure_photos
 
 
@@ -61,10 +61,10 @@ class _ShopServer(ThreadingHTTPServer):
         """(content type, body) for a known path, else None. Pure dict lookups."""
         html = "text/html; charset=utf-8"
         if path in ("/", "/products", "/products/"):
-            return html, index_page(self.base_url).encode()
+            return html, render_index_page(self.base_url).encode()
         if path.startswith("/products/"):
             product = BY_SLUG.get(path.removeprefix("/products/"))
-            return (html, product_page(product, self.base_url).encode()) if product else None
+            return (html, render_product_page(product, self.base_url).encode()) if product else None
         if path.startswith("/images/"):
             file = self.images.get(path.removeprefix("/images/"))
             return ("image/jpeg", file.read_bytes()) if file else None

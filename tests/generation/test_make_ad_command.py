@@ -59,9 +59,10 @@ def test_make_ad_demo_prints_the_finished_files(tmp_path):
 @pytest.mark.parametrize(
     ("url", "words"),
     [
-        ("http://127.0.0.1:8000/", "private"),
+        ("http://127.0.0.1:8000/", "won't fetch"),
+        ("http://169.254.169.254/latest/meta-data/", "won't fetch"),
         ("ftp://example.com/product", "http"),
-        ("not a url", "address"),
+        ("not a url", "http"),
     ],
 )
 def test_make_ad_bad_url_exits_non_zero_with_one_plain_line(tmp_path, url, words):

@@ -90,3 +90,24 @@ def test_length_must_be_whole_frames():
     assert length_frames(10 + 1 / 30) == 301
     with pytest.raises(ValueError):
         length_frames(15.01)
+
+
+def test_fit_voiceover_never_cuts_between_words():
+    assert fit_voiceover("A small upgrade you will use every day.", "en", 2.8) == ("", True)
+
+
+@pytest.mark.parametrize(
+    ("title", "brand", "short"),
+    [
+        ("Northwind Aurora Organic Cotton Tee - White, Size M", "Northwind", "Aurora Organic Cotton Tee"),
+        ("Lumen Hyaluronic Hydrating Serum 30 ml", "Lumen", "Hyaluronic Hydrating Serum"),
+        ("Pulse ANC Wireless Over-Ear Headphones", "Pulse", "ANC Wireless Over-Ear Headphones"),
+        ("Mug", "Mug", "Mug"),
+        ("极光有机棉T恤 白色 M码（男女同款）", "", "极光有机棉T恤 白色"),
+    ],
+)
+def test_short_title_is_a_piece_of_the_title(title, brand, short):
+    from templates_engine.context import short_title
+
+    assert short_title(title, brand) == short
+    assert short in title

@@ -77,7 +77,10 @@ class Command(BaseCommand):
                 job = services.job_create(workspace=workspace, url=url, options=options)
                 try:
                     job = services.job_run_inline(job_id=job.id, fetcher=fetcher)
-                except ApplicationError:
+                except Exception:
+                    # The job holds the plain-language reason; the traceback is for --verbosity 2.
+                    if opts["verbosity"] > 1:
+                        raise
                     job.refresh_from_db()
                 if job.state != RenderJob.State.SUCCEEDED:
                     failures.append(f"{url}: {job.error or 'the job did not finish'}")

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from products.demo.catalog import PRODUCTS, DemoProduct
-from products.demo.pages import product_page
+from products.demo.pages import render_product_page
 
 
 def get(shop, path: str) -> tuple[int, str, bytes]:
@@ -97,7 +97,7 @@ def test_text_is_escaped_in_html_and_json_ld():
         price="1.00", currency="USD", description="a < b", features=("<i>f</i>",), breadcrumbs=("H",),
         availability="InStock", sku="S", vertical="other", images=("a.jpg",),
     )
-    html = product_page(nasty, "http://127.0.0.1:1")
+    html = render_product_page(nasty, "http://127.0.0.1:1")
     assert "<script>alert(1)" not in html
     assert html.count("</script>") == 1  # only the JSON-LD block's own end tag
     assert ld_json(html)["name"] == nasty.title
