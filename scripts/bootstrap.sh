@@ -39,6 +39,9 @@ stamp=.venv/.shopreel-installed
 extras="dev"
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || ! grep -qx "$extras" "$stamp"; then
   echo "bootstrap: installing Python packages into .venv" >&2
-  .venv/bin/pip install -q --disable-pip-version-check -e ".[$extras]"
+  if ! .venv/bin/pip install -q --disable-pip-version-check -e ".[$extras]" >.venv/pip-install.log 2>&1; then
+    cat .venv/pip-install.log >&2
+    exit 1
+  fi
   echo "$extras" > "$stamp"
 fi
