@@ -1,6 +1,6 @@
 """Render benchmark: Shopreel's renderer vs the encoder floor vs the usual moviepy way.
 
-The case: a 15 s 9:16 ad (1080×1920, 30 fps, 450 frames), five scenes from product photos,
+The case: a 15 s 9:16 ad (1080x1920, 30 fps, 450 frames), five scenes from product photos,
 captions, voice-over (espeak-ng) and a music bed, libx264 at the same preset and CRF.
 
     (a) ``render_ad_video`` — everything, audio included;
@@ -10,7 +10,7 @@ captions, voice-over (espeak-ng) and a music bed, libx264 at the same preset and
         per frame (``resized(lambda t: …)``) and a ``TextClip`` per caption, crossfades, the
         same soundtrack, ``write_videofile``.
 
-Targets: a within 1.5× of b; a at least 4× faster than c.
+Targets: a within 1.5x of b; a at least 4x faster than c.
 
     .venv/bin/python bench/render.py [--preset veryfast] [--skip-moviepy]
 """
@@ -33,9 +33,9 @@ from PIL import Image, ImageDraw
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from generation.render import fonts  # noqa: E402
-from generation.render.compose import render_ad_video  # noqa: E402
-from generation.render.spec import (  # noqa: E402
+from generation.render import fonts
+from generation.render.compose import render_ad_video
+from generation.render.spec import (
     FORMATS,
     AudioSpec,
     MotionShot,
@@ -56,7 +56,7 @@ SHOT_TYPES = ("hero", "feature", "detail", "offer", "cta")
 
 
 def make_photos(folder: Path) -> list[Path]:
-    """Five 1200×1200 product-like photos: a coloured object on white, with some texture."""
+    """Five 1200x1200 product-like photos: a coloured object on white, with some texture."""
     rng = np.random.default_rng(7)
     paths = []
     colours = [(200, 50, 60), (40, 110, 200), (30, 150, 90), (230, 160, 30), (120, 60, 170)]
@@ -83,10 +83,18 @@ def make_spec(photos: list[Path], preset: str) -> RenderSpec:
             voiceover=voice,
             badge="$29.99" if shot_type in ("offer", "cta") else "",
         )
-        for photo, move, shot_type, (caption, voice) in zip(photos, MOVES, SHOT_TYPES, CAPTIONS, strict=True)
+        for photo, move, shot_type, (caption, voice) in zip(
+            photos, MOVES, SHOT_TYPES, CAPTIONS, strict=True
+        )
     )
-    return RenderSpec(format=FORMATS["9:16"], scenes=scenes, fps=30, preset=preset, crf=21,
-                      audio=AudioSpec(voice=True, music=True))
+    return RenderSpec(
+        format=FORMATS["9:16"],
+        scenes=scenes,
+        fps=30,
+        preset=preset,
+        crf=21,
+        audio=AudioSpec(voice=True, music=True),
+    )
 
 
 def decode_frames(path: Path) -> list[bytes]:
@@ -94,13 +102,38 @@ def decode_frames(path: Path) -> list[bytes]:
         return [f.to_ndarray(format="rgb24").tobytes() for f in container.decode(video=0)]
 
 
-def encoder_floor(frames: list[bytes], size: tuple[int, int], fps: int, preset: str, crf: int,
-                  out: Path) -> float:
+def encoder_floor(
+    frames: list[bytes], size: tuple[int, int], fps: int, preset: str, crf: int, out: Path
+) -> float:
     """Seconds for libx264 alone to encode ``frames`` (rawvideo on stdin, as moviepy feeds it)."""
-    cmd = [imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-loglevel", "error", "-f", "rawvideo",
-           "-pix_fmt", "rgb24", "-s", f"{size[0]}x{size[1]}", "-r", str(fps), "-i", "-",
-           "-an", "-c:v", "libx264", "-preset", preset, "-crf", str(crf), "-pix_fmt", "yuv420p",
-           "-movflags", "+faststart", str(out)]
+    cmd = [
+        imageio_ffmpeg.get_ffmpeg_exe(),
+        "-y",
+        "-loglevel",
+        "error",
+        "-f",
+        "rawvideo",
+        "-pix_fmt",
+        "rgb24",
+        "-s",
+        f"{size[0]}x{size[1]}",
+        "-r",
+        str(fps),
+        "-i",
+        "-",
+        "-an",
+        "-c:v",
+        "libx264",
+        "-preset",
+        preset,
+        "-crf",
+        str(crf),
+        "-pix_fmt",
+        "yuv420p",
+        "-movflags",
+        "+faststart",
+        str(out),
+    ]
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, stdin=subprocess.PIPE)
 
@@ -135,19 +168,37 @@ def moviepy_way(spec: RenderSpec, photos: list[Path], soundtrack: Path, out: Pat
         d = scene.duration
         background = ImageClip(str(photo)).resized(height=h).with_duration(d)
         background = background.resized(lambda t, d=d: 1 + 0.12 * t / d).with_position("center")
-        text = (TextClip(font=font, text=scene.caption, font_size=70, color="white",
-                         stroke_color="black", stroke_width=5, method="caption",
-                         size=(int(w * 0.8), None), text_align="center")
-                .with_duration(d).with_position(("center", int(h * 0.62))))
+        text = (
+            TextClip(
+                font=font,
+                text=scene.caption,
+                font_size=70,
+                color="white",
+                stroke_color="black",
+                stroke_width=5,
+                method="caption",
+                size=(int(w * 0.8), None),
+                text_align="center",
+            )
+            .with_duration(d)
+            .with_position(("center", int(h * 0.62)))
+        )
         clip = CompositeVideoClip([background, text], size=(w, h)).with_duration(d)
         if i:
             clip = clip.with_effects([vfx.CrossFadeIn(0.4)])
         scenes.append(clip)
     video = concatenate_videoclips(scenes, method="compose", padding=-0.4)
     video = video.with_audio(AudioFileClip(str(soundtrack)).subclipped(0, video.duration))
-    video.write_videofile(str(out), fps=spec.fps, codec="libx264", audio_codec="aac",
-                          preset=spec.preset, ffmpeg_params=["-crf", str(spec.crf)],
-                          threads=2, logger=None)
+    video.write_videofile(
+        str(out),
+        fps=spec.fps,
+        codec="libx264",
+        audio_codec="aac",
+        preset=spec.preset,
+        ffmpeg_params=["-crf", str(spec.crf)],
+        threads=2,
+        logger=None,
+    )
     return time.perf_counter() - start
 
 
@@ -155,8 +206,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--preset", default="veryfast")
     parser.add_argument("--skip-moviepy", action="store_true", help="skip (c), the slow one")
-    parser.add_argument("--repeat", type=int, default=3,
-                        help="runs of (a) and (b), alternated; medians are reported")
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=3,
+        help="runs of (a) and (b), alternated; medians are reported",
+    )
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="shopreel-bench-") as tmp:
@@ -165,8 +220,11 @@ def main() -> None:
         spec = make_spec(photos, args.preset)
         # A worker renders many ads per process: warm it (imports, fonts, espeak's data) with
         # a tiny render first, so (a) measures rendering, not interpreter start-up.
-        warm = RenderSpec(format=OutputFormat("warm", 270, 480, spec.format.safe_zone),
-                          scenes=spec.scenes[:1], fps=30)
+        warm = RenderSpec(
+            format=OutputFormat("warm", 270, 480, spec.format.safe_zone),
+            scenes=spec.scenes[:1],
+            fps=30,
+        )
         render_ad_video(warm, out_dir=folder / "warm", basename="warm")
 
         t_a, t_b = [], []
@@ -176,24 +234,45 @@ def main() -> None:
             result = render_ad_video(spec, out_dir=folder / "a", basename="ad")
             t_a.append(time.perf_counter() - start)
             frames = decode_frames(result.video)
-            t_b.append(encoder_floor(frames, size, spec.fps, args.preset, spec.crf, folder / "b.mp4"))
+            t_b.append(
+                encoder_floor(frames, size, spec.fps, args.preset, spec.crf, folder / "b.mp4")
+            )
             del frames
         a, b = statistics.median(t_a), statistics.median(t_b)
 
-        print(f"case: {len(spec.scenes)} scenes, {spec.duration:.0f} s, {size[0]}x{size[1]} "
-              f"@ {spec.fps} fps ({result.frames} frames), libx264 {args.preset} crf {spec.crf}; "
-              f"median of {args.repeat}")
-        print(f"(a) render_ad_video            {a:6.2f} s  ({result.frames / a:5.1f} fps)  "
-              f"runs: {', '.join(f'{x:.2f}' for x in t_a)}")
-        print(f"(b) encoder floor (raw frames)  {b:6.2f} s  ({result.frames / b:5.1f} fps)  "
-              f"runs: {', '.join(f'{x:.2f}' for x in t_b)}")
+        print(
+            f"case: {len(spec.scenes)} scenes, {spec.duration:.0f} s, {size[0]}x{size[1]} "
+            f"@ {spec.fps} fps ({result.frames} frames), libx264 {args.preset} crf {spec.crf}; "
+            f"median of {args.repeat}"
+        )
+        print(
+            f"(a) render_ad_video            {a:6.2f} s  ({result.frames / a:5.1f} fps)  "
+            f"runs: {', '.join(f'{x:.2f}' for x in t_a)}"
+        )
+        print(
+            f"(b) encoder floor (raw frames)  {b:6.2f} s  ({result.frames / b:5.1f} fps)  "
+            f"runs: {', '.join(f'{x:.2f}' for x in t_b)}"
+        )
         print(f"a/b = {a / b:.2f}  (target <= 1.5)")
         if not args.skip_moviepy:
             soundtrack = folder / "soundtrack.wav"
             with av.open(str(result.video)) as container:
                 rate = container.streams.audio[0].rate
-            subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-loglevel", "error", "-i",
-                            str(result.video), "-vn", "-ar", str(rate), str(soundtrack)], check=True)
+            subprocess.run(
+                [
+                    imageio_ffmpeg.get_ffmpeg_exe(),
+                    "-y",
+                    "-loglevel",
+                    "error",
+                    "-i",
+                    str(result.video),
+                    "-vn",
+                    "-ar",
+                    str(rate),
+                    str(soundtrack),
+                ],
+                check=True,
+            )
             t_c = moviepy_way(spec, photos, soundtrack, folder / "c.mp4")
             print(f"(c) moviepy Composite+TextClip  {t_c:6.2f} s  ({result.frames / t_c:5.1f} fps)")
             print(f"c/a = {t_c / a:.2f}  (target >= 4)")

@@ -39,8 +39,9 @@ __all__ = ["EspeakNG", "TTSEngine", "TTSUnavailable", "mix_soundtrack", "write_w
 class TTSEngine(Protocol):
     """Speaks a line. ``rate`` is a speed factor (1 = the voice's natural pace)."""
 
-    def synthesize(self, text: str, *, language: str, voice: str = "",
-                   rate: float = 1.0) -> tuple[np.ndarray, int]:
+    def synthesize(
+        self, text: str, *, language: str, voice: str = "", rate: float = 1.0
+    ) -> tuple[np.ndarray, int]:
         """Mono float samples in -1..1 and their sample rate."""
         ...
 
@@ -48,11 +49,36 @@ class TTSEngine(Protocol):
 # BCP-47-ish language → espeak-ng voice. Cantonese for Traditional Chinese only where the
 # region says so; Taiwan reads Mandarin.
 _ESPEAK_VOICES = {
-    "en": "en-us", "en-us": "en-us", "en-gb": "en-gb", "zh": "cmn", "zh-hans": "cmn",
-    "zh-cn": "cmn", "zh-hant": "cmn", "zh-tw": "cmn", "zh-hk": "yue", "yue": "yue",
-    "ja": "ja", "ko": "ko", "ar": "ar", "he": "he", "de": "de", "fr": "fr-fr", "es": "es",
-    "es-mx": "es-419", "pt": "pt", "pt-br": "pt-br", "it": "it", "nl": "nl", "pl": "pl",
-    "ru": "ru", "tr": "tr", "vi": "vi", "th": "th", "id": "id", "hi": "hi", "sv": "sv",
+    "en": "en-us",
+    "en-us": "en-us",
+    "en-gb": "en-gb",
+    "zh": "cmn",
+    "zh-hans": "cmn",
+    "zh-cn": "cmn",
+    "zh-hant": "cmn",
+    "zh-tw": "cmn",
+    "zh-hk": "yue",
+    "yue": "yue",
+    "ja": "ja",
+    "ko": "ko",
+    "ar": "ar",
+    "he": "he",
+    "de": "de",
+    "fr": "fr-fr",
+    "es": "es",
+    "es-mx": "es-419",
+    "pt": "pt",
+    "pt-br": "pt-br",
+    "it": "it",
+    "nl": "nl",
+    "pl": "pl",
+    "ru": "ru",
+    "tr": "tr",
+    "vi": "vi",
+    "th": "th",
+    "id": "id",
+    "hi": "hi",
+    "sv": "sv",
 }
 
 
@@ -67,21 +93,35 @@ class EspeakNG:
 
     def voice_for(self, language: str) -> str:
         lang = language.lower()
-        return _ESPEAK_VOICES.get(lang) or _ESPEAK_VOICES.get(lang.split("-")[0]) or lang.split("-")[0]
+        return (
+            _ESPEAK_VOICES.get(lang) or _ESPEAK_VOICES.get(lang.split("-")[0]) or lang.split("-")[0]
+        )
 
-    def synthesize(self, text: str, *, language: str, voice: str = "",
-                   rate: float = 1.0) -> tuple[np.ndarray, int]:
+    def synthesize(
+        self, text: str, *, language: str, voice: str = "", rate: float = 1.0
+    ) -> tuple[np.ndarray, int]:
         exe = shutil.which(self.binary)
         if exe is None:
             raise TTSUnavailable(
                 "espeak-ng is not installed (apt-get install espeak-ng) — or render with voice off"
             )
-        wpm = int(round(self.base_wpm * min(max(rate, 0.8), self.max_rate)))
+        wpm = round(self.base_wpm * min(max(rate, 0.8), self.max_rate))
         with tempfile.TemporaryDirectory(prefix="shopreel-tts-") as tmp:
             out = Path(tmp) / "line.wav"
-            cmd = [exe, "-v", voice or self.voice_for(language), "-s", str(wpm), "-w", str(out), "--stdin"]
+            cmd = [
+                exe,
+                "-v",
+                voice or self.voice_for(language),
+                "-s",
+                str(wpm),
+                "-w",
+                str(out),
+                "--stdin",
+            ]
             try:
-                done = subprocess.run(cmd, input=text.encode("utf-8"), capture_output=True, timeout=60)
+                done = subprocess.run(
+                    cmd, input=text.encode("utf-8"), capture_output=True, timeout=60
+                )
             except subprocess.TimeoutExpired as exc:
                 raise RenderError("text-to-speech took too long (espeak-ng timed out)") from exc
             if done.returncode != 0 or not out.is_file():
@@ -116,7 +156,7 @@ def _resample(x: np.ndarray, rate: int) -> np.ndarray:
     ~10 kHz, so the simple method is clean enough)."""
     if rate == SAMPLE_RATE or x.size == 0:
         return x.astype(np.float64)
-    n = int(round(x.size * SAMPLE_RATE / rate))
+    n = round(x.size * SAMPLE_RATE / rate)
     return np.interp(np.arange(n) * (rate / SAMPLE_RATE), np.arange(x.size), x)
 
 
@@ -124,7 +164,7 @@ def _trim_silence(x: np.ndarray, threshold: float = 0.01) -> np.ndarray:
     loud = np.nonzero(np.abs(x) > threshold)[0]
     if loud.size == 0:
         return x[:0]
-    return x[max(0, loud[0] - 480): loud[-1] + 2400]  # keep 10 ms before, 50 ms after
+    return x[max(0, loud[0] - 480) : loud[-1] + 2400]  # keep 10 ms before, 50 ms after
 
 
 def _fit_line(engine: TTSEngine, text: str, language: str, voice: str, room: float) -> np.ndarray:
@@ -165,8 +205,13 @@ def voice_track(spec: RenderSpec, n: int, engine: TTSEngine) -> np.ndarray:
     return track
 
 
-def duck_envelope(voice: np.ndarray, depth_db: float = DUCK_DB, attack: float = 0.04,
-                  release: float = 0.35, hop: float = 0.01) -> np.ndarray:
+def duck_envelope(
+    voice: np.ndarray,
+    depth_db: float = DUCK_DB,
+    attack: float = 0.04,
+    release: float = 0.35,
+    hop: float = 0.01,
+) -> np.ndarray:
     """Gain (per sample) for the music: ``depth_db`` down while the voice speaks.
 
     Voice activity comes from its RMS in 10 ms hops; the gain moves with one-pole attack
@@ -179,7 +224,9 @@ def duck_envelope(voice: np.ndarray, depth_db: float = DUCK_DB, attack: float = 
     rms = np.sqrt((padded.reshape(n_hops, step) ** 2).mean(axis=1))
     active = rms > max(1e-4, rms.max() * 0.05)
     lead = max(1, int(attack / hop))
-    active = np.convolve(active.astype(float), np.ones(lead + 1), mode="full")[lead: lead + n_hops] > 0
+    active = (
+        np.convolve(active.astype(float), np.ones(lead + 1), mode="full")[lead : lead + n_hops] > 0
+    )
     target = np.where(active, 10 ** (depth_db / 20), 1.0)
     a_coef, r_coef = np.exp(-hop / attack), np.exp(-hop / release)
     gain = np.empty(n_hops)
@@ -197,8 +244,9 @@ def _to_loudness(x: np.ndarray, lufs: float) -> np.ndarray:
     return x * 10 ** ((lufs - current) / 20) if np.isfinite(current) else x
 
 
-def mix_soundtrack(spec: RenderSpec, out_path: Path, *, n_samples: int,
-                   engine: TTSEngine | None = None) -> Path:
+def mix_soundtrack(
+    spec: RenderSpec, out_path: Path, *, n_samples: int, engine: TTSEngine | None = None
+) -> Path:
     """Build and write the soundtrack WAV (48 kHz stereo, ``n_samples`` long)."""
     mix = np.zeros((n_samples, 2))
     voice = np.zeros(n_samples)

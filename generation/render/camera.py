@@ -3,7 +3,7 @@
 The plate is ``OVERSCAN`` times the frame. A view is a zoom ``z`` (1 = the whole plate
 fits the frame, larger = closer) and a centre in plate pixels; ``cv2.warpAffine`` samples the
 plate straight into a frame-sized buffer, which is the only per-frame cost of a motion shot
-(~13 ms on a 1080×1920 frame, one core).
+(~13 ms on a 1080x1920 frame, one core).
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ def make_move(move: CameraMove, seed: int = 0) -> Move:
     if move == "pan_right":
         return Move(ZOOM, ZOOM, (-0.9, 0), (0.9, 0))
     if move == "ken_burns":
-        rng = random.Random(seed)
+        rng = random.Random(seed)  # noqa: S311 - art direction, not security
         angle = rng.uniform(0, 2 * math.pi)
         end = (0.7 * math.cos(angle), 0.7 * math.sin(angle))
         return Move(1.0, ZOOM + 0.02, (0, 0), end)
@@ -59,7 +59,7 @@ def make_move(move: CameraMove, seed: int = 0) -> Move:
 
 
 def view_matrix(move: Move, p: float, frame: tuple[int, int], plate: tuple[int, int]) -> np.ndarray:
-    """The 2×3 matrix mapping frame pixels to plate pixels at progress ``p`` (0..1)."""
+    """The 2x3 matrix mapping frame pixels to plate pixels at progress ``p`` (0..1)."""
     e = ease_in_out(p)
     w, h = frame
     pw, ph = plate
@@ -73,9 +73,15 @@ def view_matrix(move: Move, p: float, frame: tuple[int, int], plate: tuple[int, 
     return np.array([[s, 0, cx - w / 2 * s], [0, s, cy - h / 2 * s]], dtype=np.float64)
 
 
-def render_view(plate: np.ndarray, matrix: np.ndarray, frame: tuple[int, int],
-                out: np.ndarray | None = None) -> np.ndarray:
+def render_view(
+    plate: np.ndarray, matrix: np.ndarray, frame: tuple[int, int], out: np.ndarray | None = None
+) -> np.ndarray:
     """Sample the plate through ``matrix`` into a frame (bilinear, edges replicated)."""
-    return cv2.warpAffine(plate, matrix, frame, dst=out,
-                          flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
-                          borderMode=cv2.BORDER_REPLICATE)
+    return cv2.warpAffine(
+        plate,
+        matrix,
+        frame,
+        dst=out,
+        flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+        borderMode=cv2.BORDER_REPLICATE,
+    )

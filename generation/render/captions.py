@@ -72,7 +72,10 @@ def _is_cjk(ch: str) -> bool:
 
 
 # No line may start with these (closing punctuation, small kana marks).
-_NO_BREAK_BEFORE = set("，。、！？：；）」』】〉》〕,.!?:;)]}%・ー々ゝゞ")
+_NO_BREAK_BEFORE = set(
+    "\uff0c\u3002\u3001\uff01\uff1f\uff1a\uff1b\uff09\u300d\u300f\u3011\u3009\u300b\u3015"
+    ",.!?:;)]}%\u30fb\u30fc\u3005\u309d\u309e"
+)
 
 
 def _tokens(text: str) -> list[str]:
@@ -167,7 +170,10 @@ def _hard_wrap(text: str, measure: _Measure, max_width: float, max_lines: int) -
 
 
 def fit_lines(
-    text: str, chain: tuple[fonts.FontFace, ...], base_size: int, max_width: float,
+    text: str,
+    chain: tuple[fonts.FontFace, ...],
+    base_size: int,
+    max_width: float,
     max_lines: int = MAX_LINES,
 ) -> tuple[list[str], int]:
     """Wrap at the largest size (shrinking from ``base_size``) that fits in ``max_lines``."""
@@ -186,7 +192,9 @@ def fit_lines(
 # ---------------------------------------------------------------- drawing
 
 
-def _line_metrics(chain: tuple[fonts.FontFace, ...], lines: list[str], size: int) -> tuple[int, int]:
+def _line_metrics(
+    chain: tuple[fonts.FontFace, ...], lines: list[str], size: int
+) -> tuple[int, int]:
     """(ascent, descent) large enough for every face the lines use."""
     ascent = descent = 0
     for line in lines:
@@ -199,7 +207,11 @@ def _line_metrics(chain: tuple[fonts.FontFace, ...], lines: list[str], size: int
 
 
 def _text_masks(
-    lines: list[str], chain: tuple[fonts.FontFace, ...], size: int, stroke: int, pad: int,
+    lines: list[str],
+    chain: tuple[fonts.FontFace, ...],
+    size: int,
+    stroke: int,
+    pad: int,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Fill and fill+outline coverage masks (float 0..1) of centred lines of text.
 
@@ -221,11 +233,20 @@ def _text_masks(
         for run in measure.runs(line):
             font = fonts.pil_font(run.face, size)
             direction = "rtl" if run.rtl else "ltr"
-            draw_fill.text((x, baseline), run.text, font=font, fill=255, anchor="ls",
-                           direction=direction)
+            draw_fill.text(
+                (x, baseline), run.text, font=font, fill=255, anchor="ls", direction=direction
+            )
             if stroke:
-                draw_outline.text((x, baseline), run.text, font=font, fill=255, anchor="ls",
-                                  direction=direction, stroke_width=stroke, stroke_fill=255)
+                draw_outline.text(
+                    (x, baseline),
+                    run.text,
+                    font=font,
+                    fill=255,
+                    anchor="ls",
+                    direction=direction,
+                    stroke_width=stroke,
+                    stroke_fill=255,
+                )
             x += measure.run_width(run)
     fill_a = np.asarray(fill, dtype=np.float32) / 255.0
     outline_a = np.maximum(np.asarray(outline, dtype=np.float32) / 255.0, fill_a)
@@ -233,13 +254,19 @@ def _text_masks(
 
 
 def _compose_text(
-    fill_a: np.ndarray, outline_a: np.ndarray, color: RGB, stroke_color: RGB, shadow: bool,
+    fill_a: np.ndarray,
+    outline_a: np.ndarray,
+    color: RGB,
+    stroke_color: RGB,
+    shadow: bool,
     size: int,
 ) -> np.ndarray:
     """RGBA (straight alpha) of coloured text with outline and an optional soft drop shadow."""
     h, w = fill_a.shape
-    rgb = (np.asarray(stroke_color, np.float32) * (1 - fill_a[..., None])
-           + np.asarray(color, np.float32) * fill_a[..., None])
+    rgb = (
+        np.asarray(stroke_color, np.float32) * (1 - fill_a[..., None])
+        + np.asarray(color, np.float32) * fill_a[..., None]
+    )
     alpha = outline_a
     if shadow:
         offset = max(1, round(size * 0.05))
@@ -260,11 +287,11 @@ def _trim(rgba: np.ndarray) -> tuple[np.ndarray, int, int]:
     ys, xs = np.nonzero(rgba[..., 3])
     if len(xs) == 0:
         return rgba[:0, :0], 0, 0
-    return rgba[ys.min(): ys.max() + 1, xs.min(): xs.max() + 1], int(xs.min()), int(ys.min())
+    return rgba[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1], int(xs.min()), int(ys.min())
 
 
 def _pill(size: tuple[int, int], color: RGB, radius: int) -> np.ndarray:
-    """An anti-aliased rounded rectangle (drawn 4× larger, then reduced)."""
+    """An anti-aliased rounded rectangle (drawn 4x larger, then reduced)."""
     w, h = size
     big = Image.new("L", (w * 4, h * 4), 0)
     ImageDraw.Draw(big).rounded_rectangle((0, 0, w * 4 - 1, h * 4 - 1), radius=radius * 4, fill=255)
@@ -276,12 +303,12 @@ def _pill(size: tuple[int, int], color: RGB, radius: int) -> np.ndarray:
 def _over(dst: np.ndarray, src: np.ndarray, x: int, y: int) -> None:
     """Paste straight-alpha ``src`` over straight-alpha ``dst`` in place at (x, y)."""
     h, w = src.shape[:2]
-    d = dst[y: y + h, x: x + w].astype(np.float32)
+    d = dst[y : y + h, x : x + w].astype(np.float32)
     s = src.astype(np.float32)
     sa, da = s[..., 3:] / 255, d[..., 3:] / 255
     out_a = sa + da * (1 - sa)
     rgb = (s[..., :3] * sa + d[..., :3] * da * (1 - sa)) / np.maximum(out_a, 1e-6)
-    dst[y: y + h, x: x + w] = np.dstack([rgb, out_a * 255]).clip(0, 255).astype(np.uint8)
+    dst[y : y + h, x : x + w] = np.dstack([rgb, out_a * 255]).clip(0, 255).astype(np.uint8)
 
 
 # ---------------------------------------------------------------- public layers
@@ -289,7 +316,11 @@ def _over(dst: np.ndarray, src: np.ndarray, x: int, y: int) -> None:
 
 @lru_cache(maxsize=64)
 def render_caption(
-    text: str, fmt: OutputFormat, *, language: str = "en", shot_type: ShotType = "hero",
+    text: str,
+    fmt: OutputFormat,
+    *,
+    language: str = "en",
+    shot_type: ShotType = "hero",
     brand: BrandSpec = BrandSpec(),  # noqa: B008 - frozen dataclass, safe as a default
 ) -> Overlay | None:
     """The caption layer for a scene, or None when there is nothing to draw.
@@ -312,8 +343,9 @@ def render_caption(
         pad_x = round(base * 0.8)
         lines, size = fit_lines(clean, chain, base, box_w - 2 * pad_x, max_lines=2)
         fill_a, outline_a = _text_masks(lines, chain, size, stroke=0, pad=0)
-        label = _compose_text(fill_a, outline_a, readable_on(accent, text_rgb), (0, 0, 0),
-                              shadow=False, size=size)
+        label = _compose_text(
+            fill_a, outline_a, readable_on(accent, text_rgb), (0, 0, 0), shadow=False, size=size
+        )
         label, _, _ = _trim(label)
         lh, lw = label.shape[:2]
         pw, ph = lw + 2 * pad_x, lh + round(size * 1.1)
@@ -335,7 +367,11 @@ def render_caption(
 
 
 def caption_bbox(
-    text: str, fmt: OutputFormat, *, language: str = "en", shot_type: ShotType = "hero",
+    text: str,
+    fmt: OutputFormat,
+    *,
+    language: str = "en",
+    shot_type: ShotType = "hero",
 ) -> tuple[int, int, int, int] | None:
     """Where the caption's visible pixels are, (x0, y0, x1, y1) in frame pixels; None if
     the caption is empty. Tests and the API use it to check the safe zone."""
@@ -345,7 +381,11 @@ def caption_bbox(
 
 @lru_cache(maxsize=64)
 def render_badge(
-    text: str, fmt: OutputFormat, *, language: str = "en", shot_type: ShotType = "offer",
+    text: str,
+    fmt: OutputFormat,
+    *,
+    language: str = "en",
+    shot_type: ShotType = "offer",
     brand: BrandSpec = BrandSpec(),  # noqa: B008 - frozen dataclass, safe as a default
     above: int | None = None,
 ) -> Overlay | None:
@@ -358,15 +398,21 @@ def render_badge(
     clean = fonts.clean_text(text, chain)
     if not clean:
         return None
-    x0, y0, x1, y1 = safe_rect(fmt)
+    x0, y0, x1, _ = safe_rect(fmt)
     big = shot_type == "cta"
     base = round(_base_size(fmt) * (1.25 if big else 0.9))
     pad_x = round(base * 0.55)
     lines, size = fit_lines(clean, chain, base, (x1 - x0) * 0.8 - 2 * pad_x, max_lines=1)
     accent = hex_to_rgb(brand.accent)
     fill_a, outline_a = _text_masks(lines, chain, size, stroke=0, pad=0)
-    label = _compose_text(fill_a, outline_a, readable_on(accent, hex_to_rgb(brand.text)),
-                          (0, 0, 0), shadow=False, size=size)
+    label = _compose_text(
+        fill_a,
+        outline_a,
+        readable_on(accent, hex_to_rgb(brand.text)),
+        (0, 0, 0),
+        shadow=False,
+        size=size,
+    )
     label, _, _ = _trim(label)
     lh, lw = label.shape[:2]
     pw, ph = lw + 2 * pad_x, lh + round(size * 0.7)

@@ -33,6 +33,7 @@ from .spec import ClipShot, MotionShot, RenderResult, RenderSpec, SceneSpec
 from .subtitles import caption_cues, write_subtitles
 
 CROSSFADE = 0.4  # seconds of overlap between scenes joined by a crossfade
+PREBUILD_BYTES = 256 * 2**20  # plates built before the encode starts; the rest on demand
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,120}$")
 
 
@@ -56,9 +57,8 @@ def check_inputs(spec: RenderSpec, basename: str) -> None:
             for path in (*scene.shot.images, *scene.shot.cutouts):
                 if not Path(path).is_file():
                     raise RenderError(f"image file missing: {path}")
-        elif isinstance(scene.shot, ClipShot):
-            if not Path(scene.shot.path).is_file():
-                raise RenderError(f"video clip missing: {scene.shot.path}")
+        elif isinstance(scene.shot, ClipShot) and not Path(scene.shot.path).is_file():
+            raise RenderError(f"video clip missing: {scene.shot.path}")
 
 
 @dataclass
@@ -102,20 +102,49 @@ class _Timeline:
         spec, scene = self.spec, slot.scene
         end_card = scene.shot_type == "cta"
         overlays: list[BlendLayer] = []
-        caption = render_caption(scene.caption, spec.format, language=spec.language,
-                                 shot_type=scene.shot_type, brand=spec.brand)
+        caption = render_caption(
+            scene.caption,
+            spec.format,
+            language=spec.language,
+            shot_type=scene.shot_type,
+            brand=spec.brand,
+        )
         if caption is not None:
             overlays.append(BlendLayer(caption, self.size))
         if scene.badge:
-            badge = render_badge(scene.badge, spec.format, language=spec.language,
-                                 shot_type=scene.shot_type, brand=spec.brand,
-                                 above=caption.y if (caption is not None and end_card) else None)
+            badge = render_badge(
+                scene.badge,
+                spec.format,
+                language=spec.language,
+                shot_type=scene.shot_type,
+                brand=spec.brand,
+                above=caption.y if (caption is not None and end_card) else None,
+            )
             if badge is not None:
                 overlays.append(BlendLayer(badge, self.size))
         if isinstance(scene.shot, ClipShot):
             return ClipShotScene(scene.shot, spec.format, overlays)
-        return MotionScene(scene.shot, spec.format, spec.brand, slot.end - slot.vis_start,
-                           overlays, end_card=end_card, seed=spec.seed + slot.index * 101)
+        return MotionScene(
+            scene.shot,
+            spec.format,
+            spec.brand,
+            slot.end - slot.vis_start,
+            overlays,
+            end_card=end_card,
+            seed=spec.seed + slot.index * 101,
+        )
+
+    def prepare(self, budget_bytes: int = PREBUILD_BYTES) -> None:
+        """Build scenes ahead of the encode while memory allows (the soundtrack is being
+        mixed on another core meanwhile, and during the encode both cores are busy)."""
+        used = 0
+        for slot in self.slots:
+            shot = slot.scene.shot
+            images = len(shot.images) if isinstance(shot, MotionShot) else 0
+            used += images * self.size[0] * self.size[1] * 4 * 1.35  # RGBA plates, overscan
+            if used > budget_bytes:
+                break
+            self._visual(slot)
 
     def _slot_at(self, t: float) -> int:
         for i, slot in enumerate(self.slots):
@@ -124,7 +153,7 @@ class _Timeline:
         return len(self.slots) - 1
 
     def frame(self, t: float) -> np.ndarray:
-        """The finished frame at ``t`` seconds (RGB uint8, H×W×3)."""
+        """The finished frame at ``t`` seconds (RGB uint8, HxWx3)."""
         k = self._slot_at(t)
         for old in self.slots[:k]:  # frames come in order: earlier scenes are done
             self._release(old)
@@ -186,8 +215,15 @@ class _Progress:
             self.callback(value)
 
 
-def _encode(timeline: _Timeline, spec: RenderSpec, n_frames: int, video_tmp: Path,
-            wav_tmp: Path, report: _Progress, should_cancel: Callable[[], bool] | None) -> None:
+def _encode(
+    timeline: _Timeline,
+    spec: RenderSpec,
+    n_frames: int,
+    video_tmp: Path,
+    wav_tmp: Path,
+    report: _Progress,
+    should_cancel: Callable[[], bool] | None,
+) -> None:
     """Encode with moviepy: a fixed-size VideoClip on our frame function, the WAV as audio."""
     from moviepy import VideoClip  # imported here: moviepy's import is slow and optional
 
@@ -198,7 +234,7 @@ def _encode(timeline: _Timeline, spec: RenderSpec, n_frames: int, video_tmp: Pat
     def frame_function(t: float) -> np.ndarray:
         if should_cancel is not None and should_cancel():
             raise RenderCancelled("render cancelled")
-        index = min(n_frames - 1, int(round(t * fps)))
+        index = min(n_frames - 1, round(t * fps))
         img = prefetch.get(index)
         done.add(index)
         report(5 + 93 * len(done) / n_frames)
@@ -209,11 +245,27 @@ def _encode(timeline: _Timeline, spec: RenderSpec, n_frames: int, video_tmp: Pat
         # Half a frame of slack: moviepy writes int(duration * fps) frames.
         clip = VideoClip(frame_function=frame_function, duration=(n_frames + 0.5) / fps)
         clip.write_videofile(
-            str(video_tmp), fps=fps, codec="libx264", preset=spec.preset,
-            audio=str(wav_tmp), audio_codec="aac", threads=os.cpu_count() or 2,
-            pixel_format="yuv420p", logger=None,
-            ffmpeg_params=["-crf", str(spec.crf), "-pix_fmt", "yuv420p", "-b:a", "160k",
-                           "-ar", str(SAMPLE_RATE), "-movflags", "+faststart"],
+            str(video_tmp),
+            fps=fps,
+            codec="libx264",
+            preset=spec.preset,
+            audio=str(wav_tmp),
+            audio_codec="aac",
+            threads=os.cpu_count() or 2,
+            pixel_format="yuv420p",
+            logger=None,
+            ffmpeg_params=[
+                "-crf",
+                str(spec.crf),
+                "-pix_fmt",
+                "yuv420p",
+                "-b:a",
+                "160k",
+                "-ar",
+                str(SAMPLE_RATE),
+                "-movflags",
+                "+faststart",
+            ],
         )
     except (RenderError, RenderCancelled):
         raise
@@ -237,7 +289,7 @@ def render_ad_video(
     """Render ``spec`` to ``out_dir/{basename}.mp4|.jpg|.srt|.vtt`` and describe the result.
 
     Stages: 1 check inputs, 2 soundtrack, 3 poster, 4 frames + encode, 5 subtitles,
-    6 move into place. ``progress`` gets 0–100; ``should_cancel`` is polled every frame and
+    6 move into place. ``progress`` gets 0-100; ``should_cancel`` is polled every frame and
     a True stops the render with ``RenderCancelled``. ``tts`` overrides espeak-ng.
     """
     report = _Progress(progress)
@@ -252,16 +304,20 @@ def render_ad_video(
     report(0)
     try:
         # 2. One mixed soundtrack, exactly as long as the frames, made on a thread while
-        # 3. the poster (the middle of the first scene) is drawn: both are mostly numpy
-        # and OpenCV work that runs outside the GIL.
+        # 3. the poster (the middle of the first scene) is drawn and the first scenes are
+        # prepared: all of it is numpy and OpenCV work that runs outside the GIL.
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="shopreel-audio") as pool:
             soundtrack = pool.submit(
-                audio.mix_soundtrack, spec, temp["wav"],
-                n_samples=round(n_frames / spec.fps * SAMPLE_RATE), engine=tts,
+                audio.mix_soundtrack,
+                spec,
+                temp["wav"],
+                n_samples=round(n_frames / spec.fps * SAMPLE_RATE),
+                engine=tts,
             )
             try:
                 poster_t = min(spec.scenes[0].duration / 2, (n_frames - 1) / spec.fps)
                 Image.fromarray(timeline.frame(poster_t)).save(temp["jpg"], "JPEG", quality=88)
+                timeline.prepare()
             finally:
                 soundtrack.result()
         report(5)
@@ -278,5 +334,12 @@ def render_ad_video(
         for path in temp.values():
             path.unlink(missing_ok=True)
     report(100)
-    return RenderResult(video=final["mp4"], poster=final["jpg"], srt=final["srt"],
-                        vtt=final["vtt"], duration=n_frames / spec.fps, frames=n_frames, cues=cues)
+    return RenderResult(
+        video=final["mp4"],
+        poster=final["jpg"],
+        srt=final["srt"],
+        vtt=final["vtt"],
+        duration=n_frames / spec.fps,
+        frames=n_frames,
+        cues=cues,
+    )

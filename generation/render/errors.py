@@ -11,7 +11,7 @@ class RenderError(Exception):
     """A render that cannot be made as asked (missing input, no font, encoder failure)."""
 
 
-class RenderCancelled(Exception):  # noqa: N818 - the name is the fixed interface
+class RenderCancelled(Exception):
     """The caller asked the render to stop; no output is left at the final paths.
 
     Deliberately not a ``RenderError``: a cancel is not a failure, and code that marks a job

@@ -136,15 +136,21 @@ def coverage(face: FontFace) -> frozenset[int]:
 @cache
 def pil_font(face: FontFace, size: int) -> ImageFont.FreeTypeFont:
     """A PIL font with the raqm layout engine (shaping, bidi) when PIL has it."""
-    return ImageFont.truetype(str(face.path), size=size, index=face.index,
-                              layout_engine=ImageFont.Layout.RAQM)
+    return ImageFont.truetype(
+        str(face.path), size=size, index=face.index, layout_engine=ImageFont.Layout.RAQM
+    )
 
 
 def _is_invisible(ch: str) -> bool:
     """Emoji plumbing (variation selectors, zero-width joiner, skin tones): dropped with the
     emoji they belong to, since we draw no colour emoji."""
     cp = ord(ch)
-    return cp == 0x200D or 0xFE00 <= cp <= 0xFE0F or 0xE0100 <= cp <= 0xE01EF or 0x1F3FB <= cp <= 0x1F3FF
+    return (
+        cp == 0x200D
+        or 0xFE00 <= cp <= 0xFE0F
+        or 0xE0100 <= cp <= 0xE01EF
+        or 0x1F3FB <= cp <= 0x1F3FF
+    )
 
 
 def face_for_char(ch: str, chain: tuple[FontFace, ...]) -> FontFace | None:
@@ -172,7 +178,19 @@ def clean_text(text: str, chain: tuple[FontFace, ...]) -> str:
 
 def _is_neutral(ch: str) -> bool:
     """Spaces, digits and punctuation: shared by scripts, so they join the run they are in."""
-    return unicodedata.bidirectional(ch) in ("WS", "S", "B", "ON", "CS", "ES", "ET", "EN", "AN", "BN", "NSM")
+    return unicodedata.bidirectional(ch) in (
+        "WS",
+        "S",
+        "B",
+        "ON",
+        "CS",
+        "ES",
+        "ET",
+        "EN",
+        "AN",
+        "BN",
+        "NSM",
+    )
 
 
 @dataclass(frozen=True)

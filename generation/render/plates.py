@@ -36,7 +36,9 @@ def load_image(path: Path, *, rgba: bool = False) -> np.ndarray:
             im = ImageOps.exif_transpose(im)
             return np.asarray(im.convert("RGBA" if rgba else "RGB"))
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
-        raise RenderError(f"image file could not be read: {path} ({exc.__class__.__name__})") from exc
+        raise RenderError(
+            f"image file could not be read: {path} ({exc.__class__.__name__})"
+        ) from exc
 
 
 def plate_size(fmt: OutputFormat) -> tuple[int, int]:
@@ -64,11 +66,12 @@ def _to_plate(box: tuple[float, float, float, float], fmt: OutputFormat) -> tupl
     return (box[0] * sx, box[1] * sy, box[2] * sx, box[3] * sy)
 
 
-def _radial_gradient(w: int, h: int, inner: RGB, outer: RGB, cx: float, cy: float,
-                     seed: int) -> np.ndarray:
+def _radial_gradient(
+    w: int, h: int, inner: RGB, outer: RGB, cx: float, cy: float, seed: int
+) -> np.ndarray:
     """Smooth radial gradient with a little seeded noise so it does not band in H.264.
 
-    Computed on a grid 8× coarser and enlarged: the gradient is smooth, so nothing is lost,
+    Computed on a grid 8x coarser and enlarged: the gradient is smooth, so nothing is lost,
     and a full-size plate takes ~30 ms instead of ~300.
     """
     k = 8
@@ -78,15 +81,19 @@ def _radial_gradient(w: int, h: int, inner: RGB, outer: RGB, cx: float, cy: floa
     r = np.sqrt(xs * xs * 1.6 + ys * ys)
     t = np.clip(r / 0.75, 0, 1)
     t = t * t * (3 - 2 * t)
-    small = (np.asarray(inner, np.float32) * (1 - t[..., None])
-             + np.asarray(outer, np.float32) * t[..., None])
+    small = (
+        np.asarray(inner, np.float32) * (1 - t[..., None])
+        + np.asarray(outer, np.float32) * t[..., None]
+    )
     img = cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR)
     noise = np.random.default_rng(seed).standard_normal((h, w), dtype=np.float32) * 1.2
     img += noise[..., None]
     return np.clip(img, 0, 255).astype(np.uint8)
 
 
-def studio_background(fmt: OutputFormat, brand: BrandSpec, seed: int, *, end_card: bool = False) -> np.ndarray:
+def studio_background(
+    fmt: OutputFormat, brand: BrandSpec, seed: int, *, end_card: bool = False
+) -> np.ndarray:
     """A seamless-sweep look from the brand colours (light centre, brand-tinted edges)."""
     pw, ph = plate_size(fmt)
     primary, accent = hex_to_rgb(brand.primary), hex_to_rgb(brand.accent)
@@ -108,8 +115,8 @@ def _alpha_over(dst: np.ndarray, src_rgb: np.ndarray, alpha: np.ndarray, x: int,
     if dx1 <= dx0 or dy1 <= dy0:
         return
     sx0, sy0 = dx0 - x, dy0 - y
-    a = alpha[sy0: sy0 + dy1 - dy0, sx0: sx0 + dx1 - dx0, None]
-    s = src_rgb[sy0: sy0 + dy1 - dy0, sx0: sx0 + dx1 - dx0].astype(np.float32)
+    a = alpha[sy0 : sy0 + dy1 - dy0, sx0 : sx0 + dx1 - dx0, None]
+    s = src_rgb[sy0 : sy0 + dy1 - dy0, sx0 : sx0 + dx1 - dx0].astype(np.float32)
     d = dst[dy0:dy1, dx0:dx1].astype(np.float32)
     dst[dy0:dy1, dx0:dx1] = (d + (s - d) * a).astype(np.uint8)
 
@@ -123,7 +130,9 @@ def _shadow(alpha: np.ndarray, blur: float, strength: float) -> np.ndarray:
     return cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR) * strength
 
 
-def _contain(size: tuple[int, int], box: tuple[float, float, float, float]) -> tuple[int, int, int, int]:
+def _contain(
+    size: tuple[int, int], box: tuple[float, float, float, float]
+) -> tuple[int, int, int, int]:
     """Largest (x, y, w, h) of an image of ``size`` that fits in ``box``, centred."""
     bw, bh = box[2] - box[0], box[3] - box[1]
     scale = min(bw / size[0], bh / size[1])
@@ -141,7 +150,7 @@ def _trim_alpha(rgba: np.ndarray) -> np.ndarray:
     ys, xs = np.nonzero(rgba[..., 3] > 8)
     if len(xs) == 0:
         raise RenderError("cut-out image is fully transparent")
-    return rgba[ys.min(): ys.max() + 1, xs.min(): xs.max() + 1]
+    return rgba[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
 
 
 def place_cutout(plate: np.ndarray, cutout: np.ndarray, box: tuple[float, ...]) -> None:
@@ -153,10 +162,17 @@ def place_cutout(plate: np.ndarray, cutout: np.ndarray, box: tuple[float, ...]) 
     # Floor shadow: a flat blurred ellipse where the product stands.
     ew, eh = int(w * 0.9), max(4, int(h * 0.07))
     floor = np.zeros((eh * 4, ew + eh * 2), np.float32)
-    cv2.ellipse(floor, (floor.shape[1] // 2, floor.shape[0] // 2), (ew // 2, eh // 2), 0, 0, 360, 1.0, -1)
+    cv2.ellipse(
+        floor, (floor.shape[1] // 2, floor.shape[0] // 2), (ew // 2, eh // 2), 0, 0, 360, 1.0, -1
+    )
     floor = _shadow(floor, eh * 0.8, 0.45)
-    _alpha_over(plate, np.zeros((*floor.shape, 3), np.uint8), floor,
-                x + w // 2 - floor.shape[1] // 2, y + h - floor.shape[0] // 2)
+    _alpha_over(
+        plate,
+        np.zeros((*floor.shape, 3), np.uint8),
+        floor,
+        x + w // 2 - floor.shape[1] // 2,
+        y + h - floor.shape[0] // 2,
+    )
     # Contact shadow: the silhouette, blurred and nudged down.
     drop = _shadow(alpha, max(2.0, h * 0.02), 0.25)
     _alpha_over(plate, np.zeros((h, w, 3), np.uint8), drop, x, y + max(1, h // 60))
@@ -169,10 +185,10 @@ def place_photo(plate: np.ndarray, photo: np.ndarray, box: tuple[float, ...]) ->
     item = _resize(photo, w, h)
     pad = max(4, round(min(w, h) * 0.06))
     mask = np.zeros((h + 2 * pad, w + 2 * pad), np.float32)
-    mask[pad: pad + h, pad: pad + w] = 1.0
+    mask[pad : pad + h, pad : pad + w] = 1.0
     shadow = _shadow(mask, pad * 0.6, 0.55)
     _alpha_over(plate, np.zeros((*shadow.shape, 3), np.uint8), shadow, x - pad, y - pad + pad // 3)
-    plate[y: y + h, x: x + w] = item
+    plate[y : y + h, x : x + w] = item
 
 
 def blur_background(fmt: OutputFormat, photo: np.ndarray) -> np.ndarray:
@@ -181,18 +197,27 @@ def blur_background(fmt: OutputFormat, photo: np.ndarray) -> np.ndarray:
     small_w = max(8, pw // 12)
     small_h = max(8, ph // 12)
     scale = max(small_w / photo.shape[1], small_h / photo.shape[0])
-    cw, ch = max(small_w, round(photo.shape[1] * scale)), max(small_h, round(photo.shape[0] * scale))
+    cw, ch = (
+        max(small_w, round(photo.shape[1] * scale)),
+        max(small_h, round(photo.shape[0] * scale)),
+    )
     cover = cv2.resize(photo, (cw, ch), interpolation=cv2.INTER_AREA)
     ox, oy = (cw - small_w) // 2, (ch - small_h) // 2
-    cover = cover[oy: oy + small_h, ox: ox + small_w]
+    cover = cover[oy : oy + small_h, ox : ox + small_w]
     cover = cv2.GaussianBlur(cover, (0, 0), 2.5)
     big = cv2.resize(cover, (pw, ph), interpolation=cv2.INTER_CUBIC).astype(np.float32)
     return np.clip(big * 0.55, 0, 255).astype(np.uint8)
 
 
 def motion_plate(
-    fmt: OutputFormat, brand: BrandSpec, image: Path, cutout: Path | None, background: str,
-    seed: int, *, end_card: bool = False,
+    fmt: OutputFormat,
+    brand: BrandSpec,
+    image: Path,
+    cutout: Path | None,
+    background: str,
+    seed: int,
+    *,
+    end_card: bool = False,
 ) -> np.ndarray:
     """One image's plate (plate_size, RGB uint8), ready for the camera to move over."""
     frame_box = product_box(fmt, end_card=end_card)

@@ -23,8 +23,17 @@ INNER_FADE = 0.25  # seconds: blend between photos inside one scene
 class MotionScene:
     """A moving shot over one or more product photos; the scene time is split evenly."""
 
-    def __init__(self, shot: MotionShot, fmt: OutputFormat, brand: BrandSpec, span: float,
-                 overlays: list[BlendLayer], *, end_card: bool = False, seed: int = 0) -> None:
+    def __init__(
+        self,
+        shot: MotionShot,
+        fmt: OutputFormat,
+        brand: BrandSpec,
+        span: float,
+        overlays: list[BlendLayer],
+        *,
+        end_card: bool = False,
+        seed: int = 0,
+    ) -> None:
         if not shot.images:
             raise RenderError("a motion shot has no product image")
         self.frame_size = (fmt.width, fmt.height)
@@ -35,9 +44,15 @@ class MotionScene:
         for i, image in enumerate(shot.images):
             cutout = shot.cutouts[i] if i < len(shot.cutouts) else None
             plate = plates.motion_plate(
-                fmt, brand, image, cutout, shot.background, shot.seed + seed + i, end_card=end_card,
+                fmt,
+                brand,
+                image,
+                cutout,
+                shot.background,
+                shot.seed + seed + i,
+                end_card=end_card,
             )
-            # Four channels: OpenCV's warp has a SIMD path for 4-byte pixels that is ~2.5×
+            # Four channels: OpenCV's warp has a SIMD path for 4-byte pixels that is ~2.5x
             # faster than for 3-byte ones; dropping the padding afterwards costs 0.1 ms.
             self.plates.append(cv2.cvtColor(plate, cv2.COLOR_RGB2RGBA))
             self.moves.append(camera.make_move(shot.move, shot.seed + seed + i))
@@ -53,8 +68,9 @@ class MotionScene:
                 self._static[index] = cv2.cvtColor(view, cv2.COLOR_RGBA2RGB)
             return self._static[index].copy()
         m = camera.view_matrix(move, p, self.frame_size, self.plate_size)
-        return cv2.cvtColor(camera.render_view(self.plates[index], m, self.frame_size),
-                            cv2.COLOR_RGBA2RGB)
+        return cv2.cvtColor(
+            camera.render_view(self.plates[index], m, self.frame_size), cv2.COLOR_RGBA2RGB
+        )
 
     def frame(self, t: float) -> np.ndarray:
         """The scene at ``t`` seconds after its visual start (RGB uint8, fresh array)."""
@@ -103,10 +119,11 @@ class ClipShotScene:
     def frame(self, t: float) -> np.ndarray:
         src = self.clip.get_frame(min(max(0.0, t), self.last_t))
         x, y, w, h = self.crop
-        src = src[y: y + h, x: x + w]
+        src = src[y : y + h, x : x + w]
         shrinking = w > self.frame_size[0]
-        img = cv2.resize(src, self.frame_size,
-                         interpolation=cv2.INTER_AREA if shrinking else cv2.INTER_LINEAR)
+        img = cv2.resize(
+            src, self.frame_size, interpolation=cv2.INTER_AREA if shrinking else cv2.INTER_LINEAR
+        )
         for layer in self.overlays:
             layer.apply(img)
         return img

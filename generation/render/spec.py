@@ -38,10 +38,14 @@ class OutputFormat:
 # TikTok/Reels/Shorts cover the bottom ~20% (caption, music ticker) and a right-hand column of
 # buttons; feeds cover little. Values are the union of the three short-video platforms.
 FORMATS: dict[str, OutputFormat] = {
-    "9:16": OutputFormat("9:16", 1080, 1920, SafeZone(top=0.12, bottom=0.22, left=0.06, right=0.14)),
+    "9:16": OutputFormat(
+        "9:16", 1080, 1920, SafeZone(top=0.12, bottom=0.22, left=0.06, right=0.14)
+    ),
     "1:1": OutputFormat("1:1", 1080, 1080, SafeZone(top=0.06, bottom=0.08, left=0.06, right=0.06)),
     "4:5": OutputFormat("4:5", 1080, 1350, SafeZone(top=0.06, bottom=0.10, left=0.06, right=0.06)),
-    "16:9": OutputFormat("16:9", 1920, 1080, SafeZone(top=0.08, bottom=0.12, left=0.05, right=0.05)),
+    "16:9": OutputFormat(
+        "16:9", 1920, 1080, SafeZone(top=0.08, bottom=0.12, left=0.05, right=0.05)
+    ),
 }
 
 
