@@ -18,6 +18,7 @@ Targets: a within 1.5x of b; a at least 4x faster than c.
 from __future__ import annotations
 
 import argparse
+import resource
 import statistics
 import subprocess
 import sys
@@ -95,6 +96,15 @@ def make_spec(photos: list[Path], preset: str) -> RenderSpec:
         crf=21,
         audio=AudioSpec(voice=True, music=True),
     )
+
+
+def cpu_seconds() -> float:
+    """User + system CPU of this process and its finished children (ffmpeg, espeak-ng)."""
+    me, kids = (
+        resource.getrusage(resource.RUSAGE_SELF),
+        resource.getrusage(resource.RUSAGE_CHILDREN),
+    )
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
 
 
 def decode_frames(path: Path) -> list[bytes]:
@@ -227,16 +237,19 @@ def main() -> None:
         )
         render_ad_video(warm, out_dir=folder / "warm", basename="warm")
 
-        t_a, t_b = [], []
+        t_a, t_b, cpu_a, cpu_b = [], [], [], []
         size = (spec.format.width, spec.format.height)
         for _ in range(args.repeat):
-            start = time.perf_counter()
+            cpu0, start = cpu_seconds(), time.perf_counter()
             result = render_ad_video(spec, out_dir=folder / "a", basename="ad")
             t_a.append(time.perf_counter() - start)
+            cpu_a.append(cpu_seconds() - cpu0)
             frames = decode_frames(result.video)
+            cpu0 = cpu_seconds()
             t_b.append(
                 encoder_floor(frames, size, spec.fps, args.preset, spec.crf, folder / "b.mp4")
             )
+            cpu_b.append(cpu_seconds() - cpu0)
             del frames
         a, b = statistics.median(t_a), statistics.median(t_b)
 
@@ -254,6 +267,12 @@ def main() -> None:
             f"runs: {', '.join(f'{x:.2f}' for x in t_b)}"
         )
         print(f"a/b = {a / b:.2f}  (target <= 1.5)")
+        print(
+            f"CPU seconds (this process + ffmpeg), median: a {statistics.median(cpu_a):.2f}, "
+            f"b {statistics.median(cpu_b):.2f}; a/b by CPU = "
+            f"{statistics.median(cpu_a) / statistics.median(cpu_b):.2f} "
+            "(wall times on a shared 2-core machine are noisy; CPU time is not)"
+        )
         if not args.skip_moviepy:
             soundtrack = folder / "soundtrack.wav"
             with av.open(str(result.video)) as container:

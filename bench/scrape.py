@@ -23,25 +23,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from products.scraping.extract import extract_product
 from products.scraping.prices import country_hints, currency_code
+from products.scraping.scoring import f1
 from products.scraping.types import NotAProduct
 
 DEFAULT_CORPUS = Path(__file__).resolve().parents[1] / ".." / "shared" / "corpus" / "product-pages"
-
-
-def f1(pairs: list[tuple[set, object | None]]) -> tuple[float, float, float]:
-    tp = fp = fn = 0
-    for truth, predicted in pairs:
-        if predicted is None:
-            fn += bool(truth)
-        elif predicted in truth:
-            tp += 1
-        else:
-            fp += 1
-            fn += bool(truth)
-    precision = tp / (tp + fp) if tp + fp else 0.0
-    recall = tp / (tp + fn) if tp + fn else 0.0
-    score = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return score, precision, recall
 
 
 def main() -> None:

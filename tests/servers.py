@@ -9,6 +9,20 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
 @contextmanager
+def run_server(handler: type[BaseHTTPRequestHandler]) -> Iterator[ThreadingHTTPServer]:
+    """Run ``handler`` on 127.0.0.1 (a free port) in a daemon thread for the ``with`` block."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@contextmanager
 def serve(routes: dict[str, tuple[int, str, bytes]]) -> Iterator[str]:
     """Serve ``{path: (status, content_type, body)}`` on 127.0.0.1; yields "127.0.0.1:PORT"."""
 
@@ -24,11 +38,5 @@ def serve(routes: dict[str, tuple[int, str, bytes]]) -> Iterator[str]:
         def log_message(self, *args):
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with run_server(Handler) as server:
         yield f"127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()

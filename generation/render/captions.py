@@ -23,7 +23,7 @@ from .colors import RGB, hex_to_rgb, readable_on
 from .spec import BrandSpec, OutputFormat, ShotType
 
 MAX_LINES = 3
-_LINE_SPACING = 1.18  # times the tallest face's ascent+descent
+_LINE_SPACING = 1.32  # baseline to baseline, times the font size
 _ELLIPSIS = "…"
 
 
@@ -169,6 +169,23 @@ def _hard_wrap(text: str, measure: _Measure, max_width: float, max_lines: int) -
     return lines
 
 
+def _balance(text: str, measure: _Measure, max_width: float, lines: list[str]) -> list[str]:
+    """The same number of lines, as even as possible: "Keeps drinks cold 24 / hours" reads
+    worse than "Keeps drinks / cold 24 hours". Binary search for the narrowest box that
+    still wraps into that many lines."""
+    if len(lines) < 2:
+        return lines
+    best, lo, hi = lines, max_width * 0.4, max_width
+    for _ in range(7):
+        mid = (lo + hi) / 2
+        trial = _wrap(text, measure, mid)
+        if trial is not None and len(trial) <= len(lines):
+            best, hi = trial, mid
+        else:
+            lo = mid
+    return best
+
+
 def fit_lines(
     text: str,
     chain: tuple[fonts.FontFace, ...],
@@ -183,7 +200,7 @@ def fit_lines(
         measure = _Measure(chain, size)
         lines = _wrap(text, measure, max_width)
         if lines is not None and len(lines) <= max_lines:
-            return lines, size
+            return _balance(text, measure, max_width, lines), size
         if size <= min_size:
             return _hard_wrap(text, measure, max_width, max_lines), size
         size = max(min_size, round(size * 0.92))
@@ -220,7 +237,9 @@ def _text_masks(
     """
     measure = _Measure(chain, size)
     ascent, descent = _line_metrics(chain, lines, size)
-    line_h = round((ascent + descent) * _LINE_SPACING)
+    # From the size, not the faces' metrics: Arabic faces declare very tall ascent/descent
+    # (for stacked marks) and would space Arabic captions twice as far apart as Latin.
+    line_h = round(size * _LINE_SPACING)
     widths = [measure.width(line) for line in lines]
     w = int(max(widths, default=0)) + 2 * pad + 2 * stroke
     h = line_h * (len(lines) - 1) + ascent + descent + 2 * pad + 2 * stroke

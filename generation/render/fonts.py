@@ -211,22 +211,28 @@ def split_runs(text: str, chain: tuple[FontFace, ...]) -> list[Run]:
 
     A neutral character (space, digit, punctuation) stays in the current run when the current
     face has it, so "عرض خاص" shapes as one run and "限时 优惠" does not switch fonts at the
-    space; otherwise it takes the first face that has it.
+    space; otherwise it takes the first face that has it. A run is right-to-left when it has
+    a right-to-left letter, or has no letters at all in a right-to-left paragraph (digits
+    in an Arabic price): raqm then orders what is inside it by the Unicode bidi rules.
     """
-    runs: list[list] = []  # [text, face, rtl]
+    groups: list[list] = []  # [text, face]
     for ch in text:
         face = face_for_char(ch, chain)
         if face is None:
             continue
-        if runs and _is_neutral(ch) and ord(ch) in coverage(runs[-1][1]):
-            runs[-1][0] += ch
-            continue
-        rtl = is_rtl_char(ch)
-        if runs and runs[-1][1] == face and (runs[-1][2] == rtl or _is_neutral(ch)):
-            runs[-1][0] += ch
+        if groups and (
+            groups[-1][1] == face or (_is_neutral(ch) and ord(ch) in coverage(groups[-1][1]))
+        ):
+            groups[-1][0] += ch
         else:
-            runs.append([ch, face, rtl])
-    return [Run(t, f, r) for t, f, r in runs]
+            groups.append([ch, face])
+    base_rtl = paragraph_is_rtl(text)
+    runs = []
+    for run_text, face in groups:
+        strong = [unicodedata.bidirectional(c) for c in run_text]
+        rtl = any(b in ("R", "AL") for b in strong) or (base_rtl and "L" not in strong)
+        runs.append(Run(run_text, face, rtl))
+    return runs
 
 
 def paragraph_is_rtl(text: str) -> bool:

@@ -139,3 +139,15 @@ def test_bundled_fonts_come_first(monkeypatch, tmp_path) -> None:
     finally:
         fonts._find_file.cache_clear()
         fonts.font_chain.cache_clear()
+
+
+def test_mixed_direction_runs() -> None:
+    chain = fonts.font_chain("ar")
+    # An Arabic price with Arabic-Indic digits stays one right-to-left run (digits and all).
+    assert [(r.text, r.rtl) for r in fonts.split_runs("٢٩ دولار", chain)] == [("٢٩ دولار", True)]
+    # Latin inside Arabic: the font changes, the direction of the neutral-only run follows
+    # the paragraph.
+    runs = fonts.split_runs("سعر $29 فقط", chain)
+    assert [r.rtl for r in runs] == [True, True, True] and "Arabic" not in runs[1].face.path.name
+    # Hebrew inside English keeps the English runs left-to-right.
+    assert [r.rtl for r in fonts.split_runs("Hello עברית world", chain)] == [False, True, False]

@@ -175,3 +175,38 @@ def test_full_size_vertical_render(tmp_path: Path, make_photo) -> None:
     x0, y0, x1, y1 = caption_bbox("限时优惠 最后一天", fmt, language="zh-Hans")
     sx0, sy0, sx1, sy1 = safe_rect(fmt)
     assert sx0 <= x0 and x1 <= sx1 and sy0 <= y0 and y1 <= sy1
+
+
+def test_bad_brand_colour_and_missing_logo_are_plain_errors(tmp_path: Path, make_photo) -> None:
+    from generation.render.spec import BrandSpec
+
+    base = simple_spec(make_photo())
+    bad_colour = RenderSpec(format=SMALL, scenes=base.scenes, brand=BrandSpec(accent="pink"))
+    with pytest.raises(RenderError, match="brand colour is not a hex colour"):
+        render_ad_video(bad_colour, out_dir=tmp_path, basename="ad")
+    no_logo = RenderSpec(
+        format=SMALL, scenes=base.scenes, brand=BrandSpec(logo=tmp_path / "logo.png")
+    )
+    with pytest.raises(RenderError, match="logo file missing"):
+        render_ad_video(no_logo, out_dir=tmp_path, basename="ad")
+
+
+def test_end_card_with_logo(tmp_path: Path, make_photo) -> None:
+    from generation.render.spec import BrandSpec
+
+    logo = make_photo("logo.png", colour=(250, 200, 0), size=(400, 120), cutout=True)
+    spec = RenderSpec(
+        format=SMALL,
+        scenes=(
+            SceneSpec(
+                1.0, MotionShot((make_photo(),)), shot_type="cta", caption="Shop now", badge="$9"
+            ),
+        ),
+        brand=BrandSpec(primary="#203040", accent="#00AA88", logo=logo),
+        audio=QUIET,
+    )
+    result = render_ad_video(spec, out_dir=tmp_path, basename="end")
+    frame = probe(result.video).frames[0]
+    yellow = (np.abs(frame.astype(int) - (250, 200, 0)).max(axis=2) < 60).mean()
+    teal = (np.abs(frame.astype(int) - (0, 170, 136)).max(axis=2) < 40).mean()
+    assert yellow > 0.002 and teal > 0.01  # the logo and the accent-coloured button

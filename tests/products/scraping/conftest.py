@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
+
+from tests.servers import run_server
 
 PRODUCT_HTML = b"""<!doctype html><html lang="en"><head><title>Mug | Shop</title>
 <script type="application/ld+json">{"@type": "Product", "name": "Blue Mug",
@@ -85,15 +86,8 @@ _Handler.routes = {
 @pytest.fixture(scope="session")
 def loopback_server() -> Iterator[str]:
     """Base URL (``http://127.0.0.1:PORT``) of a throw-away test server."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with run_server(_Handler) as server:
         yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 @pytest.fixture
