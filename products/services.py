@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import logging
+import time
 from collections.abc import Iterable
 from decimal import Decimal
 
@@ -16,7 +17,7 @@ from products.models import Product, ProductImage
 from products.scraping import images as image_tools
 from products.scraping.extract import extract_product
 from products.scraping.fetch import IMAGE_TYPES, SafeFetcher
-from products.scraping.types import ExtractedProduct, ScrapeError
+from products.scraping.types import ExtractedProduct, FetchFailed, FetchResult, ScrapeError
 
 logger = logging.getLogger(__name__)
 
@@ -24,6 +25,8 @@ logger = logging.getLogger(__name__)
 # (another size or compression of it).
 DUPLICATE_HASH_DISTANCE = 6
 MAX_IMAGE_BYTES = 15_000_000
+# Failures worth another try: the shop was slow, unreachable for a moment, or busy.
+TRANSIENT_FETCH_CODES = {"timeout", "connection_failed", "http_429", "http_500", "http_502", "http_503", "http_504"}
 
 
 def fetcher_build(*, extra_allow_hosts: Iterable[str] = ()) -> SafeFetcher:
@@ -41,7 +44,7 @@ def product_scrape(*, product: Product, fetcher: SafeFetcher | None = None) -> P
     What was read before the failure is kept."""
     fetcher = fetcher or fetcher_build()
     try:
-        page = fetcher.fetch(product.source_url)
+        page = _fetch_page(fetcher=fetcher, url=product.source_url)
         extracted = extract_product(page.body, page.url)
     except ScrapeError as exc:
         _product_fail(product=product, code=exc.code, message=exc.message, status=Product.Status.FAILED)
@@ -62,6 +65,21 @@ def product_scrape(*, product: Product, fetcher: SafeFetcher | None = None) -> P
     product.save(update_fields=["status", "error_code", "error", "updated_at"])
     logger.info("product imported", extra={"product_id": str(product.id), "images": kept})
     return product
+
+
+def _fetch_page(*, fetcher: SafeFetcher, url: str) -> FetchResult:
+    """Fetch the product page, trying again after SHOPREEL_FETCH_RETRY_DELAYS on transient
+    failures only; a 404 or a blocked address fails at once."""
+    delays = list(settings.SHOPREEL_FETCH_RETRY_DELAYS)
+    while True:
+        try:
+            return fetcher.fetch(url)
+        except FetchFailed as exc:
+            if exc.code not in TRANSIENT_FETCH_CODES or not delays:
+                raise
+            delay = delays.pop(0)
+            logger.info("page fetch retried", extra={"url": url, "code": exc.code, "delay": delay})
+            time.sleep(delay)
 
 
 def product_apply_extracted(*, product: Product, extracted: ExtractedProduct) -> Product:

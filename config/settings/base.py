@@ -125,6 +125,9 @@ CELERY_TASK_QUEUES = [
 # Empty in production; tests and the offline demo shop add their loopback server.
 SHOPREEL_FETCH_ALLOW_HOSTS = envlist("SHOPREEL_FETCH_ALLOW_HOSTS")
 SHOPREEL_FETCH_TIMEOUT = envint("SHOPREEL_FETCH_TIMEOUT", 15)
+# Seconds to wait before each new try of a product page that failed transiently (timeout,
+# connection refused, 429, 5xx). Page fetches only; a photo that fails is skipped.
+SHOPREEL_FETCH_RETRY_DELAYS = (1.0, 4.0)
 SHOPREEL_MAX_IMAGES = envint("SHOPREEL_MAX_IMAGES", 8)
 SHOPREEL_DEFAULT_WORKSPACE = env("SHOPREEL_DEFAULT_WORKSPACE", "default")
 SHOPREEL_RENDER_PRESET = env("SHOPREEL_RENDER_PRESET", "veryfast")

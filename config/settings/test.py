@@ -14,3 +14,4 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # A worker started by a test shares the test's media folder through MEDIA_ROOT.
 MEDIA_ROOT = Path(env("MEDIA_ROOT") or tempfile.mkdtemp(prefix="shopreel-test-media-"))
 SHOPREEL_RENDER_PRESET = "ultrafast"
+SHOPREEL_FETCH_RETRY_DELAYS = (0.0, 0.0)  # tries stay real, waits do not

@@ -94,3 +94,29 @@ def test_page_without_usable_photo_keeps_what_was_read(workspace, settings):
     product = Product.objects.get(workspace=workspace)
     assert product.status == Product.Status.PARTIAL
     assert product.title == "Trail Bottle 750 ml" and product.price == Decimal("24.90")
+
+
+def test_a_busy_shop_is_tried_again_but_a_missing_page_is_not(workspace, settings):
+    answers = {"/busy": [(503, "text/plain", b"busy"), (503, "text/plain", b"busy")], "/gone": []}
+    hits: list[str] = []
+
+    class Routes(dict):
+        def get(self, path, default=None):
+            hits.append(path)
+            queue = answers.get(path)
+            if queue:
+                return queue.pop(0)
+            return super().get(path, default)
+
+    routes = Routes()
+    with serve(routes) as host:
+        routes["/busy"] = (200, "text/html", _page([f"http://{host}/a.jpg"]))
+        routes["/a.jpg"] = (200, "image/jpeg", _jpeg((10, 120, 60), square=(200, 200, 600, 600)))
+        settings.SHOPREEL_FETCH_ALLOW_HOSTS = [host]
+        product = product_import(workspace=workspace, url=f"http://{host}/busy")
+        assert product.status == Product.Status.IMPORTED
+        assert hits.count("/busy") == 3
+
+        with pytest.raises(ApplicationError, match="404"):
+            product_import(workspace=workspace, url=f"http://{host}/gone")
+        assert hits.count("/gone") == 1
