@@ -49,9 +49,11 @@ def render_ad(job_id: str) -> None:
 
 
 def _shot_queue(shot) -> str:
-    # Motion shots are CPU work: the render queue. Generative backends will route to "gpu".
-    chain_names = settings.SHOPREEL_SHOT_BACKENDS.get(shot.shot_type) or settings.SHOPREEL_SHOT_BACKENDS["default"]
-    return settings.SHOPREEL_QUEUE_GPU if chain_names[0] in ("diffusion", "tryon") else settings.SHOPREEL_QUEUE_RENDER
+    """Shots whose first backend needs a GPU go to the gpu queue; motion shots are CPU work."""
+    from generation.backends.registry import GPU_BACKENDS, backend_names
+
+    gpu = backend_names(shot.shot_type)[0] in GPU_BACKENDS
+    return settings.SHOPREEL_QUEUE_GPU if gpu else settings.SHOPREEL_QUEUE_RENDER
 
 
 def pipeline_signature(job_id: str):

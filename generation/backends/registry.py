@@ -12,9 +12,17 @@ BACKENDS: dict[str, type] = {
 }
 
 
-def backend_chain(shot_type: str) -> list[ShotBackend]:
+# Backends that need a GPU worker; their shots go to the "gpu" queue.
+GPU_BACKENDS = {"diffusion", "tryon"}
+
+
+def backend_names(shot_type: str) -> list[str]:
     chains: dict[str, list[str]] = settings.SHOPREEL_SHOT_BACKENDS
-    names = chains.get(shot_type) or chains["default"]
+    return chains.get(shot_type) or chains["default"]
+
+
+def backend_chain(shot_type: str) -> list[ShotBackend]:
+    names = backend_names(shot_type)
     unknown = [name for name in names if name not in BACKENDS]
     if unknown:
         raise BackendUnavailable(
