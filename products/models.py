@@ -18,6 +18,12 @@ class Product(WorkspaceOwned):
         PARTIAL = "partial"  # read, but something the ad needs is missing; the user completes it
         FAILED = "failed"
 
+    class FetchedWith(models.TextChoices):
+        HTTP = "http"  # the static page
+        BROWSER = "browser"  # rendered in headless Chromium (the static page lacked the product)
+        PLATFORM_API = "platform-api"  # the shop platform's product endpoint (Shopify, WooCommerce)
+        MANUAL = "manual"  # entered by hand or from a catalogue feed; no page read
+
     source_url = models.URLField(max_length=2000, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     error_code = models.CharField(max_length=40, blank=True)
@@ -37,6 +43,8 @@ class Product(WorkspaceOwned):
     breadcrumbs = models.JSONField(default=list, blank=True)
     image_urls = models.JSONField(default=list, blank=True)  # as found on the page, main first
     scrape_sources = models.JSONField(default=list, blank=True)  # json-ld, microdata, ...
+    variants = models.JSONField(default=list, blank=True)  # [{name, options, sku, price, availability}]
+    fetched_with = models.CharField(max_length=12, choices=FetchedWith.choices, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -65,6 +73,8 @@ class Product(WorkspaceOwned):
             "language": self.language,
             "vertical": self.vertical,
             "breadcrumbs": list(self.breadcrumbs),
+            "variants": list(self.variants),
+            "fetched_with": self.fetched_with,
         }
 
 
@@ -78,6 +88,8 @@ class ProductImage(WorkspaceOwned):
     height = models.PositiveIntegerField()
     phash = models.CharField(max_length=16, blank=True)  # hex perceptual hash, for de-duplication
     plain_background = models.BooleanField(default=False)
+    # An apparel photo worn by a person (skin visible, not a packshot): lifestyle shots use it.
+    on_model = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["product", "position"]

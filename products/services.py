@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
+import json
 import logging
 import time
 from collections.abc import Iterable
-from decimal import Decimal
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -15,9 +18,19 @@ from accounts.models import Workspace
 from config.errors import ApplicationError
 from products.models import Product, ProductImage
 from products.scraping import images as image_tools
+from products.scraping.browser import BrowserRenderer, shared_renderer
+from products.scraping.catalog import CatalogRow, parse_catalog
 from products.scraping.extract import extract_product
 from products.scraping.fetch import IMAGE_TYPES, SafeFetcher
-from products.scraping.types import ExtractedProduct, FetchFailed, FetchResult, ScrapeError
+from products.scraping.prices import currency_code
+from products.scraping.types import (
+    ExtractedProduct,
+    FetchFailed,
+    FetchResult,
+    NotAProduct,
+    ScrapeError,
+)
+from products.scraping.verticals import classify_vertical
 
 logger = logging.getLogger(__name__)
 
@@ -25,6 +38,8 @@ logger = logging.getLogger(__name__)
 # (another size or compression of it).
 DUPLICATE_HASH_DISTANCE = 6
 MAX_IMAGE_BYTES = 15_000_000
+MAX_PLATFORM_JSON_BYTES = 3_000_000
+PLATFORM_JSON_TIMEOUT = 6.0
 # Failures worth another try: the shop was slow, unreachable for a moment, or busy.
 TRANSIENT_FETCH_CODES = {"timeout", "connection_failed", "http_429", "http_500", "http_502", "http_503", "http_504"}
 
@@ -38,14 +53,89 @@ def product_create_pending(*, workspace: Workspace, url: str) -> Product:
     return Product.objects.create(workspace=workspace, source_url=url[:2000])
 
 
-def product_scrape(*, product: Product, fetcher: SafeFetcher | None = None) -> Product:
+def browser_build() -> BrowserRenderer | None:
+    """This worker's warm browser, or None when the fallback is off or Chromium is missing."""
+    if not settings.SHOPREEL_BROWSER_FALLBACK:
+        return None
+    renderer = shared_renderer()
+    renderer.executable_path = settings.SHOPREEL_BROWSER_PATH
+    renderer.timeout = float(settings.SHOPREEL_BROWSER_TIMEOUT)
+    return renderer if renderer.available() else None
+
+
+def _platform_json(fetcher: SafeFetcher):
+    """``fetch_json`` for the extractor: a platform endpoint's JSON through the safe fetcher,
+    or None on any failure (the page's own markup is used then)."""
+
+    def fetch_json(url: str) -> object | None:
+        try:
+            result = fetcher.fetch(
+                url, accept=("application/json", "text/javascript", "application/javascript"),
+                max_bytes=MAX_PLATFORM_JSON_BYTES, timeout=PLATFORM_JSON_TIMEOUT,
+            )
+            return json.loads(result.body)
+        except (ScrapeError, ValueError):
+            logger.info("platform endpoint skipped", extra={"url": url})
+            return None
+
+    return fetch_json
+
+
+def _lacks_product(extracted: ExtractedProduct | None) -> bool:
+    return extracted is None or extracted.price is None or not extracted.images
+
+
+def page_extract(
+    *, page: FetchResult, fetcher: SafeFetcher, browser: BrowserRenderer | None = None,
+) -> ExtractedProduct:
+    """The product on a fetched page: static HTML (plus the platform endpoint), and only when
+    that lacks the product (no product, no price or no photo), the page rendered in the
+    browser. ``fetched_with`` says which path gave the result."""
+    fetch_json = _platform_json(fetcher) if settings.SHOPREEL_PLATFORM_API else None
+    static: ExtractedProduct | None = None
+    static_error: NotAProduct | None = None
+    try:
+        static = extract_product(page.body, page.url, fetch_json=fetch_json)
+    except NotAProduct as exc:
+        static_error = exc
+    if not _lacks_product(static) or browser is None:
+        if static is None:
+            raise static_error
+        return static
+    try:
+        rendered = browser.render(page.url, fetcher=fetcher)
+        dynamic = extract_product(rendered.body, page.url, fetch_json=fetch_json)
+    except ScrapeError as exc:
+        logger.info("browser fallback gave nothing", extra={"url": page.url, "code": exc.code})
+        if static is None:
+            raise static_error from None
+        return static
+    if dynamic.fetched_with == "http":
+        dynamic.fetched_with = "browser"
+    if static is not None and _score(static) >= _score(dynamic):
+        return static
+    return dynamic
+
+
+def _score(extracted: ExtractedProduct) -> int:
+    return (2 * (extracted.price is not None) + 2 * bool(extracted.images) + bool(extracted.title)
+            + bool(extracted.availability) + bool(extracted.sku))
+
+
+def product_scrape(
+    *, product: Product, fetcher: SafeFetcher | None = None,
+    browser: BrowserRenderer | bool | None = True,
+) -> Product:
     """Read the product's page and photos. On failure the product records a plain-words error
     (``status`` failed or partial) and an ``ApplicationError`` with the same message is raised.
-    What was read before the failure is kept."""
+    What was read before the failure is kept. ``browser=True`` uses this worker's warm
+    browser when the static page lacks the product (and the setting allows it); ``False``
+    never does."""
     fetcher = fetcher or fetcher_build()
+    renderer = browser_build() if browser is True else (browser or None)
     try:
         page = _fetch_page(fetcher=fetcher, url=product.source_url)
-        extracted = extract_product(page.body, page.url)
+        extracted = page_extract(page=page, fetcher=fetcher, browser=renderer)
     except ScrapeError as exc:
         _product_fail(product=product, code=exc.code, message=exc.message, status=Product.Status.FAILED)
         raise ApplicationError(exc.message, code=exc.code) from exc
@@ -97,31 +187,48 @@ def product_apply_extracted(*, product: Product, extracted: ExtractedProduct) ->
     product.breadcrumbs = list(extracted.breadcrumbs)
     product.image_urls = list(extracted.images)
     product.scrape_sources = list(extracted.sources)
+    product.variants = list(extracted.variants)
+    product.fetched_with = extracted.fetched_with
     product.save()
     return product
 
 
-def product_images_download(*, product: Product, urls: list[str], fetcher: SafeFetcher) -> int:
-    """Download, validate, de-duplicate and store up to SHOPREEL_MAX_IMAGES photos, main first.
-    Returns how many were kept. A retried import starts the photo list afresh."""
-    _product_images_clear(product=product)
-    kept_hashes: list[int] = []
-    for url in urls:
-        if len(kept_hashes) >= settings.SHOPREEL_MAX_IMAGES:
+def product_images_download(
+    *, product: Product, urls: list[str | bytes], fetcher: SafeFetcher | None, keep_existing: bool = False,
+) -> int:
+    """Download (URLs, through the safe fetcher) or take (uploaded bytes), validate,
+    de-duplicate and store up to SHOPREEL_MAX_IMAGES photos, main first. Returns how many the
+    product has. A retried import starts the photo list afresh unless ``keep_existing``."""
+    if not keep_existing:
+        _product_images_clear(product=product)
+    existing = list(product.images.all())
+    kept_hashes: list[int] = [int(image.phash, 16) for image in existing if image.phash]
+    position = max((image.position for image in existing), default=-1) + 1
+    count = len(existing)
+    for source in urls:
+        if count >= settings.SHOPREEL_MAX_IMAGES:
             break
+        url = source if isinstance(source, str) else ""
         try:
-            result = fetcher.fetch(url, accept=IMAGE_TYPES, max_bytes=MAX_IMAGE_BYTES)
-            image_tools.validate_image(result.body, max_bytes=MAX_IMAGE_BYTES)
-            rgb = image_tools.load_rgb(result.body)
+            if isinstance(source, bytes | bytearray):
+                body = bytes(source)
+            elif fetcher is None:
+                continue
+            else:
+                body = fetcher.fetch(source, accept=IMAGE_TYPES, max_bytes=MAX_IMAGE_BYTES).body
+            image_tools.validate_image(body, max_bytes=MAX_IMAGE_BYTES)
+            rgb = image_tools.load_rgb(body)
         except ScrapeError as exc:
             logger.info("image skipped", extra={"product_id": str(product.id), "url": url, "reason": exc.message})
             continue
         phash = image_tools.perceptual_hash(rgb)
         if any(image_tools.hamming(phash, seen) <= DUPLICATE_HASH_DISTANCE for seen in kept_hashes):
             continue
-        _product_image_store(product=product, position=len(kept_hashes), url=url, rgb=rgb, phash=phash)
+        _product_image_store(product=product, position=position, url=url, rgb=rgb, phash=phash)
         kept_hashes.append(phash)
-    return len(kept_hashes)
+        position += 1
+        count += 1
+    return count
 
 
 def _product_image_store(*, product: Product, position: int, url: str, rgb, phash: int) -> ProductImage:
@@ -134,6 +241,9 @@ def _product_image_store(*, product: Product, position: int, url: str, rgb, phas
         height=rgb.height,
         phash=f"{phash:016x}",
         plain_background=image_tools.has_plain_background(rgb),
+    )
+    image.on_model = product.vertical == "apparel" and image_tools.looks_on_model(
+        rgb, plain_background=image.plain_background
     )
     buffer = io.BytesIO()
     rgb.save(buffer, format="JPEG", quality=92)
@@ -171,3 +281,205 @@ def product_import(*, workspace: Workspace, url: str, fetcher: SafeFetcher | Non
     """Create the product, then read it. The row stays (with its error) when reading fails."""
     product = product_create_pending(workspace=workspace, url=url)
     return product_scrape(product=product, fetcher=fetcher)
+
+
+# ------------------------------------------------------------------ the manual path
+
+
+def _decimal(value: Decimal | str | int | float | None, *, field: str) -> Decimal | None:
+    if value is None or value == "":
+        return None
+    try:
+        amount = Decimal(str(value).strip().replace(",", "."))
+    except InvalidOperation:
+        raise ApplicationError(f"The {field} must be a number, like 24.90.", code="invalid_price") from None
+    if amount < 0 or amount >= Decimal("1e10"):
+        raise ApplicationError(f"The {field} is out of range.", code="invalid_price")
+    return _money(amount)
+
+
+def _currency(value: str) -> str:
+    code = currency_code(value or "") if value else ""
+    if value and not code:
+        raise ApplicationError(f"Unknown currency {value!r}: use an ISO code such as EUR or USD.",
+                               code="invalid_currency")
+    return code
+
+
+def _product_check_complete(*, product: Product) -> Product:
+    """Imported when the ad has what it needs (title, price, a photo); else partial, saying what
+    is missing."""
+    missing = [name for name, ok in (
+        ("a title", bool(product.title)),
+        ("a price", product.price is not None),
+        ("a photo", product.images.exists()),
+    ) if not ok]
+    if missing:
+        product.status = Product.Status.PARTIAL
+        product.error_code = "no_image" if missing == ["a photo"] else "incomplete"
+        product.error = "The product needs " + " and ".join(missing) + " before an ad can be made."
+    else:
+        product.status = Product.Status.IMPORTED
+        product.error_code = product.error = ""
+    product.save(update_fields=["status", "error_code", "error", "updated_at"])
+    return product
+
+
+def product_create_manual(
+    *,
+    workspace: Workspace,
+    title: str,
+    price: Decimal | str | None,
+    currency: str,
+    images: Iterable[str | bytes] = (),
+    regular_price: Decimal | str | None = None,
+    brand: str = "",
+    description: str = "",
+    features: Iterable[str] = (),
+    availability: str = "",
+    sku: str = "",
+    language: str = "",
+    vertical: str = "",
+    source_url: str = "",
+    fetcher: SafeFetcher | None = None,
+) -> Product:
+    """A product entered by hand: no page is fetched. Photo URLs go through the safe fetcher
+    and every photo (uploaded bytes too) is validated like a scraped one. Without a usable
+    photo the product is kept as partial, to be completed with :func:`product_complete`."""
+    title = " ".join((title or "").split())
+    if not title:
+        raise ApplicationError("Give the product a title.", code="invalid_title")
+    product = Product(
+        workspace=workspace, source_url=source_url[:2000], title=title[:300], brand=brand[:120],
+        price=_decimal(price, field="price"), currency=_currency(currency),
+        regular_price=_decimal(regular_price, field="regular price"),
+        description=description, features=[f for f in features if f][:8],
+        availability=availability[:20], sku=sku[:100], language=language[:20],
+        fetched_with=Product.FetchedWith.MANUAL, scrape_sources=["manual"],
+    )
+    if product.regular_price is not None and (product.price is None or product.regular_price <= product.price):
+        product.regular_price = None
+    product.vertical = vertical or classify_vertical(
+        title=title, breadcrumbs=(), category="", description=description[:500]
+    )
+    image_list = list(images)
+    product.image_urls = [u for u in image_list if isinstance(u, str)]
+    product.save()
+    if image_list:
+        fetcher = fetcher or (fetcher_build() if product.image_urls else None)
+        product_images_download(product=product, urls=image_list, fetcher=fetcher, keep_existing=True)
+    return _product_check_complete(product=product)
+
+
+_COMPLETABLE = ("title", "brand", "description", "availability", "sku", "language", "vertical")
+
+
+def product_complete(
+    *,
+    product: Product,
+    title: str | None = None,
+    price: Decimal | str | None = None,
+    currency: str | None = None,
+    regular_price: Decimal | str | None = None,
+    images: Iterable[str | bytes] = (),
+    features: Iterable[str] | None = None,
+    fetcher: SafeFetcher | None = None,
+    **fields: str,
+) -> Product:
+    """Fill in what the page did not give (or correct it): only the arguments given change;
+    photos are added after the existing ones (validated, duplicates dropped). The product
+    becomes imported once it has a title, a price and a photo."""
+    unknown = set(fields) - set(_COMPLETABLE)
+    if unknown:
+        raise TypeError(f"product_complete() got unexpected fields {sorted(unknown)}")
+    if title is not None:
+        title = " ".join(title.split())
+        if not title:
+            raise ApplicationError("Give the product a title.", code="invalid_title")
+        product.title = title[:300]
+    if price is not None:
+        product.price = _decimal(price, field="price")
+    if currency is not None:
+        product.currency = _currency(currency)
+    if regular_price is not None:
+        product.regular_price = _decimal(regular_price, field="regular price")
+    if features is not None:
+        product.features = [f for f in features if f][:8]
+    for name, value in fields.items():
+        setattr(product, name, value)
+    if product.regular_price is not None and (product.price is None or product.regular_price <= product.price):
+        product.regular_price = None
+    product.save()
+    image_list = list(images)
+    if image_list:
+        if fetcher is None and any(isinstance(u, str) for u in image_list):
+            fetcher = fetcher_build()
+        product_images_download(product=product, urls=image_list, fetcher=fetcher, keep_existing=True)
+        product.image_urls = [*product.image_urls, *(u for u in image_list if isinstance(u, str))]
+        product.save(update_fields=["image_urls", "updated_at"])
+    return _product_check_complete(product=product)
+
+
+# ------------------------------------------------------------------ catalogue import
+
+
+@dataclass
+class CatalogOutcome:
+    row: int
+    source: str  # the link, or the feed item's id/title
+    status: str  # imported | partial | failed | skipped
+    product_id: str | None = None
+    code: str = ""
+    message: str = ""
+
+    def as_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+def catalog_import(
+    *, workspace: Workspace, data: bytes, fetcher: SafeFetcher | None = None,
+    browser: BrowserRenderer | bool | None = True,
+) -> list[CatalogOutcome]:
+    """Create one product per row of a CSV of links or a Google Merchant feed (XML or TSV) and
+    report each row's outcome; one bad row never stops the others. Link rows are imported from
+    their page (:func:`product_import`); feed rows are created from the feed's own data
+    (:func:`product_create_manual`, photos fetched and validated)."""
+    try:
+        rows = parse_catalog(data, max_rows=settings.SHOPREEL_CATALOG_MAX_ROWS)
+    except ScrapeError as exc:
+        raise ApplicationError(exc.message, code=exc.code) from exc
+    fetcher = fetcher or fetcher_build()
+    return [_catalog_row(workspace=workspace, row=row, fetcher=fetcher, browser=browser) for row in rows]
+
+
+def _catalog_row(*, workspace: Workspace, row: CatalogRow, fetcher: SafeFetcher, browser) -> CatalogOutcome:
+    source = row.url or (row.item.link or row.item.id or row.item.title if row.item else "")
+    if row.error:
+        return CatalogOutcome(row=row.row, source=source, status="skipped", code="invalid_row", message=row.error)
+    try:
+        if row.item is None:
+            product = product_create_pending(workspace=workspace, url=row.url)
+            with contextlib.suppress(ApplicationError):  # the product row carries the message
+                product_scrape(product=product, fetcher=fetcher, browser=browser)
+        else:
+            item = row.item
+            product = product_create_manual(
+                workspace=workspace, title=item.title, price=item.price, currency=item.currency,
+                regular_price=item.regular_price, images=item.images, brand=item.brand,
+                description=item.description, availability=item.availability, sku=item.id,
+                source_url=item.link, fetcher=fetcher,
+            )
+            if item.category or item.options:
+                product.vertical = classify_vertical(
+                    title=product.title, breadcrumbs=(), category=item.category,
+                    description=product.description[:500],
+                )
+                if item.options:
+                    product.variants = [{"name": " / ".join(item.options.values()), "options": item.options,
+                                         "sku": item.id, "price": str(product.price) if product.price is not None else None,
+                                         "availability": item.availability}]
+                product.save(update_fields=["vertical", "variants", "updated_at"])
+    except ApplicationError as exc:
+        return CatalogOutcome(row=row.row, source=source, status="failed", code=exc.code, message=exc.message)
+    return CatalogOutcome(row=row.row, source=source, status=product.status, product_id=str(product.id),
+                          code=product.error_code, message=product.error)

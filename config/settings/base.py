@@ -136,3 +136,30 @@ SHOPREEL_MUSIC = envbool("SHOPREEL_MUSIC", True)
 # Shot backends tried in order per shot type; "default" for the others. Only "motion" exists
 # so far (diffusion and try-on come with the shot-generation issue).
 SHOPREEL_SHOT_BACKENDS = {"default": ["motion"]}
+# Headless Chromium for pages whose product only appears once their scripts run. Used only
+# when the static page lacks the product; every browser request passes the same address
+# checks. One warm browser per worker process.
+SHOPREEL_BROWSER_FALLBACK = envbool("SHOPREEL_BROWSER_FALLBACK", True)
+SHOPREEL_BROWSER_PATH = env("SHOPREEL_BROWSER_PATH", "/usr/bin/chromium")
+SHOPREEL_BROWSER_TIMEOUT = envint("SHOPREEL_BROWSER_TIMEOUT", 20)
+# Shopify / WooCommerce product endpoints read as an extra, most trusted layer.
+SHOPREEL_PLATFORM_API = envbool("SHOPREEL_PLATFORM_API", True)
+# Rows in one catalogue import (CSV of links or a Google Merchant feed).
+SHOPREEL_CATALOG_MAX_ROWS = envint("SHOPREEL_CATALOG_MAX_ROWS", 500)
+
+# Rendering: encoder and text-to-speech, refused here when malformed.
+from django.core.exceptions import ImproperlyConfigured  # noqa: E402
+
+# H.264 encoder for renders: "auto" uses h264_nvenc only when the ffmpeg in use lists it and
+# an NVIDIA device is present, else libx264.
+SHOPREEL_VIDEO_ENCODER = env("SHOPREEL_VIDEO_ENCODER", "auto")
+if SHOPREEL_VIDEO_ENCODER not in ("auto", "libx264", "h264_nvenc"):
+    raise ImproperlyConfigured(
+        f"SHOPREEL_VIDEO_ENCODER must be auto, libx264 or h264_nvenc, not {SHOPREEL_VIDEO_ENCODER!r}"
+    )
+# Text-to-speech: "espeak" (espeak-ng, the default) or "piper" (neural voices from local
+# files in SHOPREEL_PIPER_VOICES_DIR: <voice>.onnx + <voice>.onnx.json; never downloaded).
+SHOPREEL_TTS_ENGINE = env("SHOPREEL_TTS_ENGINE", "espeak")
+if SHOPREEL_TTS_ENGINE not in ("espeak", "piper"):
+    raise ImproperlyConfigured(f"SHOPREEL_TTS_ENGINE must be espeak or piper, not {SHOPREEL_TTS_ENGINE!r}")
+SHOPREEL_PIPER_VOICES_DIR = env("SHOPREEL_PIPER_VOICES_DIR", "")

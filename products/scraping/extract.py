@@ -9,6 +9,7 @@ price. The page is parsed once with lxml and the tree is passed to every layer.
 
 from __future__ import annotations
 
+import html as html_lib
 import re
 from decimal import Decimal
 from urllib.parse import urlsplit
@@ -17,6 +18,7 @@ from lxml import etree
 from lxml import html as lxml_html
 
 from . import heuristics as hx
+from . import platforms
 from .prices import country_hints, currency_code
 from .structured import (
     Facts,
@@ -38,6 +40,8 @@ MAX_FEATURES = 8
 # Below this a visible "price" is more likely a related item, a coupon or a unit price than
 # the product's price (see heuristics.price_candidates for the scoring).
 MIN_PRICE_SCORE = 2.5
+STANDOUT_MIN_SCORE = 1.0
+STANDOUT_GAP = 1.5
 _NOT_BUYABLE = frozenset({"OutOfStock", "SoldOut", "Discontinued"})
 
 _TEXT_PARSER = lxml_html.HTMLParser(remove_comments=True, recover=True)
@@ -84,11 +88,18 @@ def _image_key(url: str) -> str:
     return parts.netloc.lower() + path
 
 
+# Images that are never the product: anti-bot challenges, loaders, spacers.
+_NOT_PRODUCT_IMAGE = re.compile(
+    r"captcha|spinner|loading\.gif|placeholder|spacer|blank\.(gif|png)|1x1|transparent\.(gif|png)",
+    re.I,
+)
+
+
 def _dedupe_images(urls: list[str]) -> list[str]:
     seen: set[str] = set()
     out: list[str] = []
     for url in urls:
-        if not url.startswith(("http://", "https://")):
+        if not url.startswith(("http://", "https://")) or _NOT_PRODUCT_IMAGE.search(url):
             continue
         key = _image_key(url)
         if key in seen:
@@ -116,12 +127,28 @@ def _visible_facts(doc: lxml_html.HtmlElement, url: str) -> tuple[Facts, list[De
     )
     candidates = hx.price_candidates(doc, heading)
     current = [c for c in candidates if not c[3]]
-    if current and current[0][0] >= MIN_PRICE_SCORE:
+    if current and (current[0][0] >= MIN_PRICE_SCORE or _stands_out(current)):
         _score, facts.price, facts.currency, _old = current[0]
         olds = [c for c in candidates if c[3] and c[1] > facts.price]
         if olds:
             facts.regular_price = olds[0][1]
     return facts, [c[1] for c in current]
+
+
+def _visible_title(title: str, heading: lxml_html.HtmlElement | None) -> str:
+    """When the title is the heading's whole text (markup on the ``<h1>`` itself), read it
+    as a shopper sees it: without hidden prefixes or action links inside the heading."""
+    if heading is None:
+        return title
+    if re.sub(r"\s", "", title) != re.sub(r"\s", "", heading.text_content()):
+        return title
+    return hx.visible_text(heading).strip(" -|:·\u2013\u2014") or title
+
+
+def _stands_out(current: list) -> bool:
+    """A weaker best price still counts when nothing else on the page comes close to it."""
+    runner_up = current[1][0] if len(current) > 1 else -10.0
+    return current[0][0] >= STANDOUT_MIN_SCORE and current[0][0] - runner_up >= STANDOUT_GAP
 
 
 def _check_against_page(layers: list[tuple[str, Facts]], shown: list[Decimal]) -> None:
@@ -135,7 +162,9 @@ def _check_against_page(layers: list[tuple[str, Facts]], shown: list[Decimal]) -
     visible = layers[-1][1]
     if visible.price is None or not shown:
         return
-    for _name, facts in layers[:-1]:
+    for name, facts in layers[:-1]:
+        if name == "platform-api":
+            continue  # the shop's own record of the chosen variant; the page may show another
         if facts.price is None or facts.price in shown:
             continue
         if facts.availability in _NOT_BUYABLE:
@@ -146,16 +175,24 @@ def _check_against_page(layers: list[tuple[str, Facts]], shown: list[Decimal]) -
         facts.currency = facts.currency or visible.currency
 
 
-def extract_product(html: str | bytes, url: str) -> ExtractedProduct:
+def extract_product(
+    html: str | bytes, url: str, *, fetch_json: platforms.FetchJSON | None = None
+) -> ExtractedProduct:
     """Extract the product a page shows, or raise :class:`NotAProduct`.
 
     Fast (a few ms for a typical page) because the HTML is parsed once and the expensive
-    extruct paths (RDFa through pyRdfa) are not used.
+    extruct paths (RDFa through pyRdfa) are not used. With ``fetch_json`` (URL -> parsed JSON
+    or None), a Shopify or WooCommerce page's own product endpoint is read too and becomes
+    the most trusted layer ("platform-api"); without it nothing is fetched.
     """
     doc = parse_html(html, url)
     meta = hx.meta_map(doc)
     layers: list[tuple[str, Facts]] = []
     breadcrumbs: list[str] = []
+    if fetch_json is not None:
+        platform = platforms.platform_facts(doc, url, fetch_json)
+        if platform is not None:
+            layers.append(("platform-api", platform))
     for name, items in (
         ("json-ld", jsonld_items(doc)),
         ("microdata", microdata_items(doc, url)),
@@ -186,6 +223,11 @@ def extract_product(html: str | bytes, url: str) -> ExtractedProduct:
     category = next((f.category for _, f in layers if f.category), "")
     if not product.title:
         product.title = hx.page_title(doc) if has_markup else ""
+    product.title = _visible_title(product.title, hx.main_heading(doc))
+    for field_name in ("title", "brand", "description"):
+        value = getattr(product, field_name)
+        if "&" in value and ";" in value:  # markup that escaped its text twice: "Black &amp; Silver"
+            setattr(product, field_name, " ".join(html_lib.unescape(value).split()))
 
     price_layer = next(((n, f) for n, f in layers if f.price is not None), None)
     if price_layer is not None:
@@ -207,7 +249,12 @@ def extract_product(html: str | bytes, url: str) -> ExtractedProduct:
     product.features = hx.feature_bullets(doc, MAX_FEATURES) or _features_from_description(
         product.description
     )
+    product.variants = next((list(f.variants) for _, f in layers if f.variants), [])
+    if product.variants:
+        used.add(next(n for n, f in layers if f.variants))
     product.sources = [name for name, _ in layers if name in used]
+    if "platform-api" in used:
+        product.fetched_with = "platform-api"
 
     # A product shows a price, or (out of stock) at least photos and a stock message.
     signals = has_markup or product.price is not None or (

@@ -177,6 +177,8 @@ def _type_accepted(content_type: str, accept: Iterable[str]) -> bool:
     media = content_type.split(";", 1)[0].strip().lower()
     for pattern in accept:
         pattern = pattern.lower()
+        if pattern == "*/*":
+            return True
         if pattern.endswith("/*") and media.startswith(pattern[:-1]):
             return True
         if media == pattern:
@@ -237,11 +239,16 @@ class SafeFetcher:
         accept: tuple[str, ...] = HTML_TYPES,
         max_bytes: int | None = None,
         timeout: float | None = None,
+        method: str = "GET",
+        content: bytes | None = None,
+        headers: dict[str, str] | None = None,
     ) -> FetchResult:
         """GET ``url`` following up to 5 redirects, each re-checked; raise a plain-words error.
 
-        ``accept`` lists media types (``"image/*"`` wildcards allowed); anything else is
-        refused before its body is read. ``max_bytes`` caps the decoded body.
+        ``accept`` lists media types (``"image/*"`` and ``"*/*"`` wildcards allowed); anything
+        else is refused before its body is read. ``max_bytes`` caps the decoded body.
+        ``method``, ``content`` and ``headers`` serve the browser's own requests (see
+        ``browser.py``); a 301/302/303 turns them into a plain GET, as browsers do.
         """
         limit = max_bytes if max_bytes is not None else self.max_bytes
         budget = timeout if timeout is not None else self.timeout
@@ -251,7 +258,10 @@ class SafeFetcher:
         for _hop in range(MAX_REDIRECTS + 1):
             current = check_url(current, allow_hosts=self.allow_hosts)
             try:
-                result = self._get_once(current, accept, accept_header, limit, deadline, budget)
+                result = self._get_once(
+                    current, accept, accept_header, limit, deadline, budget,
+                    method=method, content=content, headers=headers,
+                )
             except httpx.TimeoutException:
                 raise FetchFailed(
                     f"The page took longer than {budget:g} s to answer.", code="timeout"
@@ -265,8 +275,10 @@ class SafeFetcher:
                     "The shop's server broke off the connection. Try again in a moment.",
                     code="connection_failed",
                 ) from None
-            if isinstance(result, str):
-                current = result
+            if isinstance(result, tuple):
+                current, status = result
+                if status in (301, 302, 303) and method != "HEAD":
+                    method, content = "GET", None
                 continue
             return result
         raise FetchFailed(
@@ -282,13 +294,18 @@ class SafeFetcher:
         limit: int,
         deadline: float,
         budget: float,
-    ) -> FetchResult | str:
-        """One request. Returns the next URL for a redirect, else the finished result."""
+        *,
+        method: str = "GET",
+        content: bytes | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> FetchResult | tuple[str, int]:
+        """One request. Returns (next URL, status) for a redirect, else the finished result."""
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             raise httpx.ReadTimeout("deadline")
         request = self._client.build_request(
-            "GET", url, headers={"Accept": accept_header}, timeout=httpx.Timeout(remaining)
+            method, url, headers={**(headers or {}), "Accept": accept_header},
+            content=content, timeout=httpx.Timeout(remaining),
         )
         response = self._client.send(request, stream=True)
         try:
@@ -296,7 +313,7 @@ class SafeFetcher:
                 location = response.headers.get("location")
                 if not location:
                     raise _status_failure(response.status_code)
-                return urljoin(str(response.url), location)
+                return urljoin(str(response.url), location), response.status_code
             if response.status_code >= 400:
                 raise _status_failure(response.status_code)
             content_type = response.headers.get("content-type", "")

@@ -25,7 +25,10 @@ _NOT_CURRENT = re.compile(
     r"range|from-|filter|slider|total|subtotal|cart|minicart|basket|points|reward|coupon",
     re.I,
 )
-_OLD_PRICE = re.compile(r"old|was|strike|compare|regular|before|rrp|uvp|list|original|crossed", re.I)
+_OLD_PRICE = re.compile(
+    r"old|was|strike|compare|regular|before|rrp|uvp|list|original|crossed|barred|full-?price",
+    re.I,
+)
 _ELSEWHERE = re.compile(
     r"related|recommend|similar|carousel|upsell|up-sell|cross-?sell|recent|also|bundle|"
     r"accessor|sponsor|footer|header|nav|menu|widget|review",
@@ -129,13 +132,55 @@ def is_product_type(meta: dict[str, list[str]]) -> bool:
 # ---------------------------------------------------------------- visible page
 
 
+_WORD = re.compile(r"\w+", re.U)
+_HIDDEN = re.compile(r"(^|[\s_-])(hdn|dspn|hidden|sr-only|visually-?hidden|screen-reader|d-none|offscreen)($|[\s_-])", re.I)
+
+
+def visible_text(el: lxml_html.HtmlElement) -> str:
+    """Text a shopper sees in ``el``: without hidden spans (screen-reader prefixes such as
+    "Details about") and without in-place action links (``href="#"``)."""
+    parts: list[str] = [el.text or ""]
+    for child in el.iterchildren():
+        if isinstance(child.tag, str):
+            hidden = _HIDDEN.search(child.get("class") or "") or "display:none" in (
+                child.get("style") or "").replace(" ", "")
+            action = child.tag == "a" and (child.get("href") or "").startswith(("#", "javascript:"))
+            if not hidden and not action and child.tag not in _SKIP_TAGS:
+                parts.append(visible_text(child))
+        parts.append(child.tail or "")
+    return " ".join(" ".join(parts).split())
+
+
+def _words(text: str) -> set[str]:
+    return {w for w in _WORD.findall(text.lower()) if len(w) > 1 or not w.isascii()}
+
+
 def main_heading(doc: lxml_html.HtmlElement) -> lxml_html.HtmlElement | None:
-    """The product title element: the first non-empty ``<h1>``, preferring product-ish ones."""
+    """The product title element among the non-empty ``<h1>``s.
+
+    The product's name is nearly always in the document ``<title>`` too, so the ``<h1>``
+    sharing most words with it wins; product-ish attributes (product, title, name) help, and
+    headings of upsell or related-product strips lose. Ties keep document order.
+    """
     headings = [h for h in doc.iter("h1") if _clean(h.text_content())]
+    if len(headings) <= 1:
+        return headings[0] if headings else None
+    title_words = _words(_clean(doc.findtext(".//title")))
+    best, best_score = None, float("-inf")
     for h in headings:
-        if re.search(r"product|title|name", _attrs(h), re.I):
-            return h
-    return headings[0] if headings else None
+        text = _clean(h.text_content())
+        words = _words(text[:300])
+        score = 0.0
+        if title_words and words:
+            score += 3.0 * len(words & title_words) / len(words) * min(1.0, len(words) / 2)
+        attrs = _attrs(h)
+        if re.search(r"product|title|name", attrs, re.I):
+            score += 1.0
+        if _ELSEWHERE.search(_context_attrs(h, 3)) or re.search(r"upsell|message", attrs, re.I):
+            score -= 2.0
+        if score > best_score:
+            best, best_score = h, score
+    return best
 
 
 def page_title(doc: lxml_html.HtmlElement) -> str:
@@ -204,9 +249,15 @@ def price_candidates(
         by_attr = bool(el.attrib) and _says_price(_attrs(el))
         if not by_attr:
             own = el.text
-            if not own or len(own) > 60 or not _HAS_DIGIT.search(own):
+            if not own or len(own) > 60:
                 continue
-            text = _clean(own)
+            if not _HAS_DIGIT.search(own):
+                # "$<span>99</span>": the mark in this element, the amount in a child.
+                if len(el) > 2 or not _CURRENCY_MARK.search(own):
+                    continue
+                text = _price_text(el)
+            else:
+                text = _clean(own)
         else:
             text = _price_text(el)
         if not text or len(text) > 40 or not _HAS_DIGIT.search(text):

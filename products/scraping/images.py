@@ -190,3 +190,26 @@ def _drop_specks(mask: np.ndarray, *, min_fraction: float) -> np.ndarray:
     if not keep.any():
         keep[1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))] = True
     return np.where(keep[labels], 255, 0).astype(np.uint8)
+
+
+def skin_fraction(img: Image.Image) -> float:
+    """Share of pixels in the usual skin-tone range (YCrCb box of Chai & Ngan, on a 128 px
+    thumbnail): a cheap sign that a person is in the photo."""
+    small = img.convert("RGB")
+    small.thumbnail((128, 128))
+    ycrcb = cv2.cvtColor(np.asarray(small), cv2.COLOR_RGB2YCrCb)
+    y, cr, cb = ycrcb[..., 0], ycrcb[..., 1], ycrcb[..., 2]
+    mask = (y > 60) & (cr >= 135) & (cr <= 173) & (cb >= 77) & (cb <= 127)
+    return float(mask.mean())
+
+
+def looks_on_model(img: Image.Image, *, plain_background: bool | None = None,
+                   min_skin: float = 0.04, max_skin: float = 0.6) -> bool:
+    """True for an apparel photo worn by a person: some skin visible, but not a close-up of
+    a skin-coloured product filling the frame. A packshot on a plain background counts as
+    on-model only with clearly more skin (a model shot in a white studio)."""
+    skin = skin_fraction(img)
+    if plain_background is None:
+        plain_background = has_plain_background(img)
+    threshold = min_skin * 2 if plain_background else min_skin
+    return threshold <= skin <= max_skin

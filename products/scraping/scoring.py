@@ -1,4 +1,4 @@
-"""How extraction accuracy is scored, shared by the corpus test and bench/scrape.py.
+"""How extraction accuracy is scored, shared by the corpus test and bench/scrape_accuracy.py.
 
 The public product-extraction benchmark's F1: a wrong prediction is a false positive and, where
 the page has a true value, a miss too; no prediction on a page with a value is a miss.

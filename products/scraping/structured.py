@@ -48,6 +48,8 @@ class Facts:
     sku: str = ""
     category: str = ""
     breadcrumbs: list[str] = field(default_factory=list)
+    # [{"name", "options": {"size": "M", "color": "Red"}, "sku", "price" (str|None), "availability"}]
+    variants: list[dict] = field(default_factory=list)
 
 
 # ---------------------------------------------------------------- reading each syntax
@@ -284,6 +286,8 @@ def _score_product(node: dict) -> int:
         score += 10
     if node.get("name"):
         score += 5
+    if node.get("hasVariant"):
+        score += 20  # the group stands for the page; its variants are nested products
     return score
 
 
@@ -358,4 +362,51 @@ def product_facts(product: dict, *, page_url: str) -> Facts:
     if (facts.regular_price is not None and facts.price is not None
             and facts.regular_price <= facts.price):
         facts.regular_price = None
+    facts.variants = variants_of(product)
     return facts
+
+
+_VARIANT_PROPS = (
+    ("size", "size"), ("color", "color"), ("colour", "color"), ("material", "material"),
+    ("pattern", "pattern"),
+)
+MAX_VARIANTS = 100
+
+
+def _variant(node: dict, offer: dict | None) -> dict:
+    options = {}
+    for prop, name in _VARIANT_PROPS:
+        value = _text(node.get(prop))
+        if value:
+            options[name] = value
+    for prop in _as_list(node.get("additionalProperty")):
+        if isinstance(prop, dict) and _text(prop.get("name")) and _text(prop.get("value")):
+            options.setdefault(_text(prop.get("name")).lower(), _text(prop.get("value")))
+    price = _offer_price(offer)[0] if offer else None
+    return {
+        "name": _text(node.get("name")),
+        "options": options,
+        "sku": _text(node.get("sku")) or (_text(offer.get("sku")) if offer else ""),
+        "price": str(price) if price is not None else None,
+        "availability": availability_name(offer.get("availability")) if offer else "",
+    }
+
+
+def variants_of(product: dict) -> list[dict]:
+    """Size/colour variants: ``ProductGroup.hasVariant`` products, else several offers that each
+    name their own item (sku or name). A single offer is not a choice, so gives none."""
+    variants: list[dict] = []
+    for node in _as_list(product.get("hasVariant"))[:MAX_VARIANTS]:
+        if isinstance(node, dict):
+            offer = _pick_offer(_offer_list(node), "") if node.get("offers") else None
+            variants.append(_variant(node, offer))
+    if not variants:
+        offers = [o for o in _offer_list(product) if "offer" in type_names(o) or o.get("price")]
+        named = [o for o in offers if _text(o.get("sku")) or _text(o.get("name"))
+                 or isinstance(o.get("itemOffered"), dict)]
+        if len(named) >= 2:
+            for offer in named[:MAX_VARIANTS]:
+                item = offer.get("itemOffered") if isinstance(offer.get("itemOffered"), dict) else offer
+                variants.append(_variant(item, offer))
+    variants = [v for v in variants if v["name"] or v["options"] or v["sku"]]
+    return variants if len(variants) >= 2 else []

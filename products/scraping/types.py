@@ -69,6 +69,9 @@ class ExtractedProduct:
     vertical: str = "other"
     breadcrumbs: list[str] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)  # which layers contributed: json-ld, microdata, opengraph, heuristics
+    # [{"name", "options": {"size": "M", "color": "Red"}, "sku", "price" (str|None), "availability"}]
+    variants: list[dict] = field(default_factory=list)
+    fetched_with: str = "http"  # how the page was read: http | browser | platform-api | manual
 
     def to_json(self) -> dict:
         data = asdict(self)
