@@ -19,10 +19,20 @@ class RenderOutputInline(admin.TabularInline):
 
 @admin.register(Ad)
 class AdAdmin(admin.ModelAdmin):
-    list_display = ["id", "product", "template", "language", "length", "workspace", "created_at"]
-    list_filter = ["template", "language"]
+    list_display = ["id", "product", "template", "language", "market", "blocking_claims", "workspace", "created_at"]
+    list_filter = ["template", "language", "market"]
     search_fields = ["product__title", "template"]
+    readonly_fields = ["compliance", "compliance_override"]
     inlines = [ShotInline, RenderOutputInline]
+
+    @admin.display(description="blocking claims")
+    def blocking_claims(self, ad: Ad) -> str:
+        """Blocking findings, and whether someone let them through."""
+        blocking = [f for f in ad.compliance if f.get("severity") == "block"]
+        if not blocking:
+            return "-"
+        by = ad.compliance_override.get("by") if ad.compliance_override else None
+        return f"{len(blocking)} (overridden{' by ' + by if by else ''})" if ad.compliance_override else str(len(blocking))
 
 
 @admin.register(Shot)

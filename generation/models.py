@@ -23,6 +23,12 @@ class Ad(WorkspaceOwned):
     script = models.JSONField()  # templates_engine.schema.AdScript
     voice = models.BooleanField(default=True)
     music = models.BooleanField(default=True)
+    # Honest claims (templates_engine.compliance): the market the copy was checked for, the
+    # findings of the last check (Finding.as_dict() each), and, when the user let blocking
+    # findings through, who, when and which ({"by", "at", "job", "findings"}).
+    market = models.CharField(max_length=4, default="US")
+    compliance = models.JSONField(default=list, blank=True)
+    compliance_override = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -33,6 +39,17 @@ class Ad(WorkspaceOwned):
 
     def __str__(self) -> str:
         return f"{self.template} for {self.product}"
+
+    def compliance_unresolved(self) -> list[dict]:
+        """Blocking findings the recorded override does not cover (same rule, place and text)."""
+        covered = {
+            (f["rule"], f["scene"], f["field"], f["text"])
+            for f in (self.compliance_override or {}).get("findings", [])
+        }
+        return [
+            f for f in self.compliance
+            if f.get("severity") == "block" and (f["rule"], f["scene"], f["field"], f["text"]) not in covered
+        ]
 
 
 class Shot(WorkspaceOwned):

@@ -17,7 +17,7 @@ from jinja2 import TemplateError
 
 from templates_engine import sandbox
 from templates_engine.context import ProductFacts, copy_context, product_facts
-from templates_engine.definitions import FPS, CopyDef, SceneDef, TemplateDef
+from templates_engine.definitions import FPS, TONES, CopyDef, SceneDef, TemplateDef
 from templates_engine.errors import ScriptError
 from templates_engine.languages import DEFAULT_CTA, resolve_language
 from templates_engine.schema import AdScript, Scene
@@ -25,6 +25,12 @@ from templates_engine.textfit import fit_caption, fit_voiceover, text_units
 from templates_engine.timing import allocate_frames, length_frames
 
 FORMATS = ("9:16", "1:1", "4:5", "16:9")
+# Where the ad will run. Short-form feeds (swiped past in a second) get hard cuts throughout;
+# the others keep the template's transitions. "" means any.
+PLATFORMS = ("", "tiktok", "reels", "shorts", "youtube", "facebook", "instagram")
+SHORT_FORM = frozenset({"tiktok", "reels", "shorts"})
+# Scenes that close the ad stay last whatever the variant: the offer, then the end card.
+_CLOSING = frozenset({"offer", "cta"})
 MAX_CTA_CHARS = 40
 BADGE_UNITS = 20
 # Leave a breath at each cut: a voiceover may use this share of its scene.
@@ -48,6 +54,9 @@ def build_script(
     cta: str | None = None,
     formats: tuple[str, ...] | list[str] = ("9:16",),
     why: str = "",
+    variant: int = 0,
+    platform: str = "",
+    tone: str = "",
 ) -> AdScript:
     """Build the script for one ad.
 
@@ -55,17 +64,22 @@ def build_script(
     regular_price, currency, features, description, images and availability. ``cta`` None
     means the language's default call to action, "" means none (end-card scenes are dropped).
     ``why`` is stored as the script's reason (the picker's). Deterministic for a ``seed``.
+    ``variant`` k > 0 gives another hook and another order of the middle scenes (the hook
+    opens and the offer/end card close every variant); ``variants(...)`` makes N of them.
+    ``platform`` (``PLATFORMS``) and ``tone`` (``definitions.TONES``; variants tagged with it
+    are preferred where the template has them) are recorded on the script.
     Raises ``ScriptError`` for a request that cannot be met, saying what would work.
     """
     # 1. Check the request before any work.
     copy_lang, locale, frames_total = _check_inputs(template, language, length, formats, product)
     facts = product_facts(product)
     _check_needs(template, facts)
+    platform, tone = _check_style(platform, tone, variant)
     cta_text = DEFAULT_CTA.get(copy_lang, "") if cta is None else " ".join(cta.split())[:MAX_CTA_CHARS]
     notes: list[str] = []
 
     # 2. Decide which scenes the product can support truthfully, and with which copy.
-    planned = _plan_scenes(template, facts, copy_lang, length, seed, cta_text, notes)
+    planned = _plan_scenes(template, facts, copy_lang, length, seed, cta_text, notes, variant=variant, tone=tone)
     if not planned:
         raise ScriptError(
             f"template {template.slug!r} has no scene this product can fill at {length:g} s "
@@ -85,6 +99,8 @@ def build_script(
         _render_scene(p, n / FPS, images.pick(p.scene.image), context, copy_lang, notes)
         for p, n in zip(planned, frames, strict=True)
     ]
+    if platform in SHORT_FORM:
+        scenes = [scene.model_copy(update={"transition": "cut"}) for scene in scenes]
     return AdScript(
         template=template.slug,
         vertical=template.vertical,
@@ -96,7 +112,30 @@ def build_script(
         scenes=scenes,
         why=why,
         notes=notes,
+        variant=variant,
+        platform=platform,
+        tone=tone,
     )
+
+
+def variants(*, count: int, **kwargs: Any) -> list[AdScript]:
+    """``count`` scripts for the same request, variant 0 first, each with its own hook and
+    scene order where the template allows (a template with one hook repeats it)."""
+    if not 1 <= count <= 10:
+        raise ScriptError(f"ask for 1 to 10 variants, not {count}")
+    return [build_script(**kwargs, variant=k) for k in range(count)]
+
+
+def _check_style(platform: str, tone: str, variant: int) -> tuple[str, str]:
+    platform = (platform or "").strip().lower()
+    tone = (tone or "").strip().lower()
+    if platform not in PLATFORMS:
+        raise ScriptError(f"unknown platform {platform!r}; choose from {', '.join(p for p in PLATFORMS if p)}")
+    if tone and tone not in TONES:
+        raise ScriptError(f"unknown tone {tone!r}; choose from {', '.join(TONES)}")
+    if variant < 0:
+        raise ScriptError("the variant number must be 0 or more")
+    return platform, tone
 
 
 def _check_inputs(
@@ -141,16 +180,23 @@ def _check_needs(template: TemplateDef, facts: ProductFacts) -> None:
 
 def _plan_scenes(
     template: TemplateDef, facts: ProductFacts, lang: str, length: float, seed: int,
-    cta_text: str, notes: list[str],
+    cta_text: str, notes: list[str], *, variant: int = 0, tone: str = "",
 ) -> list[_Planned]:
     features = list(facts.features)
     planned: list[_Planned] = []
-    for scene in template.scenes_for(length):
+    included = template.scenes_for(length)
+    hooks = len(_pool(included[0], lang, tone)) if included else 1
+    hook_offset, rotation = _variant_plan(variant, hooks, len(_middle(included)[1]))
+    scene_defs = _ordered(included, rotation)
+    for position, scene in enumerate(scene_defs):
         if scene.shot_type == "cta" and not cta_text:
             notes.append(f"Left out the {scene.id!r} scene: the call to action is turned off.")
             continue
-        variants = scene.variants(lang)
-        copy = variants[random.Random(f"{seed}:{template.slug}:{scene.id}").randrange(len(variants))]  # noqa: S311 - copy choice, not security
+        pool = _pool(scene, lang, tone)
+        pick = random.Random(f"{seed}:{template.slug}:{scene.id}").randrange(len(pool))  # noqa: S311 - copy choice, not security
+        if position == 0:  # the hook: each variant opens differently where there are several
+            pick = (pick + hook_offset) % len(pool)
+        copy = pool[pick]
         lacking = _lacking(copy.variables(), facts, bool(features))
         if lacking:
             fallback = scene.fallback.get(lang)
@@ -164,6 +210,46 @@ def _plan_scenes(
     if facts.features_from_description and any(p.feature for p in planned):
         notes.append("The page lists no feature bullets; features are sentences from its description.")
     return planned
+
+
+def _pool(scene: SceneDef, lang: str, tone: str) -> list[CopyDef]:
+    """The copy variants to choose among: those written for ``tone`` when there are any,
+    else the template's own voice (untagged variants)."""
+    options = scene.variants(lang)
+    toned = [v for v in options if v.tone == tone] if tone else []
+    return toned or [v for v in options if v.tone is None] or options
+
+
+def _middle(scenes: list[SceneDef]) -> tuple[int, list[SceneDef]]:
+    """The scenes a variant may reorder: after the hook, before the closing offer/end card."""
+    end = len(scenes)
+    while end > 1 and scenes[end - 1].shot_type in _CLOSING:
+        end -= 1
+    return end, scenes[1:end]
+
+
+def _variant_plan(variant: int, hooks: int, middle: int) -> tuple[int, int]:
+    """Variant k → (hook offset, rotation of the middle scenes). Variant 0 is (0, 0); each next
+    variant is the first unused combination that differs from the previous in both, else in
+    either, so N variants are as different as the template allows (they repeat after all)."""
+    combos = [(h, r) for r in range(max(middle, 1)) for h in range(max(hooks, 1))]
+    order = [combos.pop(0)]
+    while combos:
+        prev = order[-1]
+        both = [c for c in combos if c[0] != prev[0] and c[1] != prev[1]]
+        nxt = (both or combos)[0]
+        combos.remove(nxt)
+        order.append(nxt)
+    return order[variant % len(order)]
+
+
+def _ordered(scenes: list[SceneDef], rotation: int) -> list[SceneDef]:
+    """Rotate the middle scenes: the hook stays first, closing scenes last."""
+    end, middle = _middle(scenes)
+    if rotation == 0 or len(middle) < 2:
+        return scenes
+    k = rotation % len(middle)
+    return [scenes[0], *middle[k:], *middle[:k], *scenes[end:]]
 
 
 def _lacking(used: frozenset[str], facts: ProductFacts, feature_left: bool) -> str:

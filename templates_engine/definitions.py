@@ -22,6 +22,8 @@ Vertical = Literal[
     "apparel", "beauty", "electronics", "home", "food", "jewellery",
     "sports", "toys", "pets", "generic",
 ]
+Tone = Literal["friendly", "energetic", "premium", "playful"]
+TONES = ("friendly", "energetic", "premium", "playful")
 MAX_SCENE_SECONDS = 30.0
 FPS = 30
 
@@ -34,6 +36,9 @@ class CopyDef(BaseModel):
     caption: str = ""
     voiceover: str = ""
     badge: str = ""
+    # A variant may be written for a tone; the builder prefers variants of the requested
+    # tone and otherwise chooses among all of them.
+    tone: Tone | None = None
 
     @field_validator("caption", "voiceover", "badge")
     @classmethod

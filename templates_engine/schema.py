@@ -46,6 +46,9 @@ class AdScript(BaseModel):
     seed: int = 0
     cta: str = ""
     scenes: list[Scene] = Field(min_length=1, max_length=20)
+    variant: int = Field(default=0, ge=0)  # which of N variants (hook and scene order) this is
+    platform: str = ""  # the platform it was written for (tiktok, reels, shorts...), "" for any
+    tone: str = ""  # the tone asked for ("" = the template's own)
     why: str = ""  # why the picker chose this template, in plain words
     # What the builder changed to keep the ad true and readable (a scene dropped for want of
     # a price, a caption cut short...), in plain words, for the editor to show.

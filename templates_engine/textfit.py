@@ -20,10 +20,15 @@ MAX_LINES = 2
 _WIDE_UNITS = LINE_UNITS / 16
 
 # Nothing may be left hanging at the end of a cut-short text.
-_DANGLING = ",;:-–—/&+(·、，；：（「『《“‘\"'"
+_DANGLING = ",;:-–—/&+(·、，；：（「『《“‘\"'،؛"
 _DANGLING_WORDS = {
     "en": {"and", "or", "with", "for", "the", "a", "an", "of", "to", "in", "on", "your", "by", "at", "only", "just", "from"},
     "es": {"y", "o", "con", "para", "el", "la", "los", "las", "de", "del", "un", "una", "tu", "en", "por", "a", "al", "solo", "desde"},
+    "pt": {"e", "ou", "com", "para", "o", "a", "os", "as", "de", "do", "da", "um", "uma", "seu", "sua", "em", "por", "só"},
+    "it": {"e", "o", "con", "per", "il", "lo", "la", "i", "gli", "le", "di", "del", "della", "un", "una", "tuo", "tua", "in", "a", "da", "solo"},
+    "fr": {"et", "ou", "avec", "pour", "le", "la", "les", "de", "du", "des", "un", "une", "ton", "ta", "votre", "en", "par", "à", "au", "dès"},
+    "de": {"und", "oder", "mit", "für", "der", "die", "das", "den", "dem", "des", "ein", "eine", "dein", "deine", "in", "im", "von", "zu", "nur", "ab"},
+    "ar": {"و", "أو", "مع", "من", "في", "على", "إلى", "عن"},
 }
 # A closing mark never starts a line (kinsoku): it stays with the character before it.
 _NO_LINE_START = set("，。、；：！？）」』》”’,.;:!?)%")
@@ -32,8 +37,8 @@ _SPACE = re.compile(r"[ \t\r\n\f\v]+")
 _TOKEN = re.compile(r"[^ \t\r\n\f\v\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]+|\S")
 # Where a voiceover may be cut: just before the mark that ends a sentence or a clause.
 # ASCII marks only count when a space follows, so "29,99" and "3.5" stay whole.
-_BOUNDARY = re.compile(r"[。！？，；、]|[.!?,;](?=\s|$)")
-_SENTENCE_END = set(".!?。！？")
+_BOUNDARY = re.compile(r"[。！？，；、،؛؟]|[.!?,;](?=\s|$)")
+_SENTENCE_END = set(".!?。！？؟")
 
 
 def squash(text: str) -> str:
@@ -164,6 +169,6 @@ def fit_voiceover(text: str, language: str, seconds: float) -> tuple[str, bool]:
 
 
 def _end_sentence(text: str, cjk: bool) -> str:
-    if not text or text[-1] in ".!?。！？…":
+    if not text or text[-1] in ".!?。！？…؟":
         return text
     return text + ("。" if cjk else ".")

@@ -176,10 +176,16 @@ def test_default_cta_follows_language(product):
 
 def test_unsupported_language_names_the_available_ones(product):
     with pytest.raises(ScriptError) as info:
-        build_script(product=product, template=get_template("apparel-lookbook"), language="de")
-    assert "en, zh-Hans, es" in str(info.value)
-    with pytest.raises(ScriptError):
-        build_script(product=product, template=get_template("apparel-lookbook"), language="zh-TW")
+        build_script(product=product, template=get_template("apparel-lookbook"), language="sw")
+    assert "en, zh-Hans, zh-Hant, ja, ko, de, fr, es, pt, it, ar" in str(info.value)
+    simplified_only = get_template("apparel-lookbook").model_copy(update={"languages": ["en", "zh-Hans", "es"]})
+    with pytest.raises(ScriptError):  # Traditional Chinese is not served Simplified copy
+        build_script(product=product, template=simplified_only, language="zh-TW")
+
+
+def test_regional_traditional_chinese_gets_traditional_copy(product):
+    script = build_script(product=product, template=get_template("apparel-lookbook"), language="zh-TW")
+    assert script.language == "zh-Hant" and script.cta == "立即選購"
 
 
 @pytest.mark.parametrize(("length", "message"), [(90, "6 to 60 s"), (3, "6 to 60 s"), (15.01, "frames")])

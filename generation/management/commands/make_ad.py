@@ -40,6 +40,13 @@ class Command(BaseCommand):
         parser.add_argument("--language", default="en", help="language of the script and voice (default en)")
         parser.add_argument("--length", type=float, default=15, help="seconds (default 15)")
         parser.add_argument("--seed", type=int, default=0)
+        parser.add_argument("--market", default="US", choices=["US", "EU", "CN"],
+                            help="advertising rules the copy is checked against (default US)")
+        parser.add_argument("--override-compliance", action="store_true",
+                            help="render even when the claims check blocks; recorded on the ad")
+        parser.add_argument("--platform", default="", help="tiktok, reels, shorts, ... (shapes the copy)")
+        parser.add_argument("--tone", default="", help="friendly, energetic, premium, playful")
+        parser.add_argument("--cta", default=None, help='call to action text ("" for no end card)')
         parser.add_argument("--no-voice", action="store_true", help="no voice-over")
         parser.add_argument("--no-music", action="store_true", help="no music bed")
         parser.add_argument("--workspace", help="workspace slug (default: the command line's own)")
@@ -58,6 +65,11 @@ class Command(BaseCommand):
             "formats": opts["formats"] or ["9:16"],
             "length": opts["length"],
             "seed": opts["seed"],
+            "market": opts["market"],
+            "override_compliance": "command line" if opts["override_compliance"] else False,
+            "platform": opts["platform"],
+            "tone": opts["tone"],
+            "cta": opts["cta"],
             "voice": settings.SHOPREEL_VOICE and not opts["no_voice"],
             "music": settings.SHOPREEL_MUSIC and not opts["no_music"],
         }
