@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from accounts.models import Workspace
+from accounts.models import BrandKit, Workspace
 from config.errors import NotFound
 
 
@@ -17,3 +17,8 @@ def workspace_by_slug(*, slug: str) -> Workspace:
     if workspace is None:
         raise NotFound(f"No workspace with the slug {slug!r}.")
     return workspace
+
+
+def brand_kit_for(*, workspace: Workspace) -> BrandKit | None:
+    """The workspace's brand kit, or None when it has not made one."""
+    return BrandKit.objects.filter(workspace=workspace).first()

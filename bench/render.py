@@ -13,6 +13,14 @@ captions, voice-over (espeak-ng) and a music bed, libx264 at the same preset and
 Targets: a within 1.5x of b; a at least 4x faster than c.
 
     .venv/bin/python bench/render.py [--preset veryfast] [--skip-moviepy]
+
+Memory (target: under 1 GB for a 60 s ad): ``--length 60 --memory`` renders one ad of that
+length (the five scenes repeated) and reports the peak resident memory of this process plus
+its children (ffmpeg, espeak-ng), sampled from /proc every 20 ms, and the kernel's own peak
+for this process (VmHWM). (A child's ru_maxrss is no use here: it counts the parent's pages
+the child had between fork and exec.)
+
+    .venv/bin/python bench/render.py --length 60 --memory
 """
 
 from __future__ import annotations
@@ -74,8 +82,8 @@ def make_photos(folder: Path) -> list[Path]:
     return paths
 
 
-def make_spec(photos: list[Path], preset: str) -> RenderSpec:
-    scenes = tuple(
+def make_spec(photos: list[Path], preset: str, length: float = 15.0) -> RenderSpec:
+    base = tuple(
         SceneSpec(
             duration=3.0,
             shot=MotionShot(images=(photo,), move=move, background="blur"),
@@ -88,6 +96,8 @@ def make_spec(photos: list[Path], preset: str) -> RenderSpec:
             photos, MOVES, SHOT_TYPES, CAPTIONS, strict=True
         )
     )
+    n = max(1, round(length / 3.0))
+    scenes = tuple(base[i % len(base)] for i in range(n))  # a longer ad repeats the five
     return RenderSpec(
         format=FORMATS["9:16"],
         scenes=scenes,
@@ -105,6 +115,95 @@ def cpu_seconds() -> float:
         resource.getrusage(resource.RUSAGE_CHILDREN),
     )
     return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def _rss_kib(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
+def _descendants(pid: int) -> list[int]:
+    """Child processes (recursively) of ``pid``, from /proc/<pid>/task/*/children."""
+    out, todo = [], [pid]
+    while todo:
+        parent = todo.pop()
+        for task in Path(f"/proc/{parent}/task").glob("*"):
+            try:
+                kids = [int(x) for x in (task / "children").read_text().split()]
+            except (OSError, ValueError):
+                continue
+            out.extend(kids)
+            todo.extend(kids)
+    return out
+
+
+class PeakMemory:
+    """Samples this process's RSS plus its descendants' every ``interval`` s on a thread."""
+
+    def __init__(self, interval: float = 0.02) -> None:
+        self.interval = interval
+        self.peak_total = self.peak_self = self.peak_children = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        import os
+
+        me = os.getpid()
+        while not self._stop.is_set():
+            mine = _rss_kib(me)
+            kids = sum(_rss_kib(pid) for pid in _descendants(me))
+            self.peak_self = max(self.peak_self, mine)
+            self.peak_children = max(self.peak_children, kids)
+            self.peak_total = max(self.peak_total, mine + kids)
+            self._stop.wait(self.interval)
+
+    def __enter__(self) -> PeakMemory:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def vm_hwm_kib() -> int:
+    with open("/proc/self/status", encoding="ascii") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    return 0
+
+
+def memory_run(length: float, preset: str) -> None:
+    """Render one ``length``-second ad and print its peak memory (MiB)."""
+    with tempfile.TemporaryDirectory(prefix="shopreel-bench-mem-") as tmp:
+        folder = Path(tmp)
+        spec = make_spec(make_photos(folder), preset, length)
+        start = time.perf_counter()
+        with PeakMemory() as peak:
+            result = render_ad_video(spec, out_dir=folder / "a", basename="ad")
+        took = time.perf_counter() - start
+        mib = 1024
+        print(
+            f"case: {len(spec.scenes)} scenes, {spec.duration:.0f} s, "
+            f"{spec.format.width}x{spec.format.height} @ {spec.fps} fps ({result.frames} "
+            f"frames), libx264 {preset}; rendered in {took:.1f} s"
+        )
+        print(
+            f"peak RSS, sampled every 20 ms: process + children {peak.peak_total / mib:.0f} MiB "
+            f"(process {peak.peak_self / mib:.0f} MiB, children {peak.peak_children / mib:.0f} MiB)"
+        )
+        print(f"kernel peak of this process (VmHWM): {vm_hwm_kib() / mib:.0f} MiB")
+        total_mb = peak.peak_total * 1024 / 1e6
+        verdict = "under" if total_mb < 1000 else "OVER"
+        print(f"peak {total_mb:.0f} MB; target under 1 GB (1000 MB) -> {verdict}")
 
 
 def decode_frames(path: Path) -> list[bytes]:
@@ -222,12 +321,19 @@ def main() -> None:
         default=3,
         help="runs of (a) and (b), alternated; medians are reported",
     )
+    parser.add_argument("--length", type=float, default=15.0, help="ad length in seconds")
+    parser.add_argument(
+        "--memory", action="store_true", help="measure peak memory of one render and stop"
+    )
     args = parser.parse_args()
+    if args.memory:
+        memory_run(args.length, args.preset)
+        return
 
     with tempfile.TemporaryDirectory(prefix="shopreel-bench-") as tmp:
         folder = Path(tmp)
         photos = make_photos(folder)
-        spec = make_spec(photos, args.preset)
+        spec = make_spec(photos, args.preset, args.length)
         # A worker renders many ads per process: warm it (imports, fonts, espeak's data) with
         # a tiny render first, so (a) measures rendering, not interpreter start-up.
         warm = RenderSpec(

@@ -6,10 +6,13 @@ from pathlib import Path
 
 from django.conf import settings
 
+from accounts.models import BrandKit
+from accounts.selectors import brand_kit_for
 from generation.models import Ad, Shot
 from generation.render.spec import (
     FORMATS,
     AudioSpec,
+    BrandSpec,
     ClipShot,
     MotionShot,
     RenderSpec,
@@ -34,6 +37,21 @@ def shot_to_render(asset: dict):
     )
 
 
+def brand_spec_for(kit: BrandKit | None) -> BrandSpec:
+    """The renderer's brand options from a workspace's brand kit (defaults without one)."""
+    if kit is None:
+        return BrandSpec()
+    return BrandSpec(
+        primary=kit.primary_color,
+        accent=kit.accent_color,
+        text=kit.text_color,
+        logo=media_path(kit.logo.name) if kit.logo else None,
+        caption_style=kit.caption_style,
+        font=media_path(kit.font.name) if kit.font else None,
+        cta=kit.cta_text,
+    )
+
+
 def render_spec_for(*, ad: Ad, shots: list[Shot], format_name: str) -> RenderSpec:
     script = AdScript.model_validate(ad.script)
     by_scene = {shot.scene_id: shot for shot in shots}
@@ -55,7 +73,14 @@ def render_spec_for(*, ad: Ad, shots: list[Shot], format_name: str) -> RenderSpe
         format=FORMATS[format_name],
         scenes=tuple(scenes),
         language=script.language,
-        audio=AudioSpec(voice=ad.voice, music=ad.music),
+        audio=AudioSpec(
+            voice=ad.voice,
+            music=ad.music,
+            engine=settings.SHOPREEL_TTS_ENGINE,
+            voices_dir=settings.SHOPREEL_PIPER_VOICES_DIR,
+        ),
         seed=ad.seed,
         preset=settings.SHOPREEL_RENDER_PRESET,
+        brand=brand_spec_for(brand_kit_for(workspace=ad.workspace)),
+        encoder=settings.SHOPREEL_VIDEO_ENCODER,
     )

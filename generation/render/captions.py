@@ -22,6 +22,9 @@ from . import fonts
 from .colors import RGB, hex_to_rgb, readable_on
 from .spec import BrandSpec, OutputFormat, ShotType
 
+# Languages written in other scripts: a brand font (Latin) is not put first for them.
+_NON_LATIN = {"zh", "ja", "ko", "ar", "he", "fa", "ur", "th", "hi", "ru", "uk", "el", "bg"}
+
 MAX_LINES = 3
 _LINE_SPACING = 1.32  # baseline to baseline, times the font size
 _ELLIPSIS = "…"
@@ -223,17 +226,29 @@ def _line_metrics(
     return ascent, descent
 
 
+def caption_chain(language: str, brand: BrandSpec) -> tuple[fonts.FontFace, ...]:
+    """The font chain for captions: the brand's font first for Latin-script languages (its
+    missing glyphs still fall back along the usual chain)."""
+    chain = fonts.font_chain(language)
+    if brand.font is not None and language.lower().split("-")[0] not in _NON_LATIN:
+        face = fonts.FontFace(brand.font)
+        chain = (face, *(f for f in chain if f != face))
+    return chain
+
+
 def _text_masks(
     lines: list[str],
     chain: tuple[fonts.FontFace, ...],
     size: int,
     stroke: int,
     pad: int,
+    words_out: list[tuple[str, tuple[int, int, int, int]]] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Fill and fill+outline coverage masks (float 0..1) of centred lines of text.
 
     Drawing into single-channel masks and colouring afterwards avoids PIL's dark fringes
-    when text is drawn straight onto a transparent RGBA image.
+    when text is drawn straight onto a transparent RGBA image. With ``words_out`` (left to
+    right lines only) each word and its box (x0, y0, x1, y1 in mask pixels) is appended.
     """
     measure = _Measure(chain, size)
     ascent, descent = _line_metrics(chain, lines, size)
@@ -249,6 +264,21 @@ def _text_masks(
     for i, (line, line_w) in enumerate(zip(lines, widths, strict=True)):
         x = (w - line_w) / 2
         baseline = pad + stroke + ascent + i * line_h
+        if words_out is not None:
+            prefix = ""
+            for token in _tokens(line):
+                x_start = x + sum(measure.run_width(r) for r in measure.runs(prefix))
+                word = token.rstrip()
+                x_end = x_start + measure.width(word)
+                box = (
+                    int(x_start) - stroke,
+                    baseline - ascent - stroke,
+                    int(np.ceil(x_end)) + stroke,
+                    baseline + descent + stroke,
+                )
+                if word:
+                    words_out.append((word, box))
+                prefix += token
         for run in measure.runs(line):
             font = fonts.pil_font(run.face, size)
             direction = "rtl" if run.rtl else "ltr"
@@ -275,7 +305,7 @@ def _text_masks(
 def _compose_text(
     fill_a: np.ndarray,
     outline_a: np.ndarray,
-    color: RGB,
+    color: RGB | np.ndarray,  # one colour, or one per pixel (h, w, 3)
     stroke_color: RGB,
     shadow: bool,
     size: int,
@@ -333,6 +363,91 @@ def _over(dst: np.ndarray, src: np.ndarray, x: int, y: int) -> None:
 # ---------------------------------------------------------------- public layers
 
 
+@dataclass(frozen=True)
+class WordCaption:
+    """A caption in the word-by-word style: the line without highlight, and the same line
+    once per word with that word in the accent colour (all the same size and place)."""
+
+    base: Overlay
+    words: tuple[str, ...]
+    variants: tuple[Overlay, ...]
+
+
+def _outline_masks(
+    clean: str,
+    chain: tuple[fonts.FontFace, ...],
+    fmt: OutputFormat,
+    words_out: list[tuple[str, tuple[int, int, int, int]]] | None = None,
+) -> tuple[np.ndarray, np.ndarray, int]:
+    x0, _, x1, _ = safe_rect(fmt)
+    base = _base_size(fmt)
+    stroke = max(2, round(base * 0.09))
+    lines, size = fit_lines(clean, chain, base, (x1 - x0) * 0.94 - 2 * stroke)
+    stroke = max(1, round(size * 0.09))
+    fill_a, outline_a = _text_masks(
+        lines, chain, size, stroke=stroke, pad=round(size * 0.2), words_out=words_out
+    )
+    return fill_a, outline_a, size
+
+
+def _place_caption(rgba: np.ndarray, fmt: OutputFormat) -> Overlay | None:
+    """Bottom-centred in the safe area, just above the platform's caption strip."""
+    h, w = rgba.shape[:2]
+    if w == 0:
+        return None
+    x0, y0, x1, y1 = safe_rect(fmt)
+    bottom = y1 - round(0.015 * fmt.height)
+    x = x0 + ((x1 - x0) - w) // 2
+    return Overlay(rgba, x=max(x0, x), y=max(y0, bottom - h))
+
+
+def caption_band(fmt: OutputFormat, lines: int = 2) -> int:
+    """The top (frame pixels) of a caption of ``lines`` lines at full size with its outline
+    and shadow (scripts wrap captions to two lines): layouts keep the product above it."""
+    _, _, _, y1 = safe_rect(fmt)
+    size = _base_size(fmt)
+    height = round(size * _LINE_SPACING) * (lines - 1) + round(size * 1.25)
+    return y1 - round(0.015 * fmt.height) - height - round(size * 0.5)
+
+
+@lru_cache(maxsize=32)
+def render_caption_words(
+    text: str,
+    fmt: OutputFormat,
+    *,
+    language: str = "en",
+    brand: BrandSpec = BrandSpec(),  # noqa: B008 - frozen dataclass, safe as a default
+) -> WordCaption | None:
+    """The word-by-word caption: rasterised once per word here, so a frame only picks one.
+
+    None when there is nothing to draw or the text is right-to-left (word boxes are only
+    measured for left-to-right lines; such captions keep the outline style).
+    """
+    chain = caption_chain(language, brand)
+    clean = fonts.clean_text(text, chain)
+    if not clean or fonts.paragraph_is_rtl(clean):
+        return None
+    boxes: list[tuple[str, tuple[int, int, int, int]]] = []
+    fill_a, outline_a, size = _outline_masks(clean, chain, fmt, words_out=boxes)
+    text_rgb, accent = hex_to_rgb(brand.text), hex_to_rgb(brand.accent)
+    rgba = _compose_text(fill_a, outline_a, text_rgb, (0, 0, 0), shadow=True, size=size)
+    ys, xs = np.nonzero(rgba[..., 3])
+    if len(xs) == 0 or not boxes:
+        return None
+    crop = (slice(ys.min(), ys.max() + 1), slice(xs.min(), xs.max() + 1))
+    base = _place_caption(rgba[crop], fmt)
+    if base is None:
+        return None
+    colours = np.empty((*fill_a.shape, 3), np.float32)
+    variants = []
+    for _, (bx0, by0, bx1, by1) in boxes:
+        colours[:] = text_rgb
+        colours[max(0, by0) : by1, max(0, bx0) : bx1] = accent
+        variant = _compose_text(fill_a, outline_a, colours, (0, 0, 0), shadow=True, size=size)
+        variants.append(Overlay(variant[crop], x=base.x, y=base.y))
+    return WordCaption(base, tuple(word for word, _ in boxes), tuple(variants))
+
+
 @lru_cache(maxsize=64)
 def render_caption(
     text: str,
@@ -344,15 +459,17 @@ def render_caption(
 ) -> Overlay | None:
     """The caption layer for a scene, or None when there is nothing to draw.
 
-    Default style: bold text in the brand's text colour with a dark outline and a soft
-    shadow, readable on any footage. On ``cta`` scenes the caption is the call to action:
-    the same text on an accent-coloured button.
+    Styles (``brand.caption_style``): ``outline`` (default) and ``highlight`` — bold text in
+    the brand's text colour with a dark outline and a soft shadow, readable on any footage
+    (``highlight`` then colours the spoken word: ``render_caption_words``); ``boxed`` — the
+    text on a rounded box in the brand's primary colour. On ``cta`` scenes the caption is the
+    call to action: the same text on an accent-coloured button.
     """
-    chain = fonts.font_chain(language)
+    chain = caption_chain(language, brand)
     clean = fonts.clean_text(text, chain)
     if not clean:
         return None
-    x0, y0, x1, y1 = safe_rect(fmt)
+    x0, _, x1, _ = safe_rect(fmt)
     box_w = (x1 - x0) * 0.94
     base = _base_size(fmt)
     text_rgb = hex_to_rgb(brand.text)
@@ -370,19 +487,27 @@ def render_caption(
         pw, ph = lw + 2 * pad_x, lh + round(size * 1.1)
         rgba = _pill((pw, ph), accent, radius=ph // 2)
         _over(rgba, label, (pw - lw) // 2, (ph - lh) // 2)
+    elif brand.caption_style == "boxed":
+        primary = hex_to_rgb(brand.primary)
+        pad_x = round(base * 0.45)
+        lines, size = fit_lines(clean, chain, base, box_w - 2 * pad_x)
+        fill_a, outline_a = _text_masks(lines, chain, size, stroke=0, pad=0)
+        label = _compose_text(
+            fill_a, outline_a, readable_on(primary, text_rgb), (0, 0, 0), shadow=False, size=size
+        )
+        label, _, _ = _trim(label)
+        lh, lw = label.shape[:2]
+        if lw == 0:
+            return None
+        pw, ph = lw + 2 * pad_x, lh + round(size * 0.7)
+        rgba = _pill((pw, ph), primary, radius=round(size * 0.3))
+        rgba[..., 3] = (rgba[..., 3].astype(np.float32) * 0.88).astype(np.uint8)
+        _over(rgba, label, (pw - lw) // 2, (ph - lh) // 2)
     else:
-        stroke = max(2, round(base * 0.09))
-        lines, size = fit_lines(clean, chain, base, box_w - 2 * stroke)
-        stroke = max(1, round(size * 0.09))
-        fill_a, outline_a = _text_masks(lines, chain, size, stroke=stroke, pad=round(size * 0.2))
+        fill_a, outline_a, size = _outline_masks(clean, chain, fmt)
         rgba = _compose_text(fill_a, outline_a, text_rgb, (0, 0, 0), shadow=True, size=size)
         rgba, _, _ = _trim(rgba)
-    h, w = rgba.shape[:2]
-    if w == 0:
-        return None
-    bottom = y1 - round(0.015 * fmt.height)  # just above the platform's caption strip
-    x = x0 + ((x1 - x0) - w) // 2
-    return Overlay(rgba, x=max(x0, x), y=max(y0, bottom - h))
+    return _place_caption(rgba, fmt)
 
 
 def caption_bbox(
@@ -391,10 +516,11 @@ def caption_bbox(
     *,
     language: str = "en",
     shot_type: ShotType = "hero",
+    brand: BrandSpec = BrandSpec(),  # noqa: B008 - frozen dataclass, safe as a default
 ) -> tuple[int, int, int, int] | None:
     """Where the caption's visible pixels are, (x0, y0, x1, y1) in frame pixels; None if
     the caption is empty. Tests and the API use it to check the safe zone."""
-    overlay = render_caption(text, fmt, language=language, shot_type=shot_type)
+    overlay = render_caption(text, fmt, language=language, shot_type=shot_type, brand=brand)
     return overlay.bbox if overlay else None
 
 

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
+import subprocess
 import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -26,17 +28,32 @@ import numpy as np
 from PIL import Image
 
 from . import audio
-from .blend import BlendLayer, crossfade
-from .captions import render_badge, render_caption
+from .blend import BlendLayer, TimedBlendLayer, crossfade
+from .captions import render_badge, render_caption, render_caption_words
 from .colors import hex_to_rgb
 from .errors import RenderCancelled, RenderError
 from .loudness import SAMPLE_RATE
 from .scenes import ClipShotScene, MotionScene
-from .spec import ClipShot, MotionShot, RenderResult, RenderSpec, SceneSpec
+from .spec import (
+    CAPTION_STYLES,
+    VIDEO_ENCODERS,
+    ClipShot,
+    MotionShot,
+    RenderResult,
+    RenderSpec,
+    SceneSpec,
+    WordTiming,
+    on_screen_caption,
+)
 from .subtitles import caption_cues, write_subtitles
+from .wordsync import highlight_times
 
 CROSSFADE = 0.4  # seconds of overlap between scenes joined by a crossfade
 PREBUILD_BYTES = 256 * 2**20  # plates built before the encode starts; the rest on demand
+# The soundtrack is mixed meanwhile and needs about this many bytes per sample (stereo
+# float64 mix, voice, bed, loudness and limiter temporaries): long ads prebuild less, so the
+# two together stay bounded (peak memory of a 60 s ad: docs/BENCHMARKS.md).
+AUDIO_BYTES_PER_SAMPLE = 64
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,120}$")
 
 
@@ -46,6 +63,14 @@ def check_inputs(spec: RenderSpec, basename: str) -> None:
         raise RenderError(f"output name must be letters, digits, '.', '_' or '-': {basename!r}")
     if not spec.scenes:
         raise RenderError("the ad has no scenes")
+    if spec.encoder not in VIDEO_ENCODERS:
+        raise RenderError(
+            f"video encoder must be one of {', '.join(VIDEO_ENCODERS)}: {spec.encoder!r}"
+        )
+    if spec.brand.caption_style not in CAPTION_STYLES:
+        raise RenderError(f"unknown caption style {spec.brand.caption_style!r}")
+    if spec.brand.font is not None and not Path(spec.brand.font).is_file():
+        raise RenderError(f"brand font file missing: {spec.brand.font}")
     if not 1 <= spec.fps <= 120:
         raise RenderError(f"frame rate must be between 1 and 120, got {spec.fps}")
     w, h = spec.format.width, spec.format.height
@@ -87,6 +112,9 @@ class _Timeline:
 
     def __init__(self, spec: RenderSpec) -> None:
         self.spec = spec
+        # Per scene, the spoken words (seconds from the start of the ad), once the
+        # soundtrack is made; the word-by-word caption style follows them.
+        self.words: tuple[tuple[WordTiming, ...], ...] = ()
         self.size = (spec.format.width, spec.format.height)
         self.slots: list[_Slot] = []
         start = 0.0
@@ -108,16 +136,30 @@ class _Timeline:
     def _build(self, slot: _Slot) -> MotionScene | ClipShotScene:
         spec, scene = self.spec, slot.scene
         end_card = scene.shot_type == "cta"
-        overlays: list[BlendLayer] = []
-        caption = render_caption(
-            scene.caption,
-            spec.format,
-            language=spec.language,
-            shot_type=scene.shot_type,
-            brand=spec.brand,
-        )
-        if caption is not None:
-            overlays.append(BlendLayer(caption, self.size))
+        overlays: list[BlendLayer | TimedBlendLayer] = []
+        text = on_screen_caption(scene, spec.brand)
+        caption = None
+        spoken = self.words[slot.index] if slot.index < len(self.words) else ()
+        if spec.brand.caption_style == "highlight" and not end_card and spoken:
+            words = render_caption_words(
+                text, spec.format, language=spec.language, brand=spec.brand
+            )
+            times = highlight_times(words.words, spoken) if words is not None else ()
+            if words is not None and times:
+                local = tuple((a - slot.vis_start, b - slot.vis_start) for a, b in times)
+                overlays.append(TimedBlendLayer(words.base, words.variants, local, self.size))
+                caption = words.base
+        if caption is None:  # other styles; or nothing spoken to follow: the outline
+            caption = render_caption(
+                text,
+                spec.format,
+                language=spec.language,
+                shot_type=scene.shot_type,
+                brand=spec.brand,
+            )
+            if caption is not None:
+                overlays.append(BlendLayer(caption, self.size))
+        badge = None
         if scene.badge:
             badge = render_badge(
                 scene.badge,
@@ -139,6 +181,11 @@ class _Timeline:
             overlays,
             end_card=end_card,
             seed=spec.seed + slot.index * 101,
+            # The product stays above the caption (and, on the end card, the badge).
+            reserve_top=min(
+                (o.y for o in (caption, badge if end_card else None) if o is not None),
+                default=None,
+            ),
         )
 
     def prepare(self, budget_bytes: int = PREBUILD_BYTES) -> None:
@@ -235,6 +282,71 @@ class _Progress:
             self.callback(value)
 
 
+def _ffmpeg_binary() -> str:
+    from moviepy.config import FFMPEG_BINARY  # the ffmpeg moviepy will run
+
+    return FFMPEG_BINARY
+
+
+def _ffmpeg_has_encoder(ffmpeg: str, name: str) -> bool:
+    try:
+        done = subprocess.run(
+            [ffmpeg, "-hide_banner", "-encoders"], capture_output=True, timeout=20, check=False
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return any(
+        line.split()[1:2] == [name]
+        for line in done.stdout.decode("utf-8", "replace").splitlines()
+        if line.strip()
+    )
+
+
+def _nvidia_present() -> bool:
+    """An NVIDIA GPU this process can use: the driver's device node, or nvidia-smi listing
+    one."""
+    if Path("/dev/nvidia0").exists():
+        return True
+    smi = shutil.which("nvidia-smi")
+    if smi is None:
+        return False
+    try:
+        done = subprocess.run([smi, "-L"], capture_output=True, timeout=10, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return done.returncode == 0 and b"GPU" in done.stdout
+
+
+def resolve_encoder(
+    requested: str,
+    *,
+    ffmpeg: str | None = None,
+    has_encoder: Callable[[str, str], bool] = _ffmpeg_has_encoder,
+    nvidia_present: Callable[[], bool] = _nvidia_present,
+) -> str:
+    """The H.264 encoder to use: ``libx264`` or ``h264_nvenc`` as asked, or for ``auto``
+    NVENC only when the ffmpeg in use lists it *and* an NVIDIA device is present."""
+    if requested not in VIDEO_ENCODERS:
+        raise RenderError(
+            f"video encoder must be one of {', '.join(VIDEO_ENCODERS)}: {requested!r}"
+        )
+    if requested != "auto":
+        return requested
+    binary = ffmpeg or _ffmpeg_binary()
+    if has_encoder(binary, "h264_nvenc") and nvidia_present():
+        return "h264_nvenc"
+    return "libx264"
+
+
+def encoder_params(encoder: str, spec: RenderSpec) -> tuple[str, list[str]]:
+    """(preset, quality arguments) for the encoder: x264's preset and CRF, or NVENC's
+    nearest equivalents (p1 fastest .. p7 best; constant quality ``-cq``)."""
+    if encoder == "h264_nvenc":
+        fast = spec.preset in ("ultrafast", "superfast", "veryfast", "faster", "fast")
+        return ("p2" if fast else "p5"), ["-rc", "vbr", "-cq", str(spec.crf + 2), "-b:v", "0"]
+    return spec.preset, ["-crf", str(spec.crf)]
+
+
 def _encode(
     timeline: _Timeline,
     spec: RenderSpec,
@@ -248,6 +360,8 @@ def _encode(
     from moviepy import VideoClip  # imported here: moviepy's import is slow and optional
 
     fps = spec.fps
+    encoder = resolve_encoder(spec.encoder)
+    preset, quality = encoder_params(encoder, spec)
     done: set[int] = set()
     prefetch = _Prefetcher(lambda i: timeline.frame(i / fps), n_frames)
 
@@ -267,8 +381,8 @@ def _encode(
         clip.write_videofile(
             str(video_tmp),
             fps=fps,
-            codec="libx264",
-            preset=spec.preset,
+            codec=encoder,
+            preset=preset,
             audio=str(wav_tmp),
             audio_codec="aac",
             threads=os.cpu_count() or 2,
@@ -278,7 +392,8 @@ def _encode(
             # so ffmpeg settles on yuv420p (the tests check the decoded stream says so).
             # The fast AAC coder: a third of the CPU of the default, transparent at 160k.
             ffmpeg_params=[
-                *("-crf", str(spec.crf), "-pix_fmt", "yuv420p"),
+                *quality,
+                *("-pix_fmt", "yuv420p"),
                 *("-b:a", "160k", "-aac_coder", "fast", "-ar", str(SAMPLE_RATE)),
                 *("-movflags", "+faststart"),
             ],
@@ -310,6 +425,8 @@ def render_ad_video(
     """
     report = _Progress(progress)
     check_inputs(spec, basename)
+    if tts is None and spec.audio.voice and any(s.voiceover.strip() for s in spec.scenes):
+        tts = audio.engine_for(spec.audio)  # a voice that is not set up fails here, first
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     token = uuid.uuid4().hex[:10]
@@ -321,21 +438,24 @@ def render_ad_video(
     try:
         # 2. One mixed soundtrack, exactly as long as the frames, made on a thread while
         # 3. the poster (the middle of the first scene) is drawn and the first scenes are
-        # prepared: all of it is numpy and OpenCV work that runs outside the GIL.
+        # prepared: all of it is numpy and OpenCV work that runs outside the GIL. The
+        # word-by-word captions need the spoken words first, so that style waits for them.
+        n_samples = round(n_frames / spec.fps * SAMPLE_RATE)
+        follows_voice = spec.brand.caption_style == "highlight" and spec.audio.voice
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="shopreel-audio") as pool:
-            soundtrack = pool.submit(
-                audio.mix_soundtrack,
-                spec,
-                temp["wav"],
-                n_samples=round(n_frames / spec.fps * SAMPLE_RATE),
-                engine=tts,
+            track = pool.submit(
+                audio.soundtrack, spec, temp["wav"], n_samples=n_samples, engine=tts
             )
             try:
+                if follows_voice:
+                    timeline.words = track.result().words
                 poster_t = min(spec.scenes[0].duration / 2, (n_frames - 1) / spec.fps)
                 Image.fromarray(timeline.frame(poster_t)).save(temp["jpg"], "JPEG", quality=88)
-                timeline.prepare()
+                timeline.prepare(
+                    max(PREBUILD_BYTES // 4, PREBUILD_BYTES - n_samples * AUDIO_BYTES_PER_SAMPLE)
+                )
             finally:
-                soundtrack.result()
+                track.result()
         report(5)
         if should_cancel is not None and should_cancel():
             raise RenderCancelled("render cancelled")

@@ -38,7 +38,8 @@ def k_weight(x: np.ndarray) -> np.ndarray:
     n = x.shape[0]
     n_fft = 1 << int(np.ceil(np.log2(n + SAMPLE_RATE)))  # room for the filters' tails
     h = _k_response(n_fft)
-    spec = np.fft.rfft(x, n=n_fft, axis=0) * h[:, None]
+    spec = np.fft.rfft(x, n=n_fft, axis=0)
+    spec *= h[:, None]  # in place: a 60 s ad's spectrum is tens of MB
     return np.fft.irfft(spec, n=n_fft, axis=0)[:n]
 
 
@@ -52,12 +53,18 @@ def integrated_loudness(x: np.ndarray) -> float:
     block, hop = int(0.4 * SAMPLE_RATE), int(0.1 * SAMPLE_RATE)
     if x.shape[0] < block:
         x = np.pad(x, ((0, block - x.shape[0]), (0, 0)))
-    # float32 FFT (twice as fast); the block sums are accumulated in float64.
-    y = k_weight(x.astype(np.float32)).astype(np.float64)
-    power = np.concatenate([np.zeros((1, y.shape[1])), np.cumsum(y * y, axis=0)])
-    starts = np.arange(0, y.shape[0] - block + 1, hop)
-    ms = (power[starts + block] - power[starts]) / block  # mean square per block, channel
-    z = ms.sum(axis=1)  # channel weights are 1 for L and R
+    # float32 FFT (twice as fast); the block sums are accumulated in float64. One channel
+    # at a time and in place, so a long soundtrack needs few full-length temporaries.
+    starts = np.arange(0, x.shape[0] - block + 1, hop)
+    z = np.zeros(starts.size)
+    for ch in range(x.shape[1]):
+        y = k_weight(x[:, ch : ch + 1].astype(np.float32))[:, 0].astype(np.float64)
+        np.multiply(y, y, out=y)
+        power = np.empty(y.size + 1)
+        power[0] = 0.0
+        np.cumsum(y, out=power[1:])
+        del y
+        z += (power[starts + block] - power[starts]) / block  # channel weights are 1 (L, R)
     with np.errstate(divide="ignore"):
         lk = -0.691 + 10 * np.log10(z)
     gated = z[lk > -70]

@@ -18,7 +18,8 @@ import cv2
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from .captions import safe_rect
+from .camera import ZOOM
+from .captions import caption_band, safe_rect
 from .colors import RGB, hex_to_rgb, luminance, mix
 from .errors import RenderError
 from .spec import BrandSpec, OutputFormat
@@ -45,17 +46,36 @@ def plate_size(fmt: OutputFormat) -> tuple[int, int]:
     return round(fmt.width * OVERSCAN), round(fmt.height * OVERSCAN)
 
 
-def product_box(fmt: OutputFormat, *, end_card: bool = False) -> tuple[float, float, float, float]:
+MAX_ZOOM = ZOOM + 0.02  # the closest any camera move gets (ken_burns)
+MAX_DRIFT = 0.7  # how far off centre a move's view travels, as a fraction of its room
+
+
+def zoom_safe_bottom(fmt: OutputFormat, limit_y: float) -> float:
+    """The lowest a product may reach at zoom 1 so that, after the closest camera move
+    (zooming about the centre and drifting down), it still ends above ``limit_y``."""
+    h = fmt.height
+    drift = MAX_DRIFT * (MAX_ZOOM - 1) * h / 2
+    return h / 2 + (limit_y - h / 2 - drift) / MAX_ZOOM
+
+
+def product_box(
+    fmt: OutputFormat, *, end_card: bool = False, reserve_top: float | None = None
+) -> tuple[float, float, float, float]:
     """Where the product goes, in frame pixels: inside the safe area, above the caption.
 
-    The end card keeps the lower part for the badge and the call to action.
+    The caption band is reserved: the product ends above the top of the scene's caption
+    (``reserve_top``; at least a two-line caption's band, ``captions.caption_band``) even
+    when the camera has pushed in. The end card keeps the lower part for the badge and the
+    call to action (``reserve_top`` is then the badge's top).
     """
     x0, y0, x1, y1 = safe_rect(fmt)
     mx = 0.03 * fmt.width
-    bottom = y1 - (0.36 if end_card else 0.19) * fmt.height
+    gap = 0.012 * fmt.height
+    band = caption_band(fmt) if reserve_top is None else min(reserve_top, caption_band(fmt))
+    bottom = min(y1 - (0.36 if end_card else 0.19) * fmt.height, zoom_safe_bottom(fmt, band - gap))
     top = y0 + 0.015 * fmt.height
-    if bottom - top < 0.3 * fmt.height:  # landscape frames: keep the product big anyway
-        bottom = top + 0.3 * fmt.height
+    if bottom - top < 0.25 * fmt.height:  # never shrink the product to a sliver
+        bottom = top + 0.25 * fmt.height
     return (x0 + mx, top, x1 - mx, bottom)
 
 
@@ -218,9 +238,11 @@ def motion_plate(
     seed: int,
     *,
     end_card: bool = False,
+    reserve_top: float | None = None,
 ) -> np.ndarray:
-    """One image's plate (plate_size, RGB uint8), ready for the camera to move over."""
-    frame_box = product_box(fmt, end_card=end_card)
+    """One image's plate (plate_size, RGB uint8), ready for the camera to move over.
+    ``reserve_top``: where the scene's caption (or end card's badge) begins, in frame px."""
+    frame_box = product_box(fmt, end_card=end_card, reserve_top=reserve_top)
     if end_card:
         plate = studio_background(fmt, brand, seed, end_card=True)
         if brand.logo is not None:

@@ -13,7 +13,7 @@ import cv2
 import numpy as np
 
 from . import camera, plates
-from .blend import BlendLayer, crossfade
+from .blend import BlendLayer, TimedBlendLayer, crossfade
 from .errors import RenderError
 from .spec import BrandSpec, ClipShot, MotionShot, OutputFormat
 
@@ -29,10 +29,11 @@ class MotionScene:
         fmt: OutputFormat,
         brand: BrandSpec,
         span: float,
-        overlays: list[BlendLayer],
+        overlays: list[BlendLayer | TimedBlendLayer],
         *,
         end_card: bool = False,
         seed: int = 0,
+        reserve_top: float | None = None,
     ) -> None:
         if not shot.images:
             raise RenderError("a motion shot has no product image")
@@ -51,6 +52,7 @@ class MotionScene:
                 shot.background,
                 shot.seed + seed + i,
                 end_card=end_card,
+                reserve_top=reserve_top,
             )
             # Four channels: OpenCV's warp has a SIMD path for 4-byte pixels that is ~2.5x
             # faster than for 3-byte ones; dropping the padding afterwards costs 0.1 ms.
@@ -84,7 +86,7 @@ class MotionScene:
             weight = (t - ((j + 1) * seg - fade)) / fade
             img = crossfade(img, self._view(j + 1, 0.0), weight)
         for layer in self.overlays:
-            layer.apply(img)
+            layer.apply(img, t)
         return img
 
     def close(self) -> None:
@@ -95,7 +97,9 @@ class MotionScene:
 class ClipShotScene:
     """A pre-made video (diffusion / try-on shot), cover-fitted, holding its last frame."""
 
-    def __init__(self, shot: ClipShot, fmt: OutputFormat, overlays: list[BlendLayer]) -> None:
+    def __init__(
+        self, shot: ClipShot, fmt: OutputFormat, overlays: list[BlendLayer | TimedBlendLayer]
+    ) -> None:
         from moviepy import VideoFileClip  # heavy import; only clip scenes need it
 
         path = Path(shot.path)
@@ -125,7 +129,7 @@ class ClipShotScene:
             src, self.frame_size, interpolation=cv2.INTER_AREA if shrinking else cv2.INTER_LINEAR
         )
         for layer in self.overlays:
-            layer.apply(img)
+            layer.apply(img, t)
         return img
 
     def close(self) -> None:

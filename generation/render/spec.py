@@ -15,6 +15,13 @@ from typing import Literal
 CameraMove = Literal["push_in", "pull_out", "pan_left", "pan_right", "ken_burns", "static"]
 Transition = Literal["cut", "crossfade"]
 ShotType = Literal["hero", "detail", "feature", "on_model", "lifestyle", "offer", "cta"]
+# "outline": bold text with a dark outline and shadow; "boxed": text on a brand-coloured box;
+# "highlight": the outline style with the word being spoken in the accent colour.
+CaptionStyle = Literal["outline", "boxed", "highlight"]
+CAPTION_STYLES: tuple[str, ...] = ("outline", "boxed", "highlight")
+# "auto": h264_nvenc when the ffmpeg in use has it and an NVIDIA device is present.
+VideoEncoder = Literal["auto", "libx264", "h264_nvenc"]
+VIDEO_ENCODERS: tuple[str, ...] = ("auto", "libx264", "h264_nvenc")
 
 
 @dataclass(frozen=True)
@@ -89,6 +96,9 @@ class BrandSpec:
     accent: str = "#FF3B5C"
     text: str = "#FFFFFF"
     logo: Path | None = None
+    caption_style: CaptionStyle = "outline"
+    font: Path | None = None  # a validated .ttf/.otf, first in the chain for Latin captions
+    cta: str = ""  # default call to action, used on an end card whose caption is empty
 
 
 @dataclass(frozen=True)
@@ -97,6 +107,8 @@ class AudioSpec:
     music: bool = True
     music_volume: float = 0.25  # linear gain of the bed before ducking
     voice_name: str = ""  # engine-specific; empty = the language's default voice
+    engine: Literal["espeak", "piper"] = "espeak"  # text-to-speech engine
+    voices_dir: str = ""  # local voice files for engines that need them (piper)
 
 
 @dataclass(frozen=True)
@@ -110,14 +122,32 @@ class RenderSpec:
     seed: int = 0
     preset: str = "veryfast"  # libx264 preset
     crf: int = 21
+    encoder: VideoEncoder = "libx264"
 
     @property
     def duration(self) -> float:
         return sum(s.duration for s in self.scenes)
 
 
+def on_screen_caption(scene: SceneSpec, brand: BrandSpec) -> str:
+    """The caption a scene shows: on the end card the brand's own call to action, when the
+    workspace set one, replaces the template's."""
+    if scene.shot_type == "cta" and brand.cta.strip():
+        return brand.cta
+    return scene.caption
+
+
 @dataclass(frozen=True)
 class CaptionCue:
+    start: float
+    end: float
+    text: str
+
+
+@dataclass(frozen=True)
+class WordTiming:
+    """One spoken word: seconds from the start of its line (or of the ad, once placed)."""
+
     start: float
     end: float
     text: str

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .spec import CaptionCue, RenderSpec
+from .spec import CaptionCue, RenderSpec, on_screen_caption
 
 
 def caption_cues(spec: RenderSpec) -> tuple[CaptionCue, ...]:
@@ -17,7 +17,7 @@ def caption_cues(spec: RenderSpec) -> tuple[CaptionCue, ...]:
     start = 0.0
     for scene in spec.scenes:
         end = start + scene.duration
-        text = " ".join(scene.caption.split())
+        text = " ".join(on_screen_caption(scene, spec.brand).split())
         if text:
             cues.append(CaptionCue(start=round(start, 3), end=round(end, 3), text=text))
         start = end
