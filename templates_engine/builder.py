@@ -16,7 +16,7 @@ from typing import Any
 from jinja2 import TemplateError
 
 from templates_engine import sandbox
-from templates_engine.context import ProductFacts, copy_context, product_facts
+from templates_engine.context import MIN_REVIEWS_TO_STATE, ProductFacts, copy_context, product_facts
 from templates_engine.definitions import FPS, TONES, CopyDef, SceneDef, TemplateDef
 from templates_engine.errors import ScriptError
 from templates_engine.languages import DEFAULT_CTA, resolve_language
@@ -171,6 +171,11 @@ def _check_needs(template: TemplateDef, facts: ProductFacts) -> None:
             f"template {template.slug!r} states the price, and the product page shows none; "
             "pick a template that does not need a price"
         )
+    if template.needs.rating and facts.rating is None:
+        raise ScriptError(
+            f"template {template.slug!r} cites the product's rating, and the product page "
+            "shows none; pick a template that does not need a rating"
+        )
     if template.needs.sale and not facts.has_sale:
         raise ScriptError(
             f"template {template.slug!r} is for products on sale, and the page shows no "
@@ -259,6 +264,10 @@ def _lacking(used: frozenset[str], facts: ProductFacts, feature_left: bool) -> s
         return "sale price"
     if used & sandbox.FEATURE_VARS and not feature_left:
         return "further feature"
+    if used & sandbox.RATING_VARS and facts.rating is None:
+        return "rating"
+    if used & sandbox.REVIEW_VARS and (facts.review_count or 0) < MIN_REVIEWS_TO_STATE:
+        return "review count"
     return ""
 
 

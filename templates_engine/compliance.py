@@ -22,6 +22,10 @@ What the rules cover, and why per market:
   China's price law → block; US (FTC Guides against deceptive pricing) → warn.
 - ``price_mismatch``: an amount in the copy that is neither the page's price, its regular
   price nor the saving → block everywhere: the ad must say the page's price.
+- ``rating_mismatch``: a rating ("4.9/5", "rated 4.9", "★ 4.9", "5点満点中4.9点") or a review
+  count ("2,000 reviews") that is not the page's aggregateRating, or any rating when the page
+  states none → block everywhere: invented social proof is a fake review (FTC 16 CFR 465,
+  EU UCPD Annex I 23b, China's Anti-Unfair Competition Law art. 8).
 """
 
 # ruff: noqa: RUF001 - full-width punctuation in the CJK patterns is deliberate
@@ -34,7 +38,7 @@ from dataclasses import asdict, dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
 
-from templates_engine.context import format_price, product_facts
+from templates_engine.context import format_number, format_price, product_facts
 from templates_engine.languages import resolve_language
 
 MARKETS = ("CN", "US", "EU")
@@ -139,6 +143,18 @@ _HEALTH = _compile(
     _W + r"(?:guarisce|clinicamente\s+(?:provat[oa]|testat[oa])|dimagr\w*|perdita\s+di\s+peso)" + _E,
     r"治疗|治療|治愈|治癒|疗效|療效|药用|藥用|防癌|抗癌|消炎|杀菌|殺菌|减肥|減肥|降血压|降血壓|降血糖|根治|包治|医疗级|醫療級|"
     r"治る|効能|医療用|痩せる|がんに|치료|완치|의학적|살이\s?빠|يعالج|علاج|شفاء|إنقاص\s+الوزن",
+    # Body results a before/after must not promise: weight lost, wrinkles or spots gone.
+    _W + r"(?:(?:lose|lost|drop|shed|verlier\w*|perdez|perdre|pierde\w*|perder|perca|perdi|perdere)\s+(?:up\s+to\s+)?"
+    r"\d+(?:[.,]\d+)?\s?(?:kg|kilos?|lbs?|pounds|pfund|libras?|chili)|"
+    r"\d+(?:[.,]\d+)?\s?(?:kg|kilos?|lbs?|pounds|pfund)\s+(?:abnehmen|verlieren|weniger|leichter|less|lighter|"
+    r"en\s+moins|menos|a\s+menos|in\s+meno)|"
+    r"(?:wrinkles?|fine\s+lines|dark\s+spots|cellulite|acne|pimples|stretch\s+marks)\s+(?:are\s+|will\s+be\s+)?"
+    r"(?:gone|vanish\w*|disappear\w*|erased|removed|banished)|"
+    r"(?:falten|rides|arrugas|rugas|rughe)\s+(?:\w+\s+)?(?:verschwinden|weg|disparaissent|effacées|desaparecen|somem|desaparecem|"
+    r"spariscono|scompaiono))" + _E,
+    r"\d+\s?(?:斤|公斤|キロ|kg)\s?(?:瘦|減|减|痩)|(?:瘦|減|减|痩せ)\w{0,2}\d+\s?(?:斤|公斤|キロ|kg)|去皱|去皺|祛皱|祛皺|"
+    r"皱纹消失|皺紋消失|シワが消え|シワ消え|주름\s?(?:제거|삭제|사라)|\d+\s?kg\s?감량|(?:اخسر|تخسر|خسارة)\s+\d+\s?(?:كيلو|كغ)|"
+    r"(?:إزالة|اختفاء|تختفي)\s+التجاعيد",
 )
 
 
@@ -150,7 +166,10 @@ def _drop(_match: str, _language: str) -> str:
 
 _GUARANTEE = _compile(
     _W + r"(?:guaranteed?(?:\s+results?)?|100\s?%\s+(?:effective|results?|success)|risk[- ]free|"
-    r"instant\s+results?|results\s+in\s+\d+\s+days|works\s+every\s+time)" + _E,
+    r"instant\s+results?|results\s+in\s+\d+\s+days|works\s+every\s+time|"
+    # a result on a clock ("gone in 7 days", "transformed within 2 weeks")
+    r"(?:gone|vanish(?:es|ed)?|disappears?|disappeared|transformed|fixed|solved|results?)\s+(?:in|within)\s+"
+    r"(?:just\s+|only\s+)?\d+\s+(?:days?|weeks?|hours?|minutes?))" + _E,
     _W + r"(?:garantiert\w*|résultats?\s+garantis?|garanti[e]?|garantizad[oa]s?|garantid[oa]s?|garantit[oa])" + _E,
     r"保证|保證|100\s?%\s?有效|立竿见影|立竿見影|无效退款|無效退款|零风险|零風險|必ず|絶対に|보장|무조건|مضمون",
 )
@@ -198,6 +217,33 @@ _MONEY = re.compile(
     rf"(?P<pre>{_CURRENCY})\s?(?P<n1>{_NUMBER})|(?P<n2>{_NUMBER})\s?(?P<post>{_CURRENCY})"
 )
 _ARABIC_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩٫٬", "0123456789.,")
+_RATING_SEVERITY: dict[str, Severity] = {"CN": "block", "US": "block", "EU": "block"}
+
+# --- ratings and review counts ----------------------------------------------------------------
+# Read in order; a later pattern's match that overlaps an earlier one is ignored (so
+# "5点満点中4.7点" is one rating of 4.7 out of 5, not a rating of 5).
+_R = r"[0-9٠-٩]{1,3}(?:[.,٫][0-9٠-٩]{1,2})?"
+_RD = r"[0-9٠-٩]{1,2}[.,٫][0-9٠-٩]{1,2}"  # with decimals: "4.7/5" is a rating, "3/5" may be a date
+_OF = r"(?:out\s+of|von|sur|sobre|de|su|من)"
+_RATING_PATTERNS = tuple(re.compile(p, re.IGNORECASE) for p in (
+    rf"(?P<s>{_R})\s*(?:点満点中|점\s*만점에)\s*(?P<v>{_R})",
+    r"(?:rated|rating|average|im\s+schnitt|moyenne|media|média|bewertung|bewertet\s+mit|note|notée?|valoración|calificación|nota|valutazione|"
+    r"valutat[oa]|评分|評分|平均|評価は?|평점|평균(?:\s*평점)?|متوسط\s+التقييم|تقييم)"
+    rf"\s*[:：]?\s*(?:de\s+|di\s+|of\s+)?(?P<v>{_R})(?:\s*(?:/|{_OF})\s*(?P<s>{_R})(?![0-9٠-٩]|[\s.,٫]+[0-9٠-٩]))?",
+    rf"[★⭐]\s*(?P<v>{_R})(?:\s*/\s*(?P<s>{_R}))?",
+    rf"(?<![0-9٠-٩.,٫/])(?P<v>{_RD})\s*/\s*(?P<s>{_R})(?![0-9٠-٩/])",
+    r"(?<![0-9٠-٩.,٫/])(?P<v>5|10)\s*/\s*(?P<s>(?P=v))(?![0-9٠-٩/])",  # a perfect "5/5"
+    rf"(?<![0-9٠-٩.,٫/])(?P<v>{_R})\s+{_OF}\s+(?P<s>{_R})(?![0-9٠-٩]|[.,٫\s\u00a0\u202f][0-9٠-٩])",
+    rf"(?<![0-9٠-٩.,٫/])(?P<v>{_R})\s*(?:[★⭐]|stars?\b|sterne?\b|étoiles?|estrellas?|estrelas?|stelle\b|つ星)",
+))
+# Rating scales a number "out of" may be; anything else ("2 de 3 colores") is not a rating.
+_RATING_SCALES = frozenset({Decimal(5), Decimal(10), Decimal(100)})
+_COUNT = r"[0-9٠-٩]{1,3}(?:[,.\u00a0\u202f ٬][0-9٠-٩]{3})+|[0-9٠-٩]+"
+_REVIEW_PATTERNS = tuple(re.compile(p, re.IGNORECASE) for p in (
+    rf"(?P<c>{_COUNT})(?P<plus>\+)?\s*(?:reviews?|ratings?|bewertungen|rezensionen|avis|reseñas|opiniones|"
+    r"valoraciones|avaliações|recensioni|条评价|條評價|則評價|件のレビュー|件の評価|개의?\s*리뷰|مراجعة|مراجعات|تقييمًا|تقييمات)(?!\w)",
+    rf"(?:리뷰|후기|عدد\s+المراجعات|عدد\s+التقييمات)\s*[:：]?\s*(?P<c>{_COUNT})(?P<plus>\+)?",
+))
 
 
 def check_script(script: Any, *, product: dict[str, Any], market: str) -> list[Finding]:
@@ -251,7 +297,92 @@ def check_text(
                 _replace(text, start, end, ""), path,
             ))
     out += _price_findings(text, facts, market, language, scene, field, path)
+    out += _rating_findings(text, facts, market, language, scene, field, path)
     return sorted(out, key=lambda f: (f.start, f.rule))
+
+
+def _number(raw: str | None) -> Decimal | None:
+    if not raw:
+        return None
+    try:
+        return Decimal(raw.translate(_ARABIC_DIGITS).replace(",", "."))
+    except InvalidOperation:
+        return None
+
+
+def _same_rating(stated: Decimal, page: Decimal) -> bool:
+    """Equal, or the page's value rounded to the decimals the copy shows (4.75 → "4.8");
+    a whole number must be exact, so 4.7 is never "5/5"."""
+    if abs(stated - page) < Decimal("0.005"):
+        return True
+    places = -stated.as_tuple().exponent
+    return isinstance(places, int) and places > 0 and page.quantize(
+        Decimal(1).scaleb(-places), rounding="ROUND_HALF_UP") == stated
+
+
+def _rating_findings(
+    text: str, facts, market: str, language: str, scene: str, field: str, path: str,
+) -> list[Finding]:
+    severity = _RATING_SEVERITY[market]
+    try:
+        locale = resolve_language(language, [language])[1]
+    except LookupError:
+        locale = "en_US"
+    out: list[Finding] = []
+    taken: list[tuple[int, int]] = []
+    for index, pattern in enumerate(_RATING_PATTERNS):
+        for m in pattern.finditer(text):
+            if any(m.start() < e and s < m.end() for s, e in taken):
+                continue
+            value, scale = _number(m.group("v")), _number(m.group("s"))
+            if value is None:
+                continue
+            if scale is not None and (scale not in _RATING_SCALES | {facts.rating_scale} or value > scale):
+                if index not in (1, 2):  # the prefixed and starred forms
+                    continue  # "24/7", "2 de 3": not a rating
+                scale = None  # "rated 4.9 of 1,284": the value is a rating, the rest is not its scale
+            if scale is None and value > 10:
+                continue  # "rated 18+", "note 20": not a rating of this product
+            taken.append(m.span())
+            if (facts.rating is not None and _same_rating(value, facts.rating)
+                    and (scale is None or scale == facts.rating_scale)):
+                continue
+            hit = m.group()
+            if facts.rating is None:
+                message = (f"a rating ({hit!r}) while the product page states none; an ad may only "
+                           "repeat the page's own rating")
+                suggestion = _replace(text, m.start(), m.end(), "")
+            else:
+                page = f"{format_number(facts.rating, locale)}/{format_number(facts.rating_scale, locale)}"
+                message = f"the rating {hit!r} is not the page's rating ({page})"
+                new = hit
+                for group, real in (("s", facts.rating_scale), ("v", facts.rating)):
+                    if m.group(group) is not None and (group == "v" or scale is not None):
+                        a, b = m.start(group) - m.start(), m.end(group) - m.start()
+                        new = new[:a] + format_number(real, locale) + new[b:]
+                suggestion = _replace(text, m.start(), m.end(), new)
+            out.append(Finding("rating_mismatch", severity, scene, field, m.start(), m.end(), hit,
+                               message, suggestion, path))
+    for pattern in _REVIEW_PATTERNS:
+        for m in pattern.finditer(text):
+            count = parse_amount(m.group("c"))
+            if count is None:
+                continue
+            real = facts.review_count if facts.rating is not None else None
+            if real is not None and (count == real or (m.group("plus") and count <= real)):
+                continue
+            hit = m.group()
+            if real is None:
+                message = f"a review count ({hit!r}) while the product page states none"
+                suggestion = _replace(text, m.start(), m.end(), "")
+            else:
+                message = f"the review count {hit!r} is not the page's ({real})"
+                a, b = m.start("c"), m.end("c")
+                suggestion = _replace(text, a, b + (1 if m.group("plus") else 0),
+                                      format_number(Decimal(real), locale))
+            out.append(Finding("rating_mismatch", severity, scene, field, m.start(), m.end(), hit,
+                               message, suggestion, path))
+    return out
 
 
 def blocking(findings: Iterable[Finding | dict]) -> list[Finding]:

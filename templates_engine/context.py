@@ -15,7 +15,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from babel import Locale
-from babel.numbers import format_currency
+from babel.numbers import format_currency, format_decimal
 
 # A bullet longer than this is a paragraph, not a selling point (captions cut the rest);
 # a description sentence must be shorter still to stand in for a bullet.
@@ -31,6 +31,13 @@ _BULLET = re.compile(r"^[\s\-•*·–—✓✔]+")
 # A pack size at the end of a title ("Serum 30 ml") is variant detail, not the name.
 _SIZE_TAIL = re.compile(r"\s+\d+(?:[.,]\d+)?\s*(?:ml|l|cl|g|kg|oz|fl\.? ?oz|cm|mm|pcs|pack)\.?$", re.I)
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\uac00-\ud7af]")
+# A review count is stated from this many reviews on ("from 1 reviews" is neither grammar
+# nor social proof); below it, scenes use their copy without the count.
+MIN_REVIEWS_TO_STATE = 2
+# The picker prefers a social-proof structure only for a rating worth showing: at least this
+# share of the scale (4 of 5) from at least this many reviews.
+STRONG_RATING_SHARE = Decimal("0.8")
+STRONG_RATING_REVIEWS = 20
 
 
 @dataclass(frozen=True)
@@ -47,6 +54,19 @@ class ProductFacts:
     features_from_description: bool
     image_count: int
     in_stock: bool
+    # The page's aggregateRating; None when the page states none (never estimated).
+    rating: Decimal | None = None
+    rating_scale: Decimal | None = None
+    review_count: int | None = None
+
+    @property
+    def strong_rating(self) -> bool:
+        """A rating worth leading with: 4/5 or better from enough reviews."""
+        return (
+            self.rating is not None and self.rating_scale is not None
+            and self.rating >= self.rating_scale * STRONG_RATING_SHARE
+            and (self.review_count or 0) >= STRONG_RATING_REVIEWS
+        )
 
     @property
     def has_sale(self) -> bool:
@@ -72,6 +92,7 @@ def product_facts(product: dict[str, Any]) -> ProductFacts:
     if price is None or regular is None or regular <= price:
         regular = None
     features, from_description = _features(product)
+    rating, scale, reviews = _rating(product)
     availability = _clean(product.get("availability")).lower()
     return ProductFacts(
         title=title,
@@ -84,7 +105,26 @@ def product_facts(product: dict[str, Any]) -> ProductFacts:
         features_from_description=from_description,
         image_count=len(product.get("images") or []),
         in_stock=availability not in {"outofstock", "soldout", "discontinued"},
+        rating=rating,
+        rating_scale=scale,
+        review_count=reviews,
     )
+
+
+def _rating(product: dict[str, Any]) -> tuple[Decimal | None, Decimal | None, int | None]:
+    """The page's rating, its scale (5 when not given) and review count, or Nones. A rating
+    outside its scale is not a rating the ad can repeat."""
+    rating = _decimal(product.get("rating"))
+    scale = _decimal(product.get("rating_scale")) or Decimal(5)
+    if rating is None or rating > scale:
+        return None, None, None
+    try:
+        reviews = int(product.get("review_count")) if product.get("review_count") is not None else None
+    except (TypeError, ValueError):
+        reviews = None
+    if reviews is not None and reviews < 1:
+        return None, None, None  # "4.8 from 0 reviews" is no rating at all
+    return rating, scale, reviews
 
 
 def copy_context(facts: ProductFacts, *, locale: str, cta: str) -> dict[str, Any]:
@@ -107,7 +147,20 @@ def copy_context(facts: ProductFacts, *, locale: str, cta: str) -> dict[str, Any
         ctx["regular_price"] = format_price(facts.regular_price, facts.currency, locale)
         ctx["savings"] = format_price(facts.regular_price - facts.price, facts.currency, locale)
         ctx["discount_percent"] = facts.discount_percent
+    if facts.rating is not None and facts.rating_scale is not None:
+        ctx["rating"] = format_number(facts.rating, locale)
+        ctx["rating_scale"] = format_number(facts.rating_scale, locale)
+        if facts.review_count is not None and facts.review_count >= MIN_REVIEWS_TO_STATE:
+            ctx["review_count"] = format_number(Decimal(facts.review_count), locale)
     return ctx
+
+
+def format_number(value: Decimal, locale: str) -> str:
+    """A rating or a count as ``locale`` writes numbers: 4.7 / 4,7, 1,284 / 1.284 / 1 284."""
+    value = value.normalize()
+    digits = max(0, -value.as_tuple().exponent)
+    pattern = "#,##0" + ("." + "0" * digits if digits else "")
+    return format_decimal(value, format=pattern, locale=Locale.parse(locale))
 
 
 def format_price(amount: Decimal, currency: str, locale: str) -> str:

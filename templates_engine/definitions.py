@@ -88,7 +88,8 @@ class SceneDef(BaseModel):
     @field_validator("fallback")
     @classmethod
     def _fallback_needs_nothing(cls, value: dict[str, CopyDef]) -> dict[str, CopyDef]:
-        optional = sandbox.PRICE_VARS | sandbox.SALE_VARS | sandbox.FEATURE_VARS
+        # The rating is allowed: a template that states it needs it (checked on the template).
+        optional = sandbox.PRICE_VARS | sandbox.SALE_VARS | sandbox.FEATURE_VARS | sandbox.REVIEW_VARS
         for lang, copy in value.items():
             used = copy.variables() & optional
             if used:
@@ -97,6 +98,10 @@ class SceneDef(BaseModel):
                     "product may lack; a fallback may use only data every product has"
                 )
         return value
+
+    def all_variables(self) -> frozenset[str]:
+        copies = [v for lang in self.copy_ for v in self.variants(lang)] + list(self.fallback.values())
+        return frozenset().union(*(c.variables() | sandbox.variables(c.badge) for c in copies))
 
     def variants(self, language: str) -> list[CopyDef]:
         copy = self.copy_[language]
@@ -114,6 +119,8 @@ class Needs(BaseModel):
     min_features: int = Field(default=0, ge=0)
     price: bool = False
     sale: bool = False
+    # The page must state a rating (aggregateRating): social proof cites it, never invents one.
+    rating: bool = False
 
 
 class TemplateDef(BaseModel):
@@ -144,6 +151,12 @@ class TemplateDef(BaseModel):
             missing = [lang for lang in self.languages if lang not in scene.copy_]
             if missing:
                 raise ValueError(f"scene {scene.id!r} has no copy for {', '.join(missing)}")
+        rated = [s.id for s in self.scenes if s.all_variables() & sandbox.RATING_VARS]
+        if rated and not self.needs.rating:
+            raise ValueError(
+                f"scene(s) {', '.join(rated)} state the rating; declare needs: {{rating: true}} "
+                "so products without a rating on their page are refused"
+            )
         for length in self.lengths:
             self._check_length(length)
         return self

@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from templates_engine.context import product_facts
+from templates_engine.context import ProductFacts, product_facts
 from templates_engine.definitions import TEMPLATE_VERTICALS, TemplateDef
 from templates_engine.errors import ScriptError, TemplateLoadError, UnknownTemplate
 from templates_engine.languages import resolve_language
@@ -23,6 +23,9 @@ LIBRARY_DIR = Path(__file__).resolve().parent / "library"
 GENERIC = "generic"
 # Structures that only make sense for a product on sale; preferred when there is one.
 SALE_STRUCTURES = frozenset({"offer_urgency"})
+# Structures that lead with the page's rating; preferred when the rating is strong
+# (``ProductFacts.strong_rating``), ranked last when it is weak.
+SOCIAL_STRUCTURES = frozenset({"social_proof"})
 
 
 def load_template_file(path: Path) -> TemplateDef:
@@ -110,19 +113,24 @@ def pick_template(*, product: dict[str, Any], language: str, length: float) -> t
             t.supports_length(length)
             and (facts.price is not None or not t.needs.price)
             and (facts.has_sale or not t.needs.sale)
+            and (facts.rating is not None or not t.needs.rating)
         )
 
     def score(t: TemplateDef) -> tuple:
         on_sale_offer = facts.has_sale and t.structure in SALE_STRUCTURES
         enough_images = facts.image_count >= t.needs.min_images
         enough_features = len(facts.features) >= t.needs.min_features
-        return (not on_sale_offer, not enough_images, not enough_features, t.rank, t.slug)
+        social = t.structure in SOCIAL_STRUCTURES
+        return (
+            not on_sale_offer, not enough_images, not enough_features,
+            not (social and facts.strong_rating), social, t.rank, t.slug,
+        )
 
     for candidate_vertical in dict.fromkeys([vertical, GENERIC]):
         fitting = sorted((t for t in templates.values() if t.vertical == candidate_vertical and fits(t)), key=score)
         if fitting:
             chosen = fitting[0]
-            return chosen, _reason(chosen, raw_vertical, vertical, facts.has_sale, language, length)
+            return chosen, _reason(chosen, raw_vertical, vertical, facts, language, length)
     available = sorted({lang for t in templates.values() for lang in t.languages})
     raise ScriptError(
         f"no template fits a {length:g} s ad in {language!r} for this product; templates "
@@ -131,8 +139,8 @@ def pick_template(*, product: dict[str, Any], language: str, length: float) -> t
     )
 
 
-def _reason(t: TemplateDef, raw_vertical: str, vertical: str, on_sale: bool, language: str, length: float) -> str:
-    structure = t.structure
+def _reason(t: TemplateDef, raw_vertical: str, vertical: str, facts: ProductFacts, language: str, length: float) -> str:
+    structure, on_sale = t.structure, facts.has_sale
     if t.vertical == GENERIC and raw_vertical not in (GENERIC, "other") and vertical != GENERIC:
         subject = f"no {raw_vertical} template fits a {length:g} s ad in {language}, so the generic one"
         return f"{subject} → {structure}"
@@ -143,4 +151,7 @@ def _reason(t: TemplateDef, raw_vertical: str, vertical: str, on_sale: bool, lan
         subject = f"{t.vertical} product"
     if on_sale and structure in SALE_STRUCTURES:
         return f"{subject} with a sale price → {structure}"
+    if structure in SOCIAL_STRUCTURES and facts.strong_rating:
+        return (f"{subject} rated {facts.rating.normalize():f}/{facts.rating_scale.normalize():f} from {facts.review_count} "
+                f"reviews → {structure}")
     return f"{subject} → {structure} ({t.name})"

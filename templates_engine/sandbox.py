@@ -27,10 +27,14 @@ from templates_engine.textfit import squash
 PRICE_VARS = frozenset({"price"})
 SALE_VARS = frozenset({"regular_price", "discount_percent", "savings"})
 FEATURE_VARS = frozenset({"feature"})
+# The page's rating (a template using it declares ``needs: {rating: true}``) and its review
+# count (present only when the page states one; scenes citing it need a fallback).
+RATING_VARS = frozenset({"rating", "rating_scale"})
+REVIEW_VARS = frozenset({"review_count"})
 ALWAYS_VARS = frozenset(
     {"title", "short_title", "brand", "currency", "features", "cta", "has_sale", "in_stock"}
 )
-ALLOWED_VARS = ALWAYS_VARS | PRICE_VARS | SALE_VARS | FEATURE_VARS
+ALLOWED_VARS = ALWAYS_VARS | PRICE_VARS | SALE_VARS | FEATURE_VARS | RATING_VARS | REVIEW_VARS
 
 _SAFE_FILTERS = (
     "upper", "lower", "capitalize", "title", "trim", "default", "d", "join",
@@ -73,6 +77,9 @@ SAMPLE_CONTEXT: dict[str, Any] = {
     "discount_percent": 33,
     "savings": "$10.00",
     "feature": "First feature",
+    "rating": "4.7",
+    "rating_scale": "5",
+    "review_count": "1,284",
 }
 
 

@@ -21,6 +21,9 @@ class DemoProduct:
     vertical: str
     images: tuple[str, ...]  # file names served at /images/<name>, main first
     regular_price: str | None = None  # set when on sale
+    # The shop's review summary (JSON-LD aggregateRating), as a real shop would publish it.
+    rating: str | None = None  # out of 5
+    review_count: int | None = None
 
 
 PRODUCTS: tuple[DemoProduct, ...] = (
@@ -67,6 +70,8 @@ PRODUCTS: tuple[DemoProduct, ...] = (
         availability="InStock",
         sku="LM-HYA-30",
         vertical="beauty",
+        rating="4.7",
+        review_count=1284,
         images=("lumen-serum-packshot.jpg", "lumen-serum-lifestyle.jpg"),
     ),
     DemoProduct(
@@ -90,6 +95,8 @@ PRODUCTS: tuple[DemoProduct, ...] = (
         availability="InStock",
         sku="PL-ANC-700",
         vertical="electronics",
+        rating="4.5",
+        review_count=312,
         images=("pulse-headphones-packshot.jpg", "pulse-headphones-detail.jpg"),
     ),
     DemoProduct(

@@ -64,7 +64,7 @@ def product_json_ld(p: DemoProduct, base_url: str) -> dict:
             "price": p.regular_price,
             "priceCurrency": p.currency,
         }
-    return {
+    data = {
         "@context": "https://schema.org",
         "@type": "Product",
         "name": p.title,
@@ -74,6 +74,14 @@ def product_json_ld(p: DemoProduct, base_url: str) -> dict:
         "image": [f"{base_url}/images/{name}" for name in p.images],
         "offers": offer,
     }
+    if p.rating:
+        data["aggregateRating"] = {
+            "@type": "AggregateRating",
+            "ratingValue": p.rating,
+            "bestRating": "5",
+            "reviewCount": p.review_count,
+        }
+    return data
 
 
 def _layout(title: str, head_extra: str, body: str) -> str:
@@ -110,6 +118,8 @@ def render_product_page(p: DemoProduct, base_url: str) -> str:
     if p.regular_price:
         off = round((1 - Decimal(p.price) / Decimal(p.regular_price)) * 100)
         price += f"<s>{escape(money(p.regular_price, p.currency))}</s> <span class=\"badge\">-{off}%</span>"
+    if p.rating:
+        price += f'</p>\n<p class="rating">Rated {escape(p.rating)} out of 5 · {p.review_count:,} reviews'
     stock = "In stock" if p.availability == "InStock" else "Out of stock"
     features = "".join(f"<li>{escape(f)}</li>" for f in p.features)
     body = f"""<nav class="crumbs" aria-label="Breadcrumb"><ol>{crumbs}</ol></nav>

@@ -252,6 +252,12 @@ def extract_product(
     product.variants = next((list(f.variants) for _, f in layers if f.variants), [])
     if product.variants:
         used.add(next(n for n, f in layers if f.variants))
+    rated = next(((n, f) for n, f in layers if f.rating is not None), None)
+    if rated is not None:
+        used.add(rated[0])
+        product.rating, product.rating_scale, product.review_count = (
+            rated[1].rating, rated[1].rating_scale, rated[1].review_count
+        )
     product.sources = [name for name, _ in layers if name in used]
     if "platform-api" in used:
         product.fetched_with = "platform-api"

@@ -50,6 +50,11 @@ class Facts:
     breadcrumbs: list[str] = field(default_factory=list)
     # [{"name", "options": {"size": "M", "color": "Red"}, "sku", "price" (str|None), "availability"}]
     variants: list[dict] = field(default_factory=list)
+    # aggregateRating as the page states it: the value, the top of its scale (bestRating,
+    # schema.org's default 5) and the number of reviews (reviewCount, else ratingCount).
+    rating: Decimal | None = None
+    rating_scale: Decimal | None = None
+    review_count: int | None = None
 
 
 # ---------------------------------------------------------------- reading each syntax
@@ -363,7 +368,44 @@ def product_facts(product: dict, *, page_url: str) -> Facts:
             and facts.regular_price <= facts.price):
         facts.regular_price = None
     facts.variants = variants_of(product)
+    facts.rating, facts.rating_scale, facts.review_count = aggregate_rating(product)
     return facts
+
+
+_RATING_NUMBER = re.compile(r"^\s*(\d{1,3}(?:[.,]\d{1,3})?)\s*$")
+_COUNT_NUMBER = re.compile(r"^\s*(\d{1,3}(?:[,.\s\u00a0\u202f]\d{3})+|\d+)\s*\+?\s*$")
+
+
+def _rating_number(value: object) -> Decimal | None:
+    match = _RATING_NUMBER.match(_text(value))
+    return Decimal(match.group(1).replace(",", ".")) if match else None
+
+
+def _count_number(value: object) -> int | None:
+    match = _COUNT_NUMBER.match(_text(value))
+    return int(re.sub(r"\D", "", match.group(1))) if match else None
+
+
+def aggregate_rating(product: dict) -> tuple[Decimal | None, Decimal | None, int | None]:
+    """(rating, scale, review count) from the product's ``aggregateRating``, or Nones.
+
+    Only a rating the page states in full is kept: a value above 0 and within its scale
+    (``bestRating``, 5 when absent as schema.org says), and not one "from 0 reviews". The
+    count is ``reviewCount``, else ``ratingCount``; None when the page gives neither.
+    """
+    for node in _as_list(product.get("aggregateRating")):
+        if not isinstance(node, dict):
+            continue
+        rating = _rating_number(node.get("ratingValue"))
+        scale = _rating_number(node.get("bestRating")) or Decimal(5)
+        worst = _rating_number(node.get("worstRating")) or Decimal(0)
+        count = _count_number(node.get("reviewCount"))
+        if count is None:
+            count = _count_number(node.get("ratingCount"))
+        if rating is None or not (0 < rating <= scale) or worst >= scale or count == 0:
+            continue
+        return rating, scale, count
+    return None, None, None
 
 
 _VARIANT_PROPS = (

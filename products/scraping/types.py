@@ -72,9 +72,14 @@ class ExtractedProduct:
     # [{"name", "options": {"size": "M", "color": "Red"}, "sku", "price" (str|None), "availability"}]
     variants: list[dict] = field(default_factory=list)
     fetched_with: str = "http"  # how the page was read: http | browser | platform-api | manual
+    # The page's aggregateRating (JSON-LD / microdata): e.g. 4.7 of 5 from 1284 reviews.
+    # None when the page states no rating; never estimated.
+    rating: Decimal | None = None
+    rating_scale: Decimal | None = None  # bestRating; 5 when the page gives none
+    review_count: int | None = None  # reviewCount, else ratingCount; None when not stated
 
     def to_json(self) -> dict:
         data = asdict(self)
-        for key in ("price", "regular_price"):
+        for key in ("price", "regular_price", "rating", "rating_scale"):
             data[key] = str(data[key]) if data[key] is not None else None
         return data

@@ -13,7 +13,7 @@ from templates_engine.errors import ScriptError
 from templates_engine.library import get_template, load_templates
 from templates_engine.textfit import wrap_caption
 
-from .conftest import FEATURES
+from .conftest import FEATURES, RATING
 
 TEMPLATES = load_templates()
 PRICE_FREE = [t for t in TEMPLATES.values() if not t.needs.price]
@@ -30,7 +30,7 @@ def _feature_scene_ids(template, language: str) -> set[str]:
 @pytest.mark.parametrize("template", PRICE_FREE, ids=lambda t: t.slug)
 @pytest.mark.parametrize("language", ["en", "zh-Hans", "es"])
 def test_no_price_means_no_price_anywhere(template, language, make_product):
-    product = make_product(price=None, regular_price=None)
+    product = make_product(price=None, regular_price=None, **RATING)
     for length in template.lengths:
         script = build_script(product=product, template=template, language=language, length=length)
         for scene in script.scenes:
@@ -55,7 +55,7 @@ def test_sale_template_refuses_product_not_on_sale(product):
 @pytest.mark.parametrize("template", list(TEMPLATES.values()), ids=lambda t: t.slug)
 @pytest.mark.parametrize("language", ["en", "zh-Hans", "es"])
 def test_features_come_only_from_the_page(template, language, make_product):
-    product = make_product(regular_price="40.00")
+    product = make_product(regular_price="40.00", **RATING)
     feature_ids = _feature_scene_ids(template, language)
     script = build_script(product=product, template=template, language=language, length=60)
     shown = [s.caption for s in script.scenes if s.id in feature_ids]

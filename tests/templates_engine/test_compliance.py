@@ -11,6 +11,8 @@ import pytest
 from templates_engine import builder, compliance, library
 from templates_engine.compliance import check_script, check_text, parse_amount
 
+from .conftest import RATING
+
 
 def _script(caption: str, voiceover: str = "", language: str = "en") -> dict:
     return {
@@ -119,7 +121,11 @@ def test_summary_names_each_finding(product):
 def test_no_shipped_template_makes_a_claim_by_itself(make_product):
     """Every template, language and length, with a plain product (and one on sale): nothing to flag."""
     for template in library.load_templates().values():
-        for product in (make_product(vertical=template.vertical), make_product(regular_price="30.00")):
+        for product in (
+            make_product(vertical=template.vertical, **RATING),
+            make_product(regular_price="30.00", rating="4.5", rating_scale="5", review_count=None),
+            make_product(rating="8.6", rating_scale="10", review_count=31),
+        ):
             for language in template.languages:
                 for length in template.lengths:
                     try:

@@ -8,6 +8,8 @@ from templates_engine.definitions import FPS, TEMPLATE_VERTICALS
 from templates_engine.errors import ScriptError, UnknownTemplate
 from templates_engine.library import get_template, load_templates, pick_template
 
+from .conftest import RATING
+
 TEMPLATES = load_templates()
 CASES = [
     (slug, lang, length)
@@ -34,7 +36,7 @@ def test_every_template_builds_for_every_language_and_length(slug, language, len
     from templates_engine.builder import build_script
     from templates_engine.textfit import speech_seconds, wrap_caption
 
-    product = make_product(regular_price="32.00")  # on sale, so sale templates build too
+    product = make_product(regular_price="32.00", **RATING)  # on sale and rated: every template builds
     script = build_script(product=product, template=TEMPLATES[slug], language=language, length=length)
 
     frames = [round(s.duration * FPS) for s in script.scenes]
