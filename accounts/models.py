@@ -14,10 +14,29 @@ from django.db import models
 from accounts.brand import validate_font_file, validate_hex_color, validate_logo_file
 
 
+class Agency(models.Model):
+    """An agency that runs ads for several merchants: it owns their workspaces (its clients)
+    until it hands one over. An agency-scoped API key reaches every client workspace."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    name = models.CharField(max_length=120)
+    slug = models.SlugField(max_length=60, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "agencies"
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Workspace(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     name = models.CharField(max_length=120)
     slug = models.SlugField(max_length=60, unique=True)
+    # The agency whose client this merchant is (None: the merchant runs it alone).
+    agency = models.ForeignKey(Agency, null=True, blank=True, on_delete=models.SET_NULL, related_name="workspaces")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -96,3 +115,75 @@ class BrandKit(WorkspaceOwned):
 
     def __str__(self) -> str:
         return f"Brand kit of {self.workspace}"
+
+
+class ApiKey(models.Model):
+    """A key for the REST API, scoped to one workspace or to an agency (all its client
+    workspaces, one chosen per request), with read or read-write scope.
+
+    Only the SHA-256 of the key is stored; the key itself is shown once, when it is made. The
+    first 16 characters (``sr_live_`` + 8 hex) are kept in clear as ``prefix``: they identify
+    the key in lists and find its row, and are never enough to use it.
+    """
+
+    class Scope(models.TextChoices):
+        READ = "read"
+        WRITE = "write"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    workspace = models.ForeignKey(
+        Workspace, null=True, blank=True, on_delete=models.CASCADE, related_name="api_keys"
+    )
+    agency = models.ForeignKey(Agency, null=True, blank=True, on_delete=models.CASCADE, related_name="api_keys")
+    name = models.CharField(max_length=100)
+    prefix = models.CharField(max_length=16, unique=True)  # unique: the authentication lookup
+    secret_hash = models.CharField(max_length=64)  # sha256 hex of the whole key
+    scope = models.CharField(max_length=5, choices=Scope.choices, default=Scope.READ)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(workspace__isnull=False, agency__isnull=True)
+                | models.Q(workspace__isnull=True, agency__isnull=False),
+                name="apikey_workspace_xor_agency",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.name}, {self.scope})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+    @property
+    def can_write(self) -> bool:
+        return self.scope == self.Scope.WRITE
+
+
+class IdempotencyRecord(models.Model):
+    """The first response to a POST sent with an ``Idempotency-Key``, kept per workspace so a
+    retry with the same key and body gets the same answer, and another body is refused."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    fingerprint = models.CharField(max_length=64)  # sha256 of method, path and canonical body
+    response_status = models.PositiveSmallIntegerField(null=True, blank=True)  # null: in progress
+    response_body = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            # idempotency_begin(): one record per key and workspace, claimed by the insert.
+            models.UniqueConstraint(fields=["workspace", "key"], name="idempotency_unique_key_per_workspace"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} ({self.response_status or 'in progress'})"

@@ -189,6 +189,9 @@ def product_apply_extracted(*, product: Product, extracted: ExtractedProduct) ->
     product.scrape_sources = list(extracted.sources)
     product.variants = list(extracted.variants)
     product.fetched_with = extracted.fetched_with
+    product.rating = extracted.rating
+    product.rating_scale = extracted.rating_scale if extracted.rating is not None else None
+    product.review_count = extracted.review_count if extracted.rating is not None else None
     product.save()
     return product
 
@@ -281,6 +284,48 @@ def product_import(*, workspace: Workspace, url: str, fetcher: SafeFetcher | Non
     """Create the product, then read it. The row stays (with its error) when reading fails."""
     product = product_create_pending(workspace=workspace, url=url)
     return product_scrape(product=product, fetcher=fetcher)
+
+
+def product_import_start(*, workspace: Workspace, url: str) -> Product:
+    """Create the product (pending) and queue reading its page once the row is committed
+    (the API's path; a worker runs :func:`product_import_run`)."""
+    from django.db import transaction
+
+    from products.tasks import import_product
+
+    product = product_create_pending(workspace=workspace, url=url)
+    transaction.on_commit(lambda: import_product.delay(str(product.id)))
+    return product
+
+
+def product_rescrape_start(*, product: Product) -> Product:
+    """Read the product's page again (prices and photos change): pending, then queued like an
+    import. Refused for a product without a page, or one being read now."""
+    from django.db import transaction
+
+    from products.tasks import import_product
+
+    if not product.source_url or product.fetched_with == Product.FetchedWith.MANUAL:
+        raise ApplicationError("The product was entered by hand: it has no page to read again.",
+                               code="no_source_page")
+    updated = Product.objects.filter(id=product.id).exclude(status=Product.Status.PENDING).update(
+        status=Product.Status.PENDING, error_code="", error=""
+    )
+    if not updated:
+        raise ApplicationError("The product's page is being read now; wait for it.", code="product_busy")
+    transaction.on_commit(lambda: import_product.delay(str(product.id)))
+    product.refresh_from_db()
+    return product
+
+
+def product_import_run(*, product_id) -> None:
+    """Read a pending product's page (the worker side of :func:`product_import_start`). A
+    failure is recorded on the product; a product no longer pending is left alone."""
+    product = Product.objects.filter(id=product_id, status=Product.Status.PENDING).first()
+    if product is None:
+        return
+    with contextlib.suppress(ApplicationError):  # written to the product by product_scrape
+        product_scrape(product=product)
 
 
 # ------------------------------------------------------------------ the manual path

@@ -1,0 +1,302 @@
+"""Ads, jobs and templates API. One view per operation; ``/ads/`` joins list and create.
+
+Creating an ad queues a RenderJob (``generation.services.job_start``: the Celery canvas is sent
+once the row is committed); the Ad appears on the job when its script is written, and its
+files on the ad and the job as each format is rendered."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_serializer,
+    inline_serializer,
+)
+from rest_framework import serializers, status
+from rest_framework.response import Response
+
+from accounts.api.base import (
+    ERRORS,
+    IDEMPOTENCY_HEADER,
+    WorkspaceApiView,
+    idempotent,
+    paginated,
+)
+from generation.models import Ad, RenderJob, RenderOutput
+from generation.render.spec import FORMATS
+from generation.selectors import ad_get, ad_latest_outputs, ads_for_workspace, job_get
+from generation.services import ad_render_start, ad_script_update, job_cancel, job_start
+from products.selectors import product_get
+from templates_engine import compliance
+from templates_engine.library import load_templates
+from templates_engine.management.commands.list_templates import template_summary
+
+
+def _decided_by(request) -> str:
+    """Who let blocking compliance findings through, as recorded on the Ad."""
+    return f"API key {request.auth.prefix} ({request.auth.name})"
+
+
+def inline_list(item):
+    """``{"results": [item, ...]}`` for the schema."""
+    return inline_serializer(name="TemplateList", fields={"results": item(many=True)})
+
+
+
+
+def _absolute(request, field) -> str | None:
+    if not field:
+        return None
+    return request.build_absolute_uri(field.url) if request else field.url
+
+
+class OutputFilesSerializer(serializers.ModelSerializer):
+    """The files of one format: video (MP4), poster (JPEG), captions (SRT and WebVTT)."""
+
+    video = serializers.SerializerMethodField()
+    poster = serializers.SerializerMethodField()
+    srt = serializers.SerializerMethodField()
+    vtt = serializers.SerializerMethodField()
+
+    class Meta:
+        model = RenderOutput
+        fields = ["format", "video", "poster", "srt", "vtt", "width", "height", "duration", "size_bytes"]
+        read_only_fields = fields
+
+    def get_video(self, o) -> str | None:
+        return _absolute(self.context.get("request"), o.video)
+
+    def get_poster(self, o) -> str | None:
+        return _absolute(self.context.get("request"), o.poster)
+
+    def get_srt(self, o) -> str | None:
+        return _absolute(self.context.get("request"), o.srt)
+
+    def get_vtt(self, o) -> str | None:
+        return _absolute(self.context.get("request"), o.vtt)
+
+
+class JobOutputSerializer(serializers.ModelSerializer):
+    outputs = OutputFilesSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = RenderJob
+        fields = [
+            "id", "state", "stage", "progress", "error_code", "error", "cancel_requested", "source_url",
+            "product", "ad", "options", "outputs", "created_at", "started_at", "finished_at",
+        ]
+        read_only_fields = fields
+
+
+class JobSummarySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = RenderJob
+        fields = ["id", "state", "stage", "progress", "error_code", "error", "created_at", "finished_at"]
+        read_only_fields = fields
+
+
+class AdOutputSerializer(serializers.ModelSerializer):
+    job = serializers.SerializerMethodField(help_text="The ad's newest job: state and progress.")
+    outputs = serializers.SerializerMethodField(help_text="The newest files, one entry per format.")
+
+    class Meta:
+        model = Ad
+        fields = [
+            "id", "product", "template", "language", "length", "formats", "market", "voice", "music",
+            "script", "compliance", "compliance_override", "job", "outputs", "created_at", "updated_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(JobSummarySerializer(allow_null=True))
+    def get_job(self, ad):
+        jobs = list(ad.jobs.all())  # prefetched newest first
+        return JobSummarySerializer(jobs[0]).data if jobs else None
+
+    @extend_schema_field(OutputFilesSerializer(many=True))
+    def get_outputs(self, ad):
+        return OutputFilesSerializer(ad_latest_outputs(ad), many=True, context=self.context).data
+
+
+# ------------------------------------------------------------------ templates
+
+
+class TemplateListApi(WorkspaceApiView):
+    class FilterSerializer(serializers.Serializer):
+        vertical = serializers.CharField(required=False, max_length=20)
+        language = serializers.CharField(required=False, max_length=20)
+        length = serializers.FloatField(required=False, min_value=1, max_value=120)
+
+    @extend_schema_serializer(component_name="Template")
+    class OutputSerializer(serializers.Serializer):
+        slug = serializers.CharField()
+        vertical = serializers.CharField()
+        structure = serializers.CharField()
+        name = serializers.CharField()
+        description = serializers.CharField()
+        languages = serializers.ListField(child=serializers.CharField())
+        lengths = serializers.ListField(child=serializers.FloatField())
+        min_length = serializers.FloatField()
+        max_length = serializers.FloatField()
+        needs = serializers.DictField()
+
+    @extend_schema(
+        operation_id="templates_list",
+        parameters=[FilterSerializer],
+        responses={200: inline_list(OutputSerializer), **ERRORS},
+    )
+    def get(self, request):
+        filters = TemplateListApi.FilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        f = filters.validated_data
+        rows = []
+        for template in load_templates().values():
+            if "vertical" in f and template.vertical != f["vertical"]:
+                continue
+            if "language" in f and f["language"] not in template.languages:
+                continue
+            if "length" in f and f["length"] not in [float(x) for x in template.lengths]:
+                continue
+            rows.append(template_summary(template))
+        return Response({"results": TemplateListApi.OutputSerializer(rows, many=True).data})
+
+
+# ------------------------------------------------------------------ ads
+
+
+class AdListApi(WorkspaceApiView):
+    class FilterSerializer(serializers.Serializer):
+        product = serializers.UUIDField(required=False)
+
+    @extend_schema(
+        operation_id="ads_list",
+        parameters=[FilterSerializer, OpenApiParameter("cursor", str), OpenApiParameter("limit", int)],
+        responses={200: paginated(AdOutputSerializer, name="PaginatedAdList"), **ERRORS},
+    )
+    def get(self, request):
+        filters = AdListApi.FilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        ads = ads_for_workspace(workspace=self.workspace)
+        if "product" in filters.validated_data:
+            ads = ads.filter(product_id=filters.validated_data["product"])
+        return self.paginate(ads, AdOutputSerializer)
+
+
+class AdCreateApi(WorkspaceApiView):
+    @extend_schema_serializer(component_name="AdCreateInput")
+    class InputSerializer(serializers.Serializer):
+        product = serializers.UUIDField(help_text="An imported product of this workspace.")
+        template = serializers.CharField(default="auto", max_length=80, help_text="A template slug, or auto.")
+        formats = serializers.ListField(
+            child=serializers.ChoiceField(choices=list(FORMATS)), required=False, min_length=1
+        )
+        language = serializers.CharField(required=False, max_length=20)
+        length = serializers.FloatField(required=False, min_value=3, max_value=60)
+        market = serializers.ChoiceField(choices=list(compliance.MARKETS), required=False)
+        seed = serializers.IntegerField(required=False, min_value=0, max_value=2**31 - 1)
+        voice = serializers.BooleanField(required=False)
+        music = serializers.BooleanField(required=False)
+        platform = serializers.CharField(required=False, allow_blank=True, max_length=20)
+        tone = serializers.CharField(required=False, allow_blank=True, max_length=20)
+        cta = serializers.CharField(required=False, allow_null=True, allow_blank=True, max_length=60)
+        override_compliance = serializers.BooleanField(required=False)
+
+    @extend_schema(
+        operation_id="ads_create",
+        parameters=[IDEMPOTENCY_HEADER],
+        request=InputSerializer,
+        responses={202: JobOutputSerializer, **ERRORS},
+        description="Queue a render of an ad for the product; answers the job to poll (`/jobs/{id}/`).",
+    )
+    @idempotent
+    def post(self, request):
+        serializer = AdCreateApi.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        options = dict(serializer.validated_data)
+        if options.get("override_compliance"):
+            options["override_compliance"] = _decided_by(request)
+        product = product_get(workspace=self.workspace, product_id=options.pop("product"))
+        job = job_start(workspace=self.workspace, product=product, options=options)
+        job = job_get(workspace=self.workspace, job_id=job.id)
+        return Response(JobOutputSerializer(job, context={"request": request}).data, status=status.HTTP_202_ACCEPTED)
+
+
+class AdCollectionApi(AdListApi, AdCreateApi):
+    """``/ads/``: GET lists (AdListApi), POST creates (AdCreateApi)."""
+
+
+class AdDetailApi(WorkspaceApiView):
+    @extend_schema(operation_id="ads_retrieve", responses={200: AdOutputSerializer, **ERRORS})
+    def get(self, request, ad_id):
+        ad = ad_get(workspace=self.workspace, ad_id=ad_id)
+        return Response(AdOutputSerializer(ad, context={"request": request}).data)
+
+
+class AdScriptUpdateApi(WorkspaceApiView):
+    @extend_schema_serializer(component_name="AdScriptUpdateInput")
+    class InputSerializer(serializers.Serializer):
+        script = serializers.DictField(help_text="The whole edited AdScript (as `script` on the ad).")
+        override_compliance = serializers.BooleanField(default=False)
+
+    @extend_schema(
+        operation_id="ads_script_update",
+        request=InputSerializer,
+        responses={200: AdOutputSerializer, **ERRORS},
+        description=(
+            "Replace the ad's script after checking all of it; errors come back together in "
+            "`detail`, keyed by field path (`scenes.2.caption`), and nothing changes."
+        ),
+    )
+    def put(self, request, ad_id):
+        serializer = AdScriptUpdateApi.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        ad = ad_get(workspace=self.workspace, ad_id=ad_id)
+        override = serializer.validated_data["override_compliance"] and _decided_by(request)
+        ad_script_update(ad=ad, script=serializer.validated_data["script"], override_compliance=override)
+        ad = ad_get(workspace=self.workspace, ad_id=ad_id)
+        return Response(AdOutputSerializer(ad, context={"request": request}).data)
+
+
+class AdRenderApi(WorkspaceApiView):
+    @extend_schema(
+        operation_id="ads_render",
+        parameters=[IDEMPOTENCY_HEADER],
+        request=None,
+        responses={202: JobOutputSerializer, **ERRORS},
+        description=(
+            "Render the ad again with its current script (after an edit, or to retry): a new "
+            "job to poll. 409 `ad_busy` while one is queued or running."
+        ),
+    )
+    @idempotent
+    def post(self, request, ad_id):
+        job = ad_render_start(ad=ad_get(workspace=self.workspace, ad_id=ad_id))
+        job = job_get(workspace=self.workspace, job_id=job.id)
+        return Response(JobOutputSerializer(job, context={"request": request}).data, status=status.HTTP_202_ACCEPTED)
+
+
+# ------------------------------------------------------------------ jobs
+
+
+class JobDetailApi(WorkspaceApiView):
+    @extend_schema(operation_id="jobs_retrieve", responses={200: JobOutputSerializer, **ERRORS})
+    def get(self, request, job_id):
+        job = job_get(workspace=self.workspace, job_id=job_id)
+        return Response(JobOutputSerializer(job, context={"request": request}).data)
+
+
+class JobCancelApi(WorkspaceApiView):
+    @extend_schema(
+        operation_id="jobs_cancel",
+        parameters=[IDEMPOTENCY_HEADER],
+        request=None,
+        responses={202: JobOutputSerializer, **ERRORS},
+        description="Ask the job to stop: a running render stops within a second, leaving no partial file.",
+    )
+    @idempotent
+    def post(self, request, job_id):
+        job = job_get(workspace=self.workspace, job_id=job_id)
+        if not job.is_finished:
+            job_cancel(job=job)
+        job = job_get(workspace=self.workspace, job_id=job_id)
+        return Response(JobOutputSerializer(job, context={"request": request}).data, status=status.HTTP_202_ACCEPTED)

@@ -1,0 +1,48 @@
+"""Reads of ads and jobs, always within the caller's workspace: another workspace's row is
+``NotFound``, never its data."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch, QuerySet
+
+from accounts.models import Workspace
+from config.errors import NotFound
+from generation.models import Ad, RenderJob, RenderOutput
+
+
+def ads_for_workspace(*, workspace: Workspace) -> QuerySet[Ad]:
+    latest_jobs = RenderJob.objects.order_by("-created_at")
+    return (
+        Ad.objects.filter(workspace=workspace)
+        .select_related("product")
+        .prefetch_related(
+            Prefetch("jobs", queryset=latest_jobs),
+            Prefetch("outputs", queryset=RenderOutput.objects.order_by("-created_at", "format")),
+        )
+    )
+
+
+def ad_get(*, workspace: Workspace, ad_id) -> Ad:
+    ad = ads_for_workspace(workspace=workspace).filter(id=ad_id).first()
+    if ad is None:
+        raise NotFound("Ad not found.")
+    return ad
+
+
+def jobs_for_workspace(*, workspace: Workspace) -> QuerySet[RenderJob]:
+    return RenderJob.objects.filter(workspace=workspace).prefetch_related("outputs")
+
+
+def job_get(*, workspace: Workspace, job_id) -> RenderJob:
+    job = jobs_for_workspace(workspace=workspace).filter(id=job_id).first()
+    if job is None:
+        raise NotFound("Job not found.")
+    return job
+
+
+def ad_latest_outputs(ad: Ad) -> list[RenderOutput]:
+    """The files of the ad's newest render, one per format (from the prefetched outputs)."""
+    seen: dict[str, RenderOutput] = {}
+    for output in ad.outputs.all():  # newest first
+        seen.setdefault(output.format, output)
+    return sorted(seen.values(), key=lambda o: o.format)

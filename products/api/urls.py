@@ -1,0 +1,9 @@
+from django.urls import path
+
+from products.api import views
+
+urlpatterns = [
+    path("products/", views.ProductCollectionApi.as_view(), name="products"),
+    path("products/<uuid:product_id>/", views.ProductDetailApi.as_view(), name="product-detail"),
+    path("products/<uuid:product_id>/rescrape/", views.ProductRescrapeApi.as_view(), name="product-rescrape"),
+]
