@@ -70,6 +70,8 @@ class Shot(WorkspaceOwned):
     state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
     asset = models.JSONField(default=dict, blank=True)  # what the renderer needs, see backends
+    # Fidelity gate score (0-1) of a generated shot against the product photo; null for motion.
+    fidelity = models.FloatField(null=True, blank=True)
     error = models.TextField(blank=True)
 
     class Meta:

@@ -22,7 +22,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import Workspace
-from config.errors import ApplicationError, InvalidInput
+from config.errors import ApplicationError, InvalidInput, NotFound
 from generation.backends.base import BackendUnavailable, ImageAsset, ShotRequest
 from generation.backends.registry import backend_chain
 from generation.models import Ad, RenderJob, RenderOutput, Shot
@@ -102,9 +102,26 @@ def job_options_clean(options: dict) -> dict:
     return clean
 
 
-def job_create(*, workspace: Workspace, url: str, options: dict | None = None) -> RenderJob:
+def job_create(
+    *, workspace: Workspace, url: str = "", options: dict | None = None, product: Product | None = None
+) -> RenderJob:
+    """A queued job for a product URL, or for a product already imported (``product``: its
+    scrape stage then has nothing to do)."""
     clean = job_options_clean(options or {})
-    return RenderJob.objects.create(workspace=workspace, source_url=url, options=clean)
+    if product is not None:
+        if product.workspace_id != workspace.id:
+            raise NotFound("Product not found.")
+        if product.status != Product.Status.IMPORTED:
+            raise InvalidInput(
+                "The product is not ready for an ad: "
+                + (product.error or f"it is {product.status}."),
+                code="product_not_ready",
+                detail={"product": product.status},
+            )
+        url = url or product.source_url
+    if not url and product is None:
+        raise InvalidInput("Give a product URL or a product.")
+    return RenderJob.objects.create(workspace=workspace, source_url=url, product=product, options=clean)
 
 
 def job_fail(*, job_id, code: str, message: str) -> None:
@@ -401,7 +418,8 @@ def shot_generate(*, shot_id) -> Shot:
             continue
         reason = "; ".join(reasons) if reasons else "first in the chain"
         Shot.objects.filter(id=shot_id).update(
-            state=Shot.State.DONE, backend=backend.name, backend_reason=reason[:200], asset=asset, error=""
+            state=Shot.State.DONE, backend=backend.name, backend_reason=reason[:200], asset=asset, error="",
+            fidelity=asset.get("fidelity"),
         )
         shot.refresh_from_db()
         return shot
@@ -516,10 +534,35 @@ def job_run_inline(*, job_id, fetcher: SafeFetcher | None = None) -> RenderJob:
     return RenderJob.objects.get(id=job_id)
 
 
-def job_start(*, workspace: Workspace, url: str, options: dict | None = None) -> RenderJob:
+def ad_render_start(*, ad: Ad) -> RenderJob:
+    """Render the ad again (after a script edit, or to retry a failed render): a new job for
+    the existing ad and its options, queued after commit. Its scrape and script stages have
+    nothing to do (the script's claims are checked again); shots already made are kept."""
+    from generation.tasks import pipeline_signature
+
+    with transaction.atomic():
+        Ad.objects.select_for_update().filter(id=ad.id).first()  # one new render at a time
+        if RenderJob.objects.filter(ad=ad, state__in=[RenderJob.State.QUEUED, RenderJob.State.RUNNING]).exists():
+            raise ApplicationError(
+                "The ad is being rendered already: wait for its job, or cancel it first.", code="ad_busy"
+            )
+        options = job_options_clean({
+            "template": ad.template, "language": ad.language, "length": ad.length, "formats": ad.formats,
+            "seed": ad.seed, "voice": ad.voice, "music": ad.music, "market": ad.market,
+        })
+        job = RenderJob.objects.create(
+            workspace=ad.workspace, product=ad.product, ad=ad, source_url=ad.product.source_url, options=options
+        )
+    transaction.on_commit(lambda: pipeline_signature(str(job.id)).apply_async())
+    return job
+
+
+def job_start(
+    *, workspace: Workspace, url: str = "", options: dict | None = None, product: Product | None = None
+) -> RenderJob:
     """Create a job and queue its canvas once the row is committed (the server path)."""
     from generation.tasks import pipeline_signature
 
-    job = job_create(workspace=workspace, url=url, options=options)
+    job = job_create(workspace=workspace, url=url, options=options, product=product)
     transaction.on_commit(lambda: pipeline_signature(str(job.id)).apply_async())
     return job

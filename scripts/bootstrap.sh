@@ -37,9 +37,20 @@ if [ ! -x .venv/bin/python ]; then
 fi
 stamp=.venv/.shopreel-installed
 extras="dev"
+# The tests run the diffusion backend on tiny CPU models: they need the `ml` extra.
+[ "$want_test" = 1 ] && extras="dev,ml"
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || ! grep -qx "$extras" "$stamp"; then
   echo "bootstrap: installing Python packages into .venv" >&2
-  if ! .venv/bin/pip install -q --disable-pip-version-check -e ".[$extras]" >.venv/pip-install.log 2>&1; then
+  pip_install() { .venv/bin/pip install -q --disable-pip-version-check "$@" >>.venv/pip-install.log 2>&1; }
+  : >.venv/pip-install.log
+  # torch first and on its own, pinned as in pyproject.toml's `ml` extra: resolved together
+  # with the rest, pip may pick a CUDA build (GBs) over the CPU wheel.
+  torch_pin=$(grep -o '"torch==[^"]*"' pyproject.toml | tr -d '"')
+  if [[ ",$extras," == *",ml,"* ]] && ! pip_install "$torch_pin"; then
+    cat .venv/pip-install.log >&2
+    exit 1
+  fi
+  if ! pip_install -e ".[$extras]"; then
     cat .venv/pip-install.log >&2
     exit 1
   fi

@@ -24,6 +24,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI and Redoc files served locally: the docs work offline
     "accounts",
     "products",
     "templates_engine",
@@ -86,8 +88,34 @@ MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(VAR_DIR / "media")))
 
 REST_FRAMEWORK = {
+    # API v1 views (accounts.api.base.WorkspaceApiView) set API-key authentication, the scope
+    # permission and the per-key throttle themselves; these defaults cover anything else.
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "EXCEPTION_HANDLER": "accounts.api.errors.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Requests per API key (accounts.api.throttling.ApiKeyRateThrottle), e.g. 120/min, 5000/hour.
+    "DEFAULT_THROTTLE_RATES": {"api_key": env("SHOPREEL_API_RATE", "120/min")},
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Shopreel API",
+    "DESCRIPTION": (
+        "Product link → captioned, voiced marketing videos. Send an API key as "
+        "`Authorization: Bearer <key>`. Errors are `{\"error\": {\"code\", \"message\", \"detail\"}}`."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # The schema and the docs are public (they describe the API, not any workspace's data).
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
 }
 
 LOGGING = {
@@ -163,3 +191,52 @@ SHOPREEL_TTS_ENGINE = env("SHOPREEL_TTS_ENGINE", "espeak")
 if SHOPREEL_TTS_ENGINE not in ("espeak", "piper"):
     raise ImproperlyConfigured(f"SHOPREEL_TTS_ENGINE must be espeak or piper, not {SHOPREEL_TTS_ENGINE!r}")
 SHOPREEL_PIPER_VOICES_DIR = env("SHOPREEL_PIPER_VOICES_DIR", "")
+
+# Diffusion shots (generation/backends/diffusion.py), on `gpu` workers with the `ml` extra.
+# Weights only ever come from SHOPREEL_DIFFUSION_WEIGHTS_DIR (a diffusers `save_pretrained`
+# directory); empty = not configured, and the chain falls back to the next backend (motion).
+SHOPREEL_DIFFUSION_PIPELINES = ("StableVideoDiffusionPipeline", "LTXImageToVideoPipeline")
+SHOPREEL_DIFFUSION_PIPELINE = env("SHOPREEL_DIFFUSION_PIPELINE", "StableVideoDiffusionPipeline")
+if SHOPREEL_DIFFUSION_PIPELINE not in SHOPREEL_DIFFUSION_PIPELINES:
+    raise ImproperlyConfigured(
+        f"SHOPREEL_DIFFUSION_PIPELINE must be one of {', '.join(SHOPREEL_DIFFUSION_PIPELINES)}, "
+        f"not {SHOPREEL_DIFFUSION_PIPELINE!r}"
+    )
+SHOPREEL_DIFFUSION_WEIGHTS_DIR = env("SHOPREEL_DIFFUSION_WEIGHTS_DIR", "")
+SHOPREEL_DIFFUSION_DTYPE = env("SHOPREEL_DIFFUSION_DTYPE", "bfloat16")
+if SHOPREEL_DIFFUSION_DTYPE not in ("float32", "float16", "bfloat16"):
+    raise ImproperlyConfigured(
+        f"SHOPREEL_DIFFUSION_DTYPE must be float32, float16 or bfloat16, not {SHOPREEL_DIFFUSION_DTYPE!r}"
+    )
+# "cuda" on GPU workers (the backend is unavailable without a GPU); "cpu" for tests and demos.
+SHOPREEL_DIFFUSION_DEVICE = env("SHOPREEL_DIFFUSION_DEVICE", "cuda")
+if SHOPREEL_DIFFUSION_DEVICE not in ("cuda", "cpu"):
+    raise ImproperlyConfigured(f"SHOPREEL_DIFFUSION_DEVICE must be cuda or cpu, not {SHOPREEL_DIFFUSION_DEVICE!r}")
+# Memory options; CPU offload only applies where CUDA is present.
+SHOPREEL_DIFFUSION_CPU_OFFLOAD = envbool("SHOPREEL_DIFFUSION_CPU_OFFLOAD", False)
+SHOPREEL_DIFFUSION_VAE_TILING = envbool("SHOPREEL_DIFFUSION_VAE_TILING", False)
+SHOPREEL_DIFFUSION_VAE_SLICING = envbool("SHOPREEL_DIFFUSION_VAE_SLICING", False)
+# Frames per shot (played over the scene's duration, clamped to 2-5 s), sampling steps, size.
+SHOPREEL_DIFFUSION_NUM_FRAMES = envint("SHOPREEL_DIFFUSION_NUM_FRAMES", 25)
+SHOPREEL_DIFFUSION_STEPS = envint("SHOPREEL_DIFFUSION_STEPS", 25)
+SHOPREEL_DIFFUSION_WIDTH = envint("SHOPREEL_DIFFUSION_WIDTH", 576)
+SHOPREEL_DIFFUSION_HEIGHT = envint("SHOPREEL_DIFFUSION_HEIGHT", 1024)
+SHOPREEL_DIFFUSION_DECODE_CHUNK = envint("SHOPREEL_DIFFUSION_DECODE_CHUNK", 8)
+# Text prompt for pipelines that take one (LTX); SVD is conditioned on the photo alone.
+SHOPREEL_DIFFUSION_PROMPT = env(
+    "SHOPREEL_DIFFUSION_PROMPT",
+    "The product from the photo, unchanged, in a smooth slow camera move, soft studio light.",
+)
+# LoRA adapters (peft: adapter_config.json + adapter_model.safetensors) per vertical, in
+# <dir>/verticals/<vertical>/; empty = none. Loaded on first use, kept with the pipeline.
+SHOPREEL_DIFFUSION_ADAPTERS_DIR = env("SHOPREEL_DIFFUSION_ADAPTERS_DIR", "")
+# Fidelity gate: a generated shot scoring below this (0-1) against the product photo is made
+# again with a new seed once, then left to the next backend.
+try:
+    SHOPREEL_FIDELITY_THRESHOLD = float(env("SHOPREEL_FIDELITY_THRESHOLD") or "0.5")
+except ValueError:
+    raise ImproperlyConfigured("SHOPREEL_FIDELITY_THRESHOLD must be a number between 0 and 1") from None
+if not 0.0 <= SHOPREEL_FIDELITY_THRESHOLD <= 1.0:
+    raise ImproperlyConfigured(
+        f"SHOPREEL_FIDELITY_THRESHOLD must be between 0 and 1, not {SHOPREEL_FIDELITY_THRESHOLD}"
+    )

@@ -19,6 +19,10 @@ class BackendUnavailable(Exception):
     the chain moves on to the next backend."""
 
 
+class ShotCancelled(Exception):
+    """The job was cancelled while a backend was making the shot; nothing was kept."""
+
+
 @dataclass(frozen=True)
 class ImageAsset:
     path: str  # storage name, relative to MEDIA_ROOT

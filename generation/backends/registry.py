@@ -5,10 +5,12 @@ from __future__ import annotations
 from django.conf import settings
 
 from generation.backends.base import BackendUnavailable, ShotBackend
+from generation.backends.diffusion import DiffusionBackend  # imports torch only when it runs
 from generation.backends.motion import MotionBackend
 
 BACKENDS: dict[str, type] = {
     "motion": MotionBackend,
+    "diffusion": DiffusionBackend,
 }
 
 
