@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from accounts.models import Workspace
 from config.errors import ApplicationError, InvalidInput, NotFound
-from generation.backends.base import BackendUnavailable, ImageAsset, ShotRequest
+from generation.backends.base import BackendUnavailable, ImageAsset, ShotCancelled, ShotRequest
 from generation.backends.registry import backend_chain
 from generation.models import Ad, RenderJob, RenderOutput, Shot
 from generation.render.errors import RenderCancelled, RenderError
@@ -165,7 +165,7 @@ def _job_stage(job_id, stage: str) -> Iterator[RenderJob | None]:
     except ApplicationError as exc:
         job_fail(job_id=job_id, code=exc.code, message=exc.message)
         raise
-    except RenderCancelled:
+    except (RenderCancelled, ShotCancelled):
         RenderJob.objects.filter(id=job_id).update(
             state=RenderJob.State.CANCELLED, finished_at=timezone.now(), error="Cancelled at the user's request."
         )
@@ -385,8 +385,14 @@ def _compliance_override(blocking: list[dict], override: bool | str, *, job_id=N
     }
 
 
-def shot_generate(*, shot_id) -> Shot:
-    """Make one shot with the first backend in its chain that can run here."""
+def shot_generate(
+    *,
+    shot_id,
+    progress: Callable[[int], None] | None = None,
+    should_cancel: Callable[[], bool] | None = None,
+) -> Shot:
+    """Make one shot with the first backend in its chain that can run here. ``progress``
+    (percent of this shot) and ``should_cancel`` are handed to the backend for each step."""
     claimed = Shot.objects.filter(id=shot_id).exclude(state=Shot.State.DONE).update(
         state=Shot.State.RUNNING, attempts=F("attempts") + 1
     )
@@ -412,7 +418,12 @@ def shot_generate(*, shot_id) -> Shot:
     for backend in backend_chain(request.shot_type):
         try:
             backend.check_available()
-            asset = backend.generate(request, workdir=workdir)
+            asset = backend.generate(
+                request, workdir=workdir, progress=progress, should_cancel=should_cancel
+            )
+        except ShotCancelled:
+            Shot.objects.filter(id=shot_id).update(state=Shot.State.PENDING, error="")
+            raise
         except BackendUnavailable as exc:
             reasons.append(f"{backend.name}: {exc}")
             continue
@@ -439,11 +450,17 @@ def job_shot_generate(*, job_id, shot_id) -> None:
     with _job_stage(job_id, RenderJob.Stage.SHOTS) as job:
         if job is None:
             return
-        shot_generate(shot_id=shot_id)
         shots = Shot.objects.filter(ad_id=job.ad_id)
-        done, total = shots.filter(state=Shot.State.DONE).count(), shots.count()
+        total = shots.count()
         span = PROGRESS["render"] - PROGRESS["shots"]
-        job_progress(job_id=job_id, progress=PROGRESS["shots"] + span * done // total)
+
+        def shot_progress(percent: int) -> None:
+            # This shot's steps move the bar within its share; finished shots count whole.
+            done = shots.filter(state=Shot.State.DONE).count()
+            job_progress(job_id=job_id, progress=PROGRESS["shots"] + int(span * (done + percent / 100) / total))
+
+        shot_generate(shot_id=shot_id, progress=_throttled(shot_progress), should_cancel=_cancel_poller(job_id))
+        shot_progress(0)
 
 
 def job_render(*, job_id) -> None:
@@ -509,6 +526,19 @@ def _render_one(*, job: RenderJob, ad: Ad, spec, format_name: str, progress: Cal
         },
     )
     return output
+
+
+def _throttled(report: Callable[[int], None]) -> Callable[[int], None]:
+    """A progress callback that writes at most every CANCEL_POLL_SECONDS (and always at 100)."""
+    state = {"next": 0.0}
+
+    def throttled(percent: int) -> None:
+        now = time.monotonic()
+        if percent >= 100 or now >= state["next"]:
+            state["next"] = now + CANCEL_POLL_SECONDS
+            report(percent)
+
+    return throttled
 
 
 def _cancel_poller(job_id) -> Callable[[], bool]:

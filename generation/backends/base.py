@@ -9,6 +9,7 @@ file made by a generative backend.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -47,5 +48,14 @@ class ShotBackend(Protocol):
     def check_available(self) -> None:
         """Raise BackendUnavailable with a plain reason when this backend cannot run here."""
 
-    def generate(self, request: ShotRequest, *, workdir: Path) -> dict:
-        """Make the shot; return its asset dict. ``workdir`` is where files may be written."""
+    def generate(
+        self,
+        request: ShotRequest,
+        *,
+        workdir: Path,
+        progress: Callable[[int], None] | None = None,
+        should_cancel: Callable[[], bool] | None = None,
+    ) -> dict:
+        """Make the shot; return its asset dict. ``workdir`` is where files may be written.
+        ``progress`` takes percent done of this shot; ``should_cancel`` is checked between steps
+        (raise ShotCancelled, keeping nothing)."""

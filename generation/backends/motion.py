@@ -21,7 +21,8 @@ class MotionBackend:
     def check_available(self) -> None:
         return None  # runs everywhere
 
-    def generate(self, request: ShotRequest, *, workdir: Path) -> dict:
+    def generate(self, request: ShotRequest, *, workdir: Path, progress=None, should_cancel=None) -> dict:
+        # Choosing photos is instant: nothing to report or cancel.
         if not request.images:
             raise BackendUnavailable("the product has no photos to animate")
         chosen = self._choose(request)

@@ -109,3 +109,54 @@ def test_a_job_renders_an_ad_from_diffusion_clips(workspace, allow_demo_shop, di
     facts = probe(Path(diffusion_settings.MEDIA_ROOT) / job.outputs.get().video.name)
     assert (facts.width, facts.height) == (1080, 1080)
     assert abs(facts.duration - job.ad.script["length"]) <= 1 / 30 + 1e-6
+
+
+def _job_for(shot):
+    from generation.models import RenderJob
+
+    return RenderJob.objects.create(
+        workspace=shot.workspace, ad=shot.ad, product=shot.ad.product,
+        stage=RenderJob.Stage.SHOTS, state=RenderJob.State.RUNNING, progress=15,
+    )
+
+
+def test_a_diffusion_shot_moves_the_jobs_bar_while_sampling(shot, diffusion_settings, monkeypatch):
+    from generation.models import RenderJob
+
+    job = _job_for(shot)
+    seen: list[int] = []
+    real_progress = services.job_progress
+
+    def recording_progress(*, job_id, progress):
+        seen.append(progress)
+        real_progress(job_id=job_id, progress=progress)
+
+    monkeypatch.setattr(services, "job_progress", recording_progress)
+    monkeypatch.setattr(services, "CANCEL_POLL_SECONDS", 0.0)  # write every step
+
+    services.job_shot_generate(job_id=job.id, shot_id=shot.id)
+
+    job.refresh_from_db()
+    assert Shot.objects.get(id=shot.id).backend == "diffusion"
+    assert len(set(seen)) >= 3  # steps in between, not just the end
+    assert seen == sorted(seen) and 15 < max(seen) <= 25
+    assert job.progress == 25 and job.state == RenderJob.State.RUNNING
+
+
+def test_cancelling_the_job_stops_a_diffusion_shot_and_keeps_no_clip(shot, diffusion_settings):
+    from generation.backends.base import ShotCancelled
+    from generation.models import RenderJob
+
+    job = _job_for(shot)
+    RenderJob.objects.filter(id=job.id).update(cancel_requested=True)
+    # The flag is read by the backend's per-step check, not only at the stage's start:
+    with pytest.raises(ShotCancelled):
+        services.shot_generate(shot_id=shot.id, should_cancel=lambda: True)
+    made = Shot.objects.get(id=shot.id)
+    assert made.state == Shot.State.PENDING and not made.asset
+    shots_dir = Path(diffusion_settings.MEDIA_ROOT) / f"workspaces/{shot.workspace_id}/ads/{shot.ad_id}/shots"
+    assert not list(shots_dir.rglob("*.mp4"))
+
+    services.job_shot_generate(job_id=job.id, shot_id=shot.id)
+    job.refresh_from_db()
+    assert job.state == RenderJob.State.CANCELLED
