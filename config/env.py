@@ -45,6 +45,28 @@ def envint(name: str, default: int) -> int:
         raise EnvError(f"{name} must be an integer, got {value!r}") from None
 
 
+def envchoice(name: str, default: str, choices: tuple[str, ...]) -> str:
+    value = env(name)
+    if value is None or value == "":
+        return default
+    if value not in choices:
+        raise EnvError(f"{name} must be one of {', '.join(choices)}, got {value!r}")
+    return value
+
+
+def envfloat(name: str, default: float, *, low: float, high: float) -> float:
+    value = env(name)
+    if value is None or value == "":
+        return default
+    try:
+        number = float(value)
+    except ValueError:
+        raise EnvError(f"{name} must be a number between {low:g} and {high:g}, got {value!r}") from None
+    if not low <= number <= high:
+        raise EnvError(f"{name} must be between {low:g} and {high:g}, got {value!r}")
+    return number
+
+
 def envlist(name: str, default: tuple[str, ...] = ()) -> list[str]:
     value = env(name)
     if value is None:

@@ -8,7 +8,7 @@ from pathlib import Path
 import dj_database_url
 from kombu import Exchange, Queue
 
-from config.env import env, envbool, envint, envlist
+from config.env import env, envbool, envchoice, envfloat, envint, envlist
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 
@@ -176,42 +176,25 @@ SHOPREEL_PLATFORM_API = envbool("SHOPREEL_PLATFORM_API", True)
 SHOPREEL_CATALOG_MAX_ROWS = envint("SHOPREEL_CATALOG_MAX_ROWS", 500)
 
 # Rendering: encoder and text-to-speech, refused here when malformed.
-from django.core.exceptions import ImproperlyConfigured  # noqa: E402
-
 # H.264 encoder for renders: "auto" uses h264_nvenc only when the ffmpeg in use lists it and
 # an NVIDIA device is present, else libx264.
-SHOPREEL_VIDEO_ENCODER = env("SHOPREEL_VIDEO_ENCODER", "auto")
-if SHOPREEL_VIDEO_ENCODER not in ("auto", "libx264", "h264_nvenc"):
-    raise ImproperlyConfigured(
-        f"SHOPREEL_VIDEO_ENCODER must be auto, libx264 or h264_nvenc, not {SHOPREEL_VIDEO_ENCODER!r}"
-    )
+SHOPREEL_VIDEO_ENCODER = envchoice("SHOPREEL_VIDEO_ENCODER", "auto", ("auto", "libx264", "h264_nvenc"))
 # Text-to-speech: "espeak" (espeak-ng, the default) or "piper" (neural voices from local
 # files in SHOPREEL_PIPER_VOICES_DIR: <voice>.onnx + <voice>.onnx.json; never downloaded).
-SHOPREEL_TTS_ENGINE = env("SHOPREEL_TTS_ENGINE", "espeak")
-if SHOPREEL_TTS_ENGINE not in ("espeak", "piper"):
-    raise ImproperlyConfigured(f"SHOPREEL_TTS_ENGINE must be espeak or piper, not {SHOPREEL_TTS_ENGINE!r}")
+SHOPREEL_TTS_ENGINE = envchoice("SHOPREEL_TTS_ENGINE", "espeak", ("espeak", "piper"))
 SHOPREEL_PIPER_VOICES_DIR = env("SHOPREEL_PIPER_VOICES_DIR", "")
 
 # Diffusion shots (generation/backends/diffusion.py), on `gpu` workers with the `ml` extra.
 # Weights only ever come from SHOPREEL_DIFFUSION_WEIGHTS_DIR (a diffusers `save_pretrained`
 # directory); empty = not configured, and the chain falls back to the next backend (motion).
 SHOPREEL_DIFFUSION_PIPELINES = ("StableVideoDiffusionPipeline", "LTXImageToVideoPipeline")
-SHOPREEL_DIFFUSION_PIPELINE = env("SHOPREEL_DIFFUSION_PIPELINE", "StableVideoDiffusionPipeline")
-if SHOPREEL_DIFFUSION_PIPELINE not in SHOPREEL_DIFFUSION_PIPELINES:
-    raise ImproperlyConfigured(
-        f"SHOPREEL_DIFFUSION_PIPELINE must be one of {', '.join(SHOPREEL_DIFFUSION_PIPELINES)}, "
-        f"not {SHOPREEL_DIFFUSION_PIPELINE!r}"
-    )
+SHOPREEL_DIFFUSION_PIPELINE = envchoice(
+    "SHOPREEL_DIFFUSION_PIPELINE", "StableVideoDiffusionPipeline", SHOPREEL_DIFFUSION_PIPELINES
+)
 SHOPREEL_DIFFUSION_WEIGHTS_DIR = env("SHOPREEL_DIFFUSION_WEIGHTS_DIR", "")
-SHOPREEL_DIFFUSION_DTYPE = env("SHOPREEL_DIFFUSION_DTYPE", "bfloat16")
-if SHOPREEL_DIFFUSION_DTYPE not in ("float32", "float16", "bfloat16"):
-    raise ImproperlyConfigured(
-        f"SHOPREEL_DIFFUSION_DTYPE must be float32, float16 or bfloat16, not {SHOPREEL_DIFFUSION_DTYPE!r}"
-    )
+SHOPREEL_DIFFUSION_DTYPE = envchoice("SHOPREEL_DIFFUSION_DTYPE", "bfloat16", ("float32", "float16", "bfloat16"))
 # "cuda" on GPU workers (the backend is unavailable without a GPU); "cpu" for tests and demos.
-SHOPREEL_DIFFUSION_DEVICE = env("SHOPREEL_DIFFUSION_DEVICE", "cuda")
-if SHOPREEL_DIFFUSION_DEVICE not in ("cuda", "cpu"):
-    raise ImproperlyConfigured(f"SHOPREEL_DIFFUSION_DEVICE must be cuda or cpu, not {SHOPREEL_DIFFUSION_DEVICE!r}")
+SHOPREEL_DIFFUSION_DEVICE = envchoice("SHOPREEL_DIFFUSION_DEVICE", "cuda", ("cuda", "cpu"))
 # Memory options; CPU offload only applies where CUDA is present.
 SHOPREEL_DIFFUSION_CPU_OFFLOAD = envbool("SHOPREEL_DIFFUSION_CPU_OFFLOAD", False)
 SHOPREEL_DIFFUSION_VAE_TILING = envbool("SHOPREEL_DIFFUSION_VAE_TILING", False)
@@ -232,11 +215,4 @@ SHOPREEL_DIFFUSION_PROMPT = env(
 SHOPREEL_DIFFUSION_ADAPTERS_DIR = env("SHOPREEL_DIFFUSION_ADAPTERS_DIR", "")
 # Fidelity gate: a generated shot scoring below this (0-1) against the product photo is made
 # again with a new seed once, then left to the next backend.
-try:
-    SHOPREEL_FIDELITY_THRESHOLD = float(env("SHOPREEL_FIDELITY_THRESHOLD") or "0.5")
-except ValueError:
-    raise ImproperlyConfigured("SHOPREEL_FIDELITY_THRESHOLD must be a number between 0 and 1") from None
-if not 0.0 <= SHOPREEL_FIDELITY_THRESHOLD <= 1.0:
-    raise ImproperlyConfigured(
-        f"SHOPREEL_FIDELITY_THRESHOLD must be between 0 and 1, not {SHOPREEL_FIDELITY_THRESHOLD}"
-    )
+SHOPREEL_FIDELITY_THRESHOLD = envfloat("SHOPREEL_FIDELITY_THRESHOLD", 0.5, low=0.0, high=1.0)
