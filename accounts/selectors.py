@@ -3,6 +3,8 @@ from __future__ import annotations
 import hmac
 import uuid
 
+from django.db.models import Model, QuerySet
+
 from accounts.models import Agency, ApiKey, BrandKit, Workspace
 from config.errors import InvalidInput, NotFound
 
@@ -86,3 +88,12 @@ def api_key_get(*, workspace: Workspace, key_id) -> ApiKey:
     if key is None:
         raise NotFound("API key not found.")
     return key
+
+
+def scoped_get(queryset: QuerySet, *, object_id, label: str) -> Model:
+    """One object of a queryset already scoped to the caller's workspace: another workspace's
+    object and a missing one are the same NotFound."""
+    obj = queryset.filter(id=object_id).first()
+    if obj is None:
+        raise NotFound(f"{label} not found.")
+    return obj

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.db.models import Prefetch, QuerySet
 
 from accounts.models import Workspace
-from config.errors import NotFound
+from accounts.selectors import scoped_get
 from generation.models import Ad, RenderJob, RenderOutput
 
 
@@ -23,10 +23,7 @@ def ads_for_workspace(*, workspace: Workspace) -> QuerySet[Ad]:
 
 
 def ad_get(*, workspace: Workspace, ad_id) -> Ad:
-    ad = ads_for_workspace(workspace=workspace).filter(id=ad_id).first()
-    if ad is None:
-        raise NotFound("Ad not found.")
-    return ad
+    return scoped_get(ads_for_workspace(workspace=workspace), object_id=ad_id, label="Ad")
 
 
 def jobs_for_workspace(*, workspace: Workspace) -> QuerySet[RenderJob]:
@@ -34,10 +31,7 @@ def jobs_for_workspace(*, workspace: Workspace) -> QuerySet[RenderJob]:
 
 
 def job_get(*, workspace: Workspace, job_id) -> RenderJob:
-    job = jobs_for_workspace(workspace=workspace).filter(id=job_id).first()
-    if job is None:
-        raise NotFound("Job not found.")
-    return job
+    return scoped_get(jobs_for_workspace(workspace=workspace), object_id=job_id, label="Job")
 
 
 def ad_latest_outputs(ad: Ad) -> list[RenderOutput]:

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from accounts.models import Workspace
-from config.errors import NotFound
+from accounts.selectors import scoped_get
 from products.models import Product
 
 
@@ -12,7 +12,4 @@ def products_for_workspace(*, workspace: Workspace) -> QuerySet[Product]:
 
 
 def product_get(*, workspace: Workspace, product_id) -> Product:
-    product = products_for_workspace(workspace=workspace).filter(id=product_id).first()
-    if product is None:
-        raise NotFound("Product not found.")
-    return product
+    return scoped_get(products_for_workspace(workspace=workspace), object_id=product_id, label="Product")

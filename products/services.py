@@ -391,9 +391,7 @@ def product_create_manual(
     """A product entered by hand: no page is fetched. Photo URLs go through the safe fetcher
     and every photo (uploaded bytes too) is validated like a scraped one. Without a usable
     photo the product is kept as partial, to be completed with :func:`product_complete`."""
-    title = " ".join((title or "").split())
-    if not title:
-        raise ApplicationError("Give the product a title.", code="invalid_title")
+    title = _clean_title(title)
     product = Product(
         workspace=workspace, source_url=source_url[:2000], title=title[:300], brand=brand[:120],
         price=_decimal(price, field="price"), currency=_currency(currency),
@@ -402,18 +400,37 @@ def product_create_manual(
         availability=availability[:20], sku=sku[:100], language=language[:20],
         fetched_with=Product.FetchedWith.MANUAL, scrape_sources=["manual"],
     )
-    if product.regular_price is not None and (product.price is None or product.regular_price <= product.price):
-        product.regular_price = None
+    _drop_regular_price_not_above_price(product)
     product.vertical = vertical or classify_vertical(
         title=title, breadcrumbs=(), category="", description=description[:500]
     )
     image_list = list(images)
     product.image_urls = [u for u in image_list if isinstance(u, str)]
     product.save()
-    if image_list:
-        fetcher = fetcher or (fetcher_build() if product.image_urls else None)
-        product_images_download(product=product, urls=image_list, fetcher=fetcher, keep_existing=True)
+    _product_photos_add(product=product, images=image_list, fetcher=fetcher)
     return _product_check_complete(product=product)
+
+
+def _clean_title(title: str | None) -> str:
+    title = " ".join((title or "").split())
+    if not title:
+        raise ApplicationError("Give the product a title.", code="invalid_title")
+    return title
+
+
+def _drop_regular_price_not_above_price(product: Product) -> None:
+    """A "regular price" only means a sale when it is above the price."""
+    if product.regular_price is not None and (product.price is None or product.regular_price <= product.price):
+        product.regular_price = None
+
+
+def _product_photos_add(*, product: Product, images: list[str | bytes], fetcher: SafeFetcher | None) -> None:
+    """Add photos after the existing ones; a fetcher is built only when there are links."""
+    if not images:
+        return
+    if fetcher is None and any(isinstance(u, str) for u in images):
+        fetcher = fetcher_build()
+    product_images_download(product=product, urls=images, fetcher=fetcher, keep_existing=True)
 
 
 _COMPLETABLE = ("title", "brand", "description", "availability", "sku", "language", "vertical")
@@ -438,10 +455,7 @@ def product_complete(
     if unknown:
         raise TypeError(f"product_complete() got unexpected fields {sorted(unknown)}")
     if title is not None:
-        title = " ".join(title.split())
-        if not title:
-            raise ApplicationError("Give the product a title.", code="invalid_title")
-        product.title = title[:300]
+        product.title = _clean_title(title)[:300]
     if price is not None:
         product.price = _decimal(price, field="price")
     if currency is not None:
@@ -452,14 +466,11 @@ def product_complete(
         product.features = [f for f in features if f][:8]
     for name, value in fields.items():
         setattr(product, name, value)
-    if product.regular_price is not None and (product.price is None or product.regular_price <= product.price):
-        product.regular_price = None
+    _drop_regular_price_not_above_price(product)
     product.save()
     image_list = list(images)
-    if image_list:
-        if fetcher is None and any(isinstance(u, str) for u in image_list):
-            fetcher = fetcher_build()
-        product_images_download(product=product, urls=image_list, fetcher=fetcher, keep_existing=True)
+    _product_photos_add(product=product, images=image_list, fetcher=fetcher)
+    if any(isinstance(u, str) for u in image_list):
         product.image_urls = [*product.image_urls, *(u for u in image_list if isinstance(u, str))]
         product.save(update_fields=["image_urls", "updated_at"])
     return _product_check_complete(product=product)
