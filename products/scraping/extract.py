@@ -95,19 +95,54 @@ _NOT_PRODUCT_IMAGE = re.compile(
 )
 
 
+_SIZE_HINT = re.compile(r"[?&](?:width|w|wid|size|sw)=(\d{2,4})\b", re.I)
+
+
+_LOW_QUALITY = re.compile(r"[?&](?:quality|q)=([0-2]?\d)(?!\d)", re.I)
+
+
+def _size_hint(url: str) -> int:
+    """The width a resizing CDN is asked for (``?width=450``); 0 when the URL names none or
+    asks for a blurred placeholder (``quality=10``)."""
+    match = _SIZE_HINT.search(url)
+    if not match or _LOW_QUALITY.search(url):
+        return 0
+    return int(match.group(1))
+
+
+_DIMENSIONS = re.compile(r"(?<!\d)(\d{2,4})x(\d{2,4})(?!\d)")
+
+
+def _is_banner(url: str) -> bool:
+    """A strip-shaped picture (``..._650x45.png``, ``1300x90``): an ad or a banner, not a
+    product photo."""
+    for width, height in _DIMENSIONS.findall(url):
+        w, h = int(width), int(height)
+        if w and h and max(w / h, h / w) >= 4:
+            return True
+    return False
+
+
 def _dedupe_images(urls: list[str]) -> list[str]:
-    seen: set[str] = set()
+    """Absolute photo URLs, one per picture: of two sizes of one picture the larger is kept,
+    in the place of the first. Markup that escaped its URLs (``&amp;``) is read as meant."""
+    index: dict[str, int] = {}
     out: list[str] = []
     for url in urls:
-        if not url.startswith(("http://", "https://")) or _NOT_PRODUCT_IMAGE.search(url):
+        if "&amp;" in url:
+            url = html_lib.unescape(url)
+        if (not url.startswith(("http://", "https://")) or _NOT_PRODUCT_IMAGE.search(url)
+                or _is_banner(url)):
             continue
         key = _image_key(url)
-        if key in seen:
+        if key in index:
+            if _size_hint(url) > _size_hint(out[index[key]]) > 0:
+                out[index[key]] = url
             continue
-        seen.add(key)
-        out.append(url)
         if len(out) >= MAX_IMAGES:
-            break
+            continue
+        index[key] = len(out)
+        out.append(url)
     return out
 
 
@@ -117,15 +152,25 @@ def _features_from_description(description: str) -> list[str]:
     return parts[:MAX_FEATURES] if len(parts) >= 2 else []
 
 
-def _visible_facts(doc: lxml_html.HtmlElement, url: str) -> tuple[Facts, list[Decimal]]:
+def _visible_facts(
+    doc: lxml_html.HtmlElement, url: str, meta: dict[str, list[str]]
+) -> tuple[Facts, list[Decimal]]:
     """Facts a shopper sees, plus every amount shown as a current price (for cross-checks)."""
-    heading = hx.main_heading(doc)
+    # The product's heading, or on a page without one the element holding the product name
+    # the <title> / og:title gives: it anchors the buy box.
+    anchor = hx.main_heading(doc)
+    if anchor is None:
+        anchor = hx.title_element(doc, [doc.findtext(".//title") or "", *meta.get("og:title", [])[:1]])
+    title = hx._clean(anchor.text_content()) if anchor is not None else ""
+    details = hx.labelled_details(doc)
     facts = Facts(
-        title=hx._clean(heading.text_content()) if heading is not None else "",
-        images=hx.gallery_images(doc, url),
-        availability=hx.availability_from_text(doc, heading),
+        title=title,
+        images=hx.gallery_images(doc, url, title=title),
+        availability=hx.availability_from_text(doc, anchor),
+        brand=details["brand"],
+        sku=details["sku"] or hx.url_item_id(url),
     )
-    candidates = hx.price_candidates(doc, heading)
+    candidates = hx.price_candidates(doc, anchor)
     current = [c for c in candidates if not c[3]]
     if current and (current[0][0] >= MIN_PRICE_SCORE or _stands_out(current)):
         _score, facts.price, facts.currency, _old = current[0]
@@ -142,7 +187,22 @@ def _visible_title(title: str, heading: lxml_html.HtmlElement | None) -> str:
         return title
     if re.sub(r"\s", "", title) != re.sub(r"\s", "", heading.text_content()):
         return title
-    return hx.visible_text(heading).strip(" -|:·\u2013\u2014") or title
+    # Icon-font glyphs (Unicode private use area) are pictures, not words.
+    text = re.sub(r"[\ue000-\uf8ff]", "", hx.visible_text(heading))
+    text = hx.strip_leading_price(text)
+    return text.strip(" -|:·\u2013\u2014") or title
+
+
+_TITLE_PARTS = re.compile(r"\s+[|–—:-]\s+|\s*[|｜]\s*")  # noqa: RUF001
+
+
+def _without_site_name(title: str, shown: str) -> str:
+    """"Shop Name - Lamb stew" -> "Lamb stew" when the page shows "Lamb stew" as the product's
+    heading: the other parts of an og:title / <title> are the shop's name or slogan."""
+    if not shown or title == shown:
+        return title
+    parts = [p.strip() for p in _TITLE_PARTS.split(title) if p.strip()]
+    return shown if len(parts) > 1 and shown in parts else title
 
 
 def _stands_out(current: list) -> bool:
@@ -165,6 +225,13 @@ def _check_against_page(layers: list[tuple[str, Facts]], shown: list[Decimal]) -
     for name, facts in layers[:-1]:
         if name == "platform-api":
             continue  # the shop's own record of the chosen variant; the page may show another
+        if (facts.price is not None and visible.price < facts.price
+                and visible.price in facts.offer_prices):
+            # Several offers in the markup (a list price and a sale price): the page shows the
+            # sale one as the product's price, so that is the price and the other the regular.
+            facts.regular_price = max(facts.regular_price or facts.price, facts.price)
+            facts.price = visible.price
+            continue
         if facts.price is None or facts.price in shown:
             continue
         if facts.availability in _NOT_BUYABLE:
@@ -206,23 +273,27 @@ def extract_product(
             layers.append((name, product_facts(node, page_url=url)))
     has_markup = bool(layers) or hx.is_product_type(meta)
     layers.append(("opengraph", hx.meta_facts(meta, url)))
-    visible, shown = _visible_facts(doc, url)
+    visible, shown = _visible_facts(doc, url, meta)
     layers.append(("heuristics", visible))
     _check_against_page(layers, shown)
 
     product = ExtractedProduct(url=url, language=_language(doc, meta))
     used: set[str] = set()
+    title_from = ""
     for field_name in _TEXT_FIELDS:
         for name, facts in layers:
             value = getattr(facts, field_name)
             if value:
                 if field_name != "category":
                     setattr(product, field_name, value)
+                title_from = name if field_name == "title" else title_from
                 used.add(name)
                 break
     category = next((f.category for _, f in layers if f.category), "")
     if not product.title:
         product.title = hx.page_title(doc) if has_markup else ""
+    if title_from in ("opengraph", ""):  # og:title / <title> carry the shop's name
+        product.title = _without_site_name(product.title, visible.title)
     product.title = _visible_title(product.title, hx.main_heading(doc))
     for field_name in ("title", "brand", "description"):
         value = getattr(product, field_name)

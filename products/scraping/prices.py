@@ -23,7 +23,8 @@ _SYMBOLS = {
     "ft": "HUF", "lei": "RON", "r$": "BRL", "us$": "USD", "usd$": "USD", "c$": "CAD",
     "ca$": "CAD", "cad$": "CAD", "a$": "AUD", "au$": "AUD", "nz$": "NZD", "hk$": "HKD",
     "s$": "SGD", "mx$": "MXN", "руб": "RUB", "руб.": "RUB", "р.": "RUB", "tl": "TRY",  # noqa: RUF001
-    "chf": "CHF", "fr.": "CHF", "rs": "INR", "rs.": "INR", "rm": "MYR", "lv": "BGN",
+    "chf": "CHF", "fr.": "CHF", "rm": "MYR", "lv": "BGN", "₸": "KZT", "тг": "KZT", "тг.": "KZT",
+    "원": "KRW", "ر.س": "SAR", "ر.س.": "SAR", "د.إ": "AED",
     "лв": "BGN", "лв.": "BGN", "kn": "HRK", "din": "RSD", "元": "CNY", "円": "JPY",
     "￥": "JPY", "rp": "IDR", "grn": "UAH", "грн": "UAH", "sar": "SAR", "aed": "AED",
 }
@@ -32,6 +33,7 @@ _DOLLAR_BY_COUNTRY = {
     "ca": "CAD", "au": "AUD", "nz": "NZD", "sg": "SGD", "hk": "HKD", "mx": "MXN",
     "ar": "ARS", "cl": "CLP", "co": "COP", "tw": "TWD",
 }
+_RUPEE_BY_COUNTRY = {"pk": "PKR", "lk": "LKR", "np": "NPR", "mu": "MUR", "sc": "SCR"}
 _KRONE_BY_COUNTRY = {"se": "SEK", "sv": "SEK", "no": "NOK", "nb": "NOK", "nn": "NOK",
                      "dk": "DKK", "da": "DKK", "is": "ISK"}
 
@@ -64,6 +66,8 @@ def currency_code(raw: str | None, *, hints: tuple[str, ...] = ()) -> str:
         return next((_DOLLAR_BY_COUNTRY[h] for h in hints if h in _DOLLAR_BY_COUNTRY), "USD")
     if low in ("kr", "kr.", ":-"):
         return next((_KRONE_BY_COUNTRY[h] for h in hints if h in _KRONE_BY_COUNTRY), "SEK")
+    if low in ("rs", "rs.", "rupees"):
+        return next((_RUPEE_BY_COUNTRY[h] for h in hints if h in _RUPEE_BY_COUNTRY), "INR")
     if low == "¥":
         return "CNY" if any(h in ("cn", "zh") for h in hints) else "JPY"
     return ""

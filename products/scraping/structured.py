@@ -55,6 +55,9 @@ class Facts:
     rating: Decimal | None = None
     rating_scale: Decimal | None = None
     review_count: int | None = None
+    # Every amount the layer's offers state (several offers at different prices), so the
+    # price the page shows can pick among them.
+    offer_prices: list[Decimal] = field(default_factory=list)
 
 
 # ---------------------------------------------------------------- reading each syntax
@@ -216,6 +219,24 @@ def _images(value: object, base_url: str) -> list[str]:
     return urls
 
 
+# Unfilled template variables ("$metabrand", "{{ brand }}", "%BRAND%") and "no brand" words.
+_PLACEHOLDER = re.compile(r"^(\$\w+|\{\{.*\}\}|\$\{.*\}|%\w+%|\[\w+\]|null|none|undefined|n/?a)$", re.I)
+_BRAND_LABEL = re.compile(
+    r"^.{0,60}?\b(brand|marke|marque|marca|marchio|merk|m[äa]rke|zna[čc]ka|znamka|marka|бренд|"
+    r"производитель|manufacturer|hersteller|fabricant|fabricante)\s*:\s*(?=\S)",
+    re.I,
+)
+
+
+def clean_brand(text: str) -> str:
+    """A brand name as a shopper would write it: without a "Brand:" style label in front
+    ("See more from the brand: Acme" -> "Acme") and never a template placeholder."""
+    text = _BRAND_LABEL.sub("", text.strip()).strip()
+    if not text or _PLACEHOLDER.match(text) or len(text) > 80:
+        return ""
+    return text
+
+
 def availability_name(value: object) -> str:
     """``http://schema.org/InStock``, ``instock``, ``in_stock`` ... -> ``InStock``."""
     text = _text(value)
@@ -227,7 +248,7 @@ def availability_name(value: object) -> str:
 
 _AVAILABILITY = {
     "instock": "InStock", "outofstock": "OutOfStock", "preorder": "PreOrder",
-    "presale": "PreSale", "backorder": "BackOrder", "soldout": "SoldOut",
+    "presale": "PreSale", "backorder": "BackOrder", "soldout": "OutOfStock",
     "discontinued": "Discontinued", "limitedavailability": "LimitedAvailability",
     "instoreonly": "InStoreOnly", "onlineonly": "OnlineOnly", "madetoorder": "MadeToOrder",
     "available": "InStock", "in": "InStock", "out": "OutOfStock", "oos": "OutOfStock",
@@ -273,16 +294,33 @@ def _offer_price(offer: dict) -> tuple[Decimal | None, Decimal | None, str]:
     return price, regular, currency
 
 
+def _offer_for_url(offers: list[dict], page_url: str) -> dict | None:
+    """The one offer whose URL is this page's (relative URLs resolved); None when no offer,
+    or several (sizes sharing the product's URL), name it."""
+    if not page_url:
+        return None
+    page = page_url.rstrip("/")
+    matches = [o for o in offers
+               if _text(o.get("url")) and urljoin(page_url, _text(o.get("url"))).rstrip("/") == page]
+    return matches[0] if len(matches) == 1 else None
+
+
 def _pick_offer(offers: list[dict], page_url: str) -> dict | None:
     """The offer the page shows: the one for this URL, else the first priced one."""
     priced = [o for o in offers if _offer_price(o)[0] is not None]
     if not priced:
         return offers[0] if offers else None
-    for offer in priced:
-        url = _text(offer.get("url"))
-        if url and url.rstrip("/") == page_url.rstrip("/"):
-            return offer
-    return priced[0]
+    return _offer_for_url(priced, page_url) or priced[0]
+
+
+def _availability(offers: list[dict], chosen: dict, page_url: str) -> str:
+    """The chosen offer's availability; but when several offers (sizes, colours) are listed
+    and none is the one this URL names, the product is in stock if any of them is."""
+    own = availability_name(chosen.get("availability"))
+    if len(offers) < 2 or _offer_for_url(offers, page_url) is not None:
+        return own
+    states = {availability_name(o.get("availability")) for o in offers}
+    return "InStock" if "InStock" in states else own
 
 
 def _score_product(node: dict) -> int:
@@ -352,18 +390,21 @@ def product_facts(product: dict, *, page_url: str) -> Facts:
     """Read one product node (from any syntax) into :class:`Facts`."""
     facts = Facts(
         title=_text(product.get("name")),
-        brand=_text(product.get("brand")) or _text(product.get("manufacturer")),
+        brand=clean_brand(_text(product.get("brand"))) or clean_brand(
+            _text(product.get("manufacturer"))),
         description=_text(product.get("description")),
         images=_images(product.get("image"), page_url),
         sku=_text(product.get("sku")) or _text(product.get("productID"))
         or _text(product.get("mpn")),
         category=_text(product.get("category")),
     )
-    offer = _pick_offer(_offer_list(product), page_url)
+    offers = _offer_list(product)
+    offer = _pick_offer(offers, page_url)
     if offer is not None:
         facts.price, facts.regular_price, facts.currency = _offer_price(offer)
-        facts.availability = availability_name(offer.get("availability"))
+        facts.availability = _availability(offers, offer, page_url)
         facts.sku = facts.sku or _text(offer.get("sku"))
+        facts.offer_prices = [p for p in (_offer_price(o)[0] for o in offers[:50]) if p is not None]
     if (facts.regular_price is not None and facts.price is not None
             and facts.regular_price <= facts.price):
         facts.regular_price = None

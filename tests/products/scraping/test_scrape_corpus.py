@@ -21,8 +21,10 @@ from products.scraping.scoring import f1
 from products.scraping.types import NotAProduct
 
 CORPUS = Path(__file__).resolve().parents[3] / ".." / "shared" / "corpus" / "product-pages"
-PRICE_F1_FLOOR = 0.87  # open-source extruct + price-parser baseline: 0.685; Zyte: 0.918
+PRICE_F1_FLOOR = 0.90  # open-source extruct + price-parser baseline: 0.685; Zyte: 0.918
 BASELINE = 0.685
+# Measured 2026-11-21: availability 0.874, sku 0.802, brand 0.802 (see docs/BENCHMARKS.md).
+FIELD_FLOORS = {"availability": 0.86, "sku": 0.79, "brand": 0.79}
 
 
 @pytest.fixture(scope="module")
@@ -54,6 +56,16 @@ def test_price_f1_beats_the_open_source_baseline(corpus_results) -> None:
     assert score >= PRICE_F1_FLOOR, f"price F1 fell to {score:.3f}"
 
 
+@pytest.mark.parametrize("field", sorted(FIELD_FLOORS))
+def test_field_f1_holds(corpus_results, field: str) -> None:
+    pairs = [
+        (set(truth.get(field) or []), (getattr(product, field) or None) if product else None)
+        for truth, product in corpus_results
+    ]
+    score, _, _ = f1(pairs)
+    assert score >= FIELD_FLOORS[field], f"{field} F1 fell to {score:.3f}"
+
+
 def test_every_page_is_recognised_as_a_product(corpus_results) -> None:
     missing = [truth["url"] for truth, product in corpus_results if product is None]
     # Known misses (3 of 118): two i3fresh.tw pages and one pcstore.com.tw page with no
@@ -69,9 +81,11 @@ def test_extraction_is_fast() -> None:
         pytest.skip(f"product-page corpus not found at {CORPUS.resolve()}")
     pages = sorted((CORPUS / "html").glob("*.html.gz"))[:30]
     htmls = [gzip.decompress(p.read_bytes()).decode("utf-8") for p in pages]
-    started = time.perf_counter()
+    # CPU time, not wall time: the budget is the work extraction does, whatever else the
+    # machine is running.
+    started = time.process_time()
     for html in htmls:
         with contextlib.suppress(NotAProduct):
             extract_product(html, "https://shop.example/p")
-    per_page = (time.perf_counter() - started) / len(htmls)
+    per_page = (time.process_time() - started) / len(htmls)
     assert per_page < 0.1, f"{per_page * 1000:.0f} ms per page"
