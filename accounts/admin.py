@@ -1,6 +1,15 @@
 from django.contrib import admin
 
-from accounts.models import Agency, ApiKey, BrandKit, IdempotencyRecord, Membership, Workspace
+from accounts.models import (
+    Agency,
+    AgencyMembership,
+    ApiKey,
+    BrandKit,
+    IdempotencyRecord,
+    Invitation,
+    Membership,
+    Workspace,
+)
 from accounts.services import api_key_revoke
 
 
@@ -75,3 +84,29 @@ class IdempotencyRecordAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
+
+
+@admin.register(AgencyMembership)
+class AgencyMembershipAdmin(admin.ModelAdmin):
+    """Agency staff: they reach the agency's client workspaces as admins."""
+
+    list_display = ["user", "agency", "created_at"]
+    search_fields = ["user__email", "agency__name"]
+    autocomplete_fields = ["user", "agency"]
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    """Invitations are made, re-sent and revoked from the dashboard or the API (the token is
+    only ever in the email); here they are looked up."""
+
+    list_display = ["email", "workspace", "role", "hand_over", "sent_at", "expires_at", "accepted_at", "revoked_at"]
+    list_filter = ["role", "hand_over"]
+    search_fields = ["email", "workspace__slug"]
+    readonly_fields = [f.name for f in Invitation._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+
+from accounts.webhooks import admin as webhooks_admin  # noqa: E402, F401  (registers the webhook pages)

@@ -10,6 +10,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from accounts.brand import validate_font_file, validate_hex_color, validate_logo_file
 
@@ -53,10 +54,18 @@ class Membership(models.Model):
         EDITOR = "editor"
         VIEWER = "viewer"
 
+    # The member's id in URLs and the API (the database key stays internal); unique: the
+    # lookup of membership_get() and the member endpoints.
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="memberships")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=10, choices=Role.choices, default=Role.EDITOR)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    # Who may do what: owners and admins manage members, invitations and keys; editors make
+    # ads; viewers read. Only owners add, remove, promote or demote owners.
+    MANAGERS = (Role.OWNER, Role.ADMIN)
+    WRITERS = (Role.OWNER, Role.ADMIN, Role.EDITOR)
 
     class Meta:
         constraints = [
@@ -187,3 +196,70 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} ({self.response_status or 'in progress'})"
+
+
+class AgencyMembership(models.Model):
+    """A user on an agency's staff: they reach every client workspace of the agency with the
+    rights of an admin (never an owner), and only while the workspace is the agency's."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="staff")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="agency_memberships")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            # workspace_role() and agency_for_user(): is this user on this agency's staff.
+            models.UniqueConstraint(fields=["agency", "user"], name="agencymembership_unique_user_per_agency"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} at {self.agency}"
+
+
+class Invitation(WorkspaceOwned):
+    """An invitation to join a workspace with a role, sent by email as a link with a secret
+    token (only its SHA-256 is stored). Open until it is accepted (once), revoked, or expires;
+    re-sending makes a new token (the old link stops working) and a new expiry.
+
+    ``hand_over``: the agency hands the workspace to its merchant; accepting makes the
+    merchant an owner and takes the workspace out of the agency."""
+
+    email = models.EmailField()  # stored lower-case
+    role = models.CharField(max_length=10, choices=Membership.Role.choices, default=Membership.Role.EDITOR)
+    token_hash = models.CharField(max_length=64, unique=True)  # unique: the accept link's lookup
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    hand_over = models.BooleanField(default=False)
+    expires_at = models.DateTimeField()
+    sent_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            # invitation_create(): one open invitation per address and workspace.
+            models.UniqueConstraint(
+                fields=["workspace", "email"],
+                condition=models.Q(accepted_at__isnull=True, revoked_at__isnull=True),
+                name="invitation_one_open_per_email",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} to {self.workspace_id} ({self.role})"
+
+    @property
+    def state(self) -> str:
+        if self.accepted_at:
+            return "accepted"
+        if self.revoked_at:
+            return "revoked"
+        if self.expires_at <= timezone.now():
+            return "expired"
+        return "open"
+from accounts.webhooks.models import WebhookDelivery, WebhookEndpoint  # noqa: E402, F401  (app label: accounts)

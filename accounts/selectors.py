@@ -2,19 +2,143 @@ from __future__ import annotations
 
 import hmac
 import uuid
+from dataclasses import dataclass
 
-from django.db.models import Model, QuerySet
+from django.core.exceptions import ValidationError
+from django.db.models import Model, Q, QuerySet
 
-from accounts.models import Agency, ApiKey, BrandKit, Workspace
+from accounts.models import (
+    Agency,
+    AgencyMembership,
+    ApiKey,
+    BrandKit,
+    Invitation,
+    Membership,
+    Workspace,
+)
 from config.errors import InvalidInput, NotFound
 
 
+def workspaces_for_user(*, user) -> QuerySet:
+    """Every workspace the user reaches: those they are a member of, and the client
+    workspaces of the agencies they work for (until each is handed over)."""
+    if not getattr(user, "is_authenticated", False):
+        return Workspace.objects.none()
+    return Workspace.objects.filter(
+        Q(memberships__user=user) | Q(agency__isnull=False, agency__staff__user=user)
+    ).distinct()
+
+
 def workspace_for_user(*, user, workspace_id) -> Workspace:
-    """A workspace the user is a member of; any other answers NotFound, never its data."""
-    workspace = Workspace.objects.filter(id=workspace_id, memberships__user=user).first()
+    """A workspace the user reaches; any other answers NotFound, never its data."""
+    try:
+        workspace = workspaces_for_user(user=user).filter(id=workspace_id).first()
+    except (ValueError, ValidationError):
+        workspace = None
     if workspace is None:
         raise NotFound("Workspace not found.")
     return workspace
+
+
+_ROLE_RANK = {"viewer": 0, "editor": 1, "admin": 2, "owner": 3}
+
+
+def workspace_role(*, workspace: Workspace, user) -> str | None:
+    """The user's role in the workspace: their membership's, or admin for the staff of the
+    agency whose client it is (the higher of the two), or None."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    roles = list(Membership.objects.filter(workspace=workspace, user=user).values_list("role", flat=True))
+    if workspace.agency_id and AgencyMembership.objects.filter(agency_id=workspace.agency_id, user=user).exists():
+        roles.append(Membership.Role.ADMIN)
+    return max(roles, key=_ROLE_RANK.__getitem__) if roles else None
+
+
+@dataclass(frozen=True)
+class WorkspaceAccess:
+    """A workspace a dashboard user reaches, with their role in it."""
+
+    workspace: Workspace
+    role: str
+
+    @property
+    def can_manage(self) -> bool:
+        return self.role in Membership.MANAGERS
+
+    @property
+    def can_write(self) -> bool:
+        return self.role in Membership.WRITERS
+
+    @property
+    def is_owner(self) -> bool:
+        return self.role == Membership.Role.OWNER
+
+    def require_manager(self) -> None:
+        from accounts.services import PermissionDenied
+
+        if not self.can_manage:
+            raise PermissionDenied("Only owners and admins manage members, invitations and API keys.")
+
+
+def workspace_access(*, user, workspace_id) -> WorkspaceAccess:
+    workspace = workspace_for_user(user=user, workspace_id=workspace_id)
+    role = workspace_role(workspace=workspace, user=user)
+    if role is None:  # pragma: no cover - workspace_for_user found it through the same rows
+        raise NotFound("Workspace not found.")
+    return WorkspaceAccess(workspace=workspace, role=role)
+
+
+def members_for_workspace(*, workspace: Workspace) -> QuerySet:
+    return Membership.objects.filter(workspace=workspace).select_related("user").order_by("created_at", "pk")
+
+
+def membership_get(*, workspace: Workspace, member_id) -> Membership:
+    try:
+        member = members_for_workspace(workspace=workspace).filter(public_id=member_id).first()
+    except (ValueError, ValidationError):
+        member = None
+    if member is None:
+        raise NotFound("Member not found.")
+    return member
+
+
+def invitations_for_workspace(*, workspace: Workspace, open_only: bool = False) -> QuerySet:
+    invitations = Invitation.objects.filter(workspace=workspace).select_related("invited_by")
+    if open_only:
+        invitations = invitations.filter(accepted_at__isnull=True, revoked_at__isnull=True)
+    return invitations
+
+
+def invitation_get(*, workspace: Workspace, invitation_id) -> Invitation:
+    return scoped_get(invitations_for_workspace(workspace=workspace), object_id=invitation_id, label="Invitation")
+
+
+def invitation_for_token(*, token: str) -> Invitation:
+    """The invitation a link's token names (any state), or NotFound."""
+    from accounts.services import api_key_hash
+
+    invitation = Invitation.objects.select_related("workspace", "invited_by").filter(token_hash=api_key_hash(token)).first()
+    if invitation is None:
+        raise NotFound("This invitation link is not valid: it was re-sent, or mistyped. Ask for a new one.")
+    return invitation
+
+
+def agencies_for_user(*, user) -> QuerySet:
+    return Agency.objects.filter(staff__user=user).distinct()
+
+
+def agency_for_user(*, user, agency_id) -> Agency:
+    try:
+        agency = agencies_for_user(user=user).filter(id=agency_id).first()
+    except (ValueError, ValidationError):
+        agency = None
+    if agency is None:
+        raise NotFound("Agency not found.")
+    return agency
+
+
+def agency_clients(*, agency: Agency) -> QuerySet:
+    return Workspace.objects.filter(agency=agency)
 
 
 def workspace_by_slug(*, slug: str) -> Workspace:

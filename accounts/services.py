@@ -152,7 +152,8 @@ def api_key_create(
     """Make a key for the workspace and return it with its plaintext, which is not stored and
     cannot be shown again: ``sr_live_<8 hex>_<43 characters of a 256-bit secret>``.
 
-    ``created_by`` (None from the command line) must be a member; a viewer may only make
+    ``created_by`` (None from the command line) must reach the workspace (a member, or the
+    staff of its agency, who act as admins); a viewer may only make
     read-scope keys. With ``agency`` instead of ``workspace`` the key reaches every client
     workspace of the agency (the command line makes those; members of agencies come later)."""
     if (workspace is None) == (agency is None):
@@ -164,7 +165,9 @@ def api_key_create(
             f"The scope must be {' or '.join(ApiKey.Scope.values)}, not {scope!r}.", detail={"field": "scope"}
         )
     if created_by is not None:
-        role = Membership.objects.filter(workspace=workspace, user=created_by).values_list("role", flat=True).first()
+        from accounts.selectors import workspace_role
+
+        role = workspace_role(workspace=workspace, user=created_by)
         if role is None:
             raise NotFound("Workspace not found.")
         if scope == ApiKey.Scope.WRITE and role == Membership.Role.VIEWER:
@@ -262,3 +265,358 @@ def idempotency_finish(*, record: IdempotencyRecord, status: int, body) -> None:
 def idempotency_abandon(*, record: IdempotencyRecord) -> None:
     """The request failed before answering: free the key so the client may try again."""
     IdempotencyRecord.objects.filter(pk=record.pk, response_status__isnull=True).delete()
+
+
+# ------------------------------------------------------------------ members, invitations, agencies
+#
+# ``actor``: the user acting (the dashboard), or None for an API key, which acts for its
+# workspace with the rights of an admin (it never adds, removes, promotes or demotes owners).
+
+API_ACTOR = "api_key"
+
+
+class PermissionDenied(ApplicationError):
+    code = "permission_denied"
+
+
+def _unique_slug(name: str) -> str:
+    base = slugify(name)[:50] or "workspace"
+    return f"{base}-{secrets.token_hex(3)}"
+
+
+def _actor_role(*, workspace: Workspace, actor) -> str:
+    from accounts.selectors import workspace_role
+
+    if actor is None:
+        return API_ACTOR
+    role = workspace_role(workspace=workspace, user=actor)
+    if role is None:
+        raise NotFound("Workspace not found.")
+    return role
+
+
+def _require_manager(role: str) -> None:
+    if role != API_ACTOR and role not in Membership.MANAGERS:
+        raise PermissionDenied("Only owners and admins manage members, invitations and API keys.")
+
+
+def _require_owner_for(role: str, *roles: str) -> None:
+    if Membership.Role.OWNER in roles and role != Membership.Role.OWNER:
+        raise PermissionDenied("Only an owner can add, remove, promote or demote owners.")
+
+
+def _check_role(role: str) -> str:
+    if role not in Membership.Role.values:
+        raise InvalidInput(
+            f"The role must be one of {', '.join(Membership.Role.values)}, not {role!r}.", detail={"field": "role"}
+        )
+    return role
+
+
+def _lock_members(workspace: Workspace) -> list[Membership]:
+    """Every membership of the workspace, locked in primary-key order (the same order in every
+    service, so two requests never wait on each other crosswise), so that the "at least one
+    owner" count cannot change under us."""
+    return list(
+        Membership.objects.select_for_update(of=("self",)).filter(workspace=workspace).order_by("pk").select_related("user")
+    )
+
+
+def _find_member(members: list[Membership], member_id) -> Membership:
+    for member in members:
+        if str(member.public_id) == str(member_id):
+            return member
+    raise NotFound("Member not found.")
+
+
+def _check_not_last_owner(members: list[Membership], target: Membership, *, action: str) -> None:
+    owners = [m for m in members if m.role == Membership.Role.OWNER]
+    if target.role == Membership.Role.OWNER and len(owners) == 1:
+        raise ApplicationError(
+            f"{target.user.email or target.user} is the workspace's last owner and cannot {action}: "
+            "make another member an owner first.",
+            code="last_owner",
+        )
+
+
+def user_workspace_create(*, user) -> Workspace:
+    """The workspace a new user gets on sign-up, with them as its owner."""
+    local = (user.email or user.get_username()).split("@")[0][:80] or "My"
+    name = f"{local}'s shop"
+    return workspace_create(name=name, slug=_unique_slug(name), owner=user)
+
+
+def membership_role_change(*, workspace: Workspace, member_id, role: str, actor=None) -> Membership:
+    role = _check_role(role)
+    with transaction.atomic():
+        members = _lock_members(workspace)
+        actor_role = _actor_role(workspace=workspace, actor=actor)
+        _require_manager(actor_role)
+        target = _find_member(members, member_id)
+        _require_owner_for(actor_role, target.role, role)
+        if target.role == role:
+            return target
+        if role != Membership.Role.OWNER:
+            _check_not_last_owner(members, target, action="stop being an owner")
+        target.role = role
+        target.save(update_fields=["role"])
+    return target
+
+
+def membership_remove(*, workspace: Workspace, member_id, actor=None) -> Membership:
+    """Take a member out of the workspace (their own API keys are revoked with it)."""
+    with transaction.atomic():
+        members = _lock_members(workspace)
+        actor_role = _actor_role(workspace=workspace, actor=actor)
+        target = _find_member(members, member_id)
+        if actor is None or target.user_id != actor.pk:
+            _require_manager(actor_role)
+            _require_owner_for(actor_role, target.role)
+        _check_not_last_owner(members, target, action="be removed")
+        _membership_delete(target)
+    return target
+
+
+def membership_leave(*, workspace: Workspace, user) -> None:
+    with transaction.atomic():
+        members = _lock_members(workspace)
+        mine = next((m for m in members if m.user_id == user.pk), None)
+        if mine is None:
+            _actor_role(workspace=workspace, actor=user)  # NotFound for strangers
+            raise ApplicationError(
+                "You reach this workspace through your agency; an agency leaves a client "
+                "workspace by handing it over.",
+                code="not_a_member",
+            )
+        _check_not_last_owner(members, mine, action="leave")
+        _membership_delete(mine)
+
+
+def _membership_delete(membership: Membership) -> None:
+    ApiKey.objects.filter(
+        workspace_id=membership.workspace_id, created_by_id=membership.user_id, revoked_at__isnull=True
+    ).update(revoked_at=timezone.now())
+    membership.delete()
+
+
+# Invitations
+
+
+def _invitation_token() -> tuple[str, str]:
+    token = secrets.token_urlsafe(32)
+    return token, api_key_hash(token)
+
+
+def _invitation_send(invitation, token: str, site_url: str | None) -> None:
+    """Send the invitation's email once the transaction that made the token commits. The link
+    starts with ``site_url`` (the request's own, from the dashboard and the API), else
+    ``SHOPREEL_SITE_URL``."""
+    from django.core.mail import send_mail
+    from django.template.loader import render_to_string
+    from django.urls import reverse
+
+    site_url = (site_url or settings.SHOPREEL_SITE_URL or "").rstrip("/")
+    if not site_url:
+        raise ApplicationError(
+            "Set SHOPREEL_SITE_URL (https://app.example.com) so invitation emails can link to the dashboard.",
+            code="site_url_missing",
+        )
+    context = {
+        "invitation": invitation,
+        "workspace": invitation.workspace,
+        "inviter": invitation.invited_by,
+        "accept_url": site_url + reverse("dashboard:invitation-accept", args=[token]),
+        "days": settings.SHOPREEL_INVITATION_DAYS,
+    }
+    subject = " ".join(render_to_string("accounts/email/invitation_subject.txt", context).split())
+    body = render_to_string("accounts/email/invitation_message.txt", context)
+    transaction.on_commit(lambda: send_mail(subject, body, None, [invitation.email]))
+
+
+def _check_email(email: str) -> str:
+    from django.core.exceptions import ValidationError
+    from django.core.validators import validate_email
+
+    email = (email or "").strip().lower()
+    try:
+        if len(email) > 254:  # the column's length (RFC 5321's limit)
+            raise ValidationError("too long")
+        validate_email(email)
+    except ValidationError:
+        raise InvalidInput(f"{email!r} is not an email address.", detail={"field": "email"}) from None
+    return email
+
+
+def invitation_create(
+    *,
+    workspace: Workspace,
+    email: str,
+    role: str = Membership.Role.EDITOR,
+    actor=None,
+    hand_over: bool = False,
+    site_url: str | None = None,
+):
+    """Invite ``email`` to the workspace with ``role``; the link goes out by email after commit
+    and works for ``SHOPREEL_INVITATION_DAYS`` days, once."""
+    from accounts.models import Invitation
+
+    email = _check_email(email)
+    role = _check_role(role)
+    if not hand_over:
+        actor_role = _actor_role(workspace=workspace, actor=actor)
+        _require_manager(actor_role)
+        _require_owner_for(actor_role, role)
+    if Membership.objects.filter(workspace=workspace, user__email__iexact=email).exists():
+        raise ApplicationError(f"{email} is already a member of this workspace.", code="already_member")
+    now = timezone.now()
+    token, token_hash = _invitation_token()
+    try:
+        with transaction.atomic():
+            # An expired invitation to the same address no longer counts as open.
+            Invitation.objects.filter(
+                workspace=workspace, email=email, accepted_at__isnull=True, revoked_at__isnull=True, expires_at__lte=now
+            ).update(revoked_at=now)
+            invitation = Invitation.objects.create(
+                workspace=workspace, email=email, role=role, token_hash=token_hash, invited_by=actor,
+                hand_over=hand_over, sent_at=now, expires_at=now + timedelta(days=settings.SHOPREEL_INVITATION_DAYS),
+            )
+            _invitation_send(invitation, token, site_url)
+    except IntegrityError:
+        raise ApplicationError(
+            f"{email} already has an open invitation to this workspace; re-send or revoke it.",
+            code="already_invited",
+        ) from None
+    return invitation
+
+
+def _lock_open_invitation(*, workspace: Workspace, invitation_id):
+    from accounts.models import Invitation
+
+    invitation = (
+        Invitation.objects.select_for_update().select_related("workspace").filter(workspace=workspace, id=invitation_id).first()
+    )
+    if invitation is None:
+        raise NotFound("Invitation not found.")
+    if invitation.accepted_at or invitation.revoked_at:
+        raise ApplicationError(f"This invitation was already {invitation.state}.", code=f"invitation_{invitation.state}")
+    return invitation
+
+
+def invitation_resend(*, workspace: Workspace, invitation_id, actor=None, site_url: str | None = None):
+    """Send the invitation again with a new link (the old one stops working) and a new expiry."""
+    with transaction.atomic():
+        invitation = _lock_open_invitation(workspace=workspace, invitation_id=invitation_id)
+        actor_role = _actor_role(workspace=workspace, actor=actor)
+        _require_manager(actor_role)
+        if not invitation.hand_over:
+            _require_owner_for(actor_role, invitation.role)
+        token, invitation.token_hash = _invitation_token()
+        invitation.sent_at = timezone.now()
+        invitation.expires_at = invitation.sent_at + timedelta(days=settings.SHOPREEL_INVITATION_DAYS)
+        invitation.save(update_fields=["token_hash", "sent_at", "expires_at", "updated_at"])
+        _invitation_send(invitation, token, site_url)
+    return invitation
+
+
+def invitation_revoke(*, workspace: Workspace, invitation_id, actor=None):
+    with transaction.atomic():
+        invitation = _lock_open_invitation(workspace=workspace, invitation_id=invitation_id)
+        actor_role = _actor_role(workspace=workspace, actor=actor)
+        _require_manager(actor_role)
+        if not invitation.hand_over:
+            _require_owner_for(actor_role, invitation.role)
+        invitation.revoked_at = timezone.now()
+        invitation.save(update_fields=["revoked_at", "updated_at"])
+    return invitation
+
+
+_ROLE_RANK = {Membership.Role.VIEWER: 0, Membership.Role.EDITOR: 1, Membership.Role.ADMIN: 2, Membership.Role.OWNER: 3}
+
+
+def invitation_accept(*, token: str, user) -> Membership:
+    """Accept the invitation the link's token names, as ``user``, who must have verified the
+    address it was sent to. Single use: the row is locked and marked accepted. A member keeps
+    the higher of their role and the invited one. A hand-over makes them an owner and takes
+    the workspace out of its agency."""
+    from allauth.account.models import EmailAddress
+
+    from accounts.models import AgencyMembership, Invitation
+
+    with transaction.atomic():
+        invitation = (
+            Invitation.objects.select_for_update().select_related("workspace").filter(token_hash=api_key_hash(token or "")).first()
+        )
+        if invitation is None:
+            raise NotFound("This invitation link is not valid: it was re-sent, or mistyped. Ask for a new one.")
+        if invitation.state != "open":
+            raise ApplicationError(
+                f"This invitation was already {invitation.state}. Ask the workspace's owner for a new one.",
+                code=f"invitation_{invitation.state}",
+            )
+        if not EmailAddress.objects.filter(user=user, email__iexact=invitation.email, verified=True).exists():
+            raise ApplicationError(
+                f"This invitation is for {invitation.email}: log in with that address (or sign up with it).",
+                code="invitation_other_email",
+            )
+        workspace = Workspace.objects.select_for_update().get(pk=invitation.workspace_id)
+        members = _lock_members(workspace)
+        membership = next((m for m in members if m.user_id == user.pk), None)
+        if membership is None:
+            membership = Membership.objects.create(workspace=workspace, user=user, role=invitation.role)
+        elif _ROLE_RANK[invitation.role] > _ROLE_RANK[membership.role]:
+            membership.role = invitation.role
+            membership.save(update_fields=["role"])
+        if invitation.hand_over and workspace.agency_id is not None:
+            staff = AgencyMembership.objects.filter(agency_id=workspace.agency_id).values("user_id")
+            # Keys agency staff made in the workspace go with the agency, unless they are members.
+            ApiKey.objects.filter(workspace=workspace, created_by__in=staff, revoked_at__isnull=True).exclude(
+                created_by__in=Membership.objects.filter(workspace=workspace).values("user_id")
+            ).update(revoked_at=timezone.now())
+            workspace_hand_over(workspace=workspace)
+        invitation.accepted_at = timezone.now()
+        invitation.accepted_by = user
+        invitation.save(update_fields=["accepted_at", "accepted_by", "updated_at"])
+    return membership
+
+
+# Agencies
+
+
+def agency_create_for_user(*, name: str, user) -> Agency:
+    """A new agency with ``user`` on its staff."""
+    from accounts.models import AgencyMembership
+
+    name = " ".join((name or "").split())[:120]
+    if not name:
+        raise InvalidInput("The agency needs a name.", detail={"field": "name"})
+    with transaction.atomic():
+        agency = agency_create(name=name, slug=_unique_slug(name))
+        AgencyMembership.objects.create(agency=agency, user=user)
+    return agency
+
+
+def _require_staff(*, agency: Agency, user) -> None:
+    from accounts.models import AgencyMembership
+
+    if not AgencyMembership.objects.filter(agency=agency, user=user).exists():
+        raise NotFound("Agency not found.")
+
+
+def agency_client_create(*, agency: Agency, name: str, actor) -> Workspace:
+    """A client workspace run by the agency (its staff reach it until it is handed over)."""
+    _require_staff(agency=agency, user=actor)
+    name = " ".join((name or "").split())[:120]
+    if not name:
+        raise InvalidInput("The workspace needs a name.", detail={"field": "name"})
+    return workspace_create(name=name, slug=_unique_slug(name), agency=agency)
+
+
+def agency_hand_over_start(*, agency: Agency, workspace: Workspace, email: str, actor, site_url: str | None = None):
+    """Invite the merchant as the workspace's owner; when they accept, the agency's access
+    (its staff and its keys) ends."""
+    _require_staff(agency=agency, user=actor)
+    if workspace.agency_id != agency.pk:
+        raise NotFound("Workspace not found.")
+    return invitation_create(
+        workspace=workspace, email=email, role=Membership.Role.OWNER, actor=actor, hand_over=True, site_url=site_url
+    )

@@ -44,6 +44,10 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=None, help="default: 25 full, 3 tiny")
     parser.add_argument("--seconds", type=float, default=4.0)
     parser.add_argument("--shots", type=int, default=3)
+    parser.add_argument(
+        "--batch", type=int, default=1,
+        help="shots per pipeline call (generate_batch, as SHOPREEL_GPU_BATCH_SIZE); --shots counts calls",
+    )  # fmt: skip
     parser.add_argument("--decode-chunk", type=int, default=8)
     parser.add_argument("--weights", type=Path, default=None, help="reuse a saved directory")
     args = parser.parse_args()
@@ -95,25 +99,34 @@ def main() -> None:
     if args.device == "cuda":
         torch.cuda.reset_peak_memory_stats()
     times = []
-    for i in range(args.shots + 1):  # the first shot warms up kernels and is not counted
-        request = ShotRequest(
-            shot_type="hero",
-            camera_move="push_in",
-            duration=args.seconds,
-            image_index=0,
-            images=(ImageAsset(path="p/photo.png"),),
-            seed=i,
-        )
+    for i in range(args.shots + 1):  # the first call warms up kernels and is not counted
+        requests = [
+            ShotRequest(
+                shot_type="hero",
+                camera_move="push_in",
+                duration=args.seconds,
+                image_index=0,
+                images=(ImageAsset(path="p/photo.png"),),
+                seed=i * args.batch + j,
+            )
+            for j in range(args.batch)
+        ]
         started = time.monotonic()
-        backend.generate(request, workdir=media / f"shot{i}")
+        if args.batch == 1:
+            backend.generate(requests[0], workdir=media / f"shot{i}")
+        else:
+            made = backend.generate_batch(requests, workdirs=[media / f"shot{i}-{j}" for j in range(args.batch)])
+            failed = [str(m) for m in made if not isinstance(m, dict)]
+            if failed:
+                sys.exit(f"batch of {args.batch} failed: {failed[0]}")
         if args.device == "cuda":
             torch.cuda.synchronize()
         if i:
-            times.append(time.monotonic() - started)
+            times.append((time.monotonic() - started) / args.batch)
     print(
         f"{args.pipeline} {args.size} {settings.SHOPREEL_DIFFUSION_WIDTH}x{settings.SHOPREEL_DIFFUSION_HEIGHT} "
         f"{args.frames} frames {settings.SHOPREEL_DIFFUSION_STEPS} steps {dtype} on {args.device} "
-        f"(torch threads {torch.get_num_threads()})"
+        f"batch {args.batch} (torch threads {torch.get_num_threads()})"
     )
     print(
         f"load {load:.2f} s; per shot median {statistics.median(times):.2f} s, all {[round(t, 2) for t in times]}"

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from generation.models import Ad, RenderJob, RenderOutput, Shot
+from generation.models import Ad, ModelAdapter, RenderJob, RenderOutput, Shot
 
 
 class ShotInline(admin.TabularInline):
@@ -52,3 +52,23 @@ class RenderJobAdmin(admin.ModelAdmin):
 class RenderOutputAdmin(admin.ModelAdmin):
     list_display = ["ad", "format", "width", "height", "duration", "size_bytes"]
     list_filter = ["format"]
+
+
+@admin.register(ModelAdapter)
+class ModelAdapterAdmin(admin.ModelAdmin):
+    """Fine-tuned adapters: made by `manage.py finetune` or the gpu task, never here; staff
+    can read them, retire one (delete the row; the diffusion backend stops using it) or ask a
+    running one to stop (cancel_requested)."""
+
+    list_display = ["id", "vertical", "workspace", "pipeline", "state", "rank", "steps", "final_loss", "created_at"]
+    list_filter = ["state", "vertical", "pipeline"]
+    search_fields = ["id", "vertical", "workspace__slug", "path"]
+    fields = [
+        "workspace", "vertical", "pipeline", "base_weights_dir", "base_fingerprint", "rank", "steps",
+        "learning_rate", "final_loss", "dataset", "path", "state", "error", "cancel_requested",
+        "seconds", "created_at", "finished_at",
+    ]
+    readonly_fields = [f for f in fields if f != "cancel_requested"]
+
+    def has_add_permission(self, request) -> bool:
+        return False

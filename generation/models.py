@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.db import models
 
 from accounts.models import WorkspaceOwned
@@ -73,6 +75,10 @@ class Shot(WorkspaceOwned):
     # Fidelity gate score (0-1) of a generated shot against the product photo; null for motion.
     fidelity = models.FloatField(null=True, blank=True)
     error = models.TextField(blank=True)
+    # Who is making the shot (the Celery task id; a redelivered task keeps its id) and since
+    # when: a running shot is claimed by no one else until the hard time limit has passed.
+    claimed_by = models.CharField(max_length=64, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["ad", "index"]
@@ -152,3 +158,65 @@ class RenderOutput(WorkspaceOwned):
 
     def __str__(self) -> str:
         return f"{self.ad} {self.format}"
+
+
+class ModelAdapter(models.Model):
+    """A LoRA adapter for the video model's denoiser, fine-tuned on a vertical's products, or
+    on one workspace's products in that vertical (generation/training/).
+
+    Not WorkspaceOwned: ``workspace`` is null for a vertical-wide adapter, trained on every
+    workspace's products of the vertical and used for all of them. Only operators make those
+    (``manage.py finetune`` without ``--workspace``, or the task queued by staff code); no
+    merchant-facing API creates adapters. The diffusion backend picks the newest ready adapter
+    of the shot's workspace and vertical, else the newest vertical-wide one, for the loaded
+    pipeline class and base weights (``selectors.adapter_for_shot``).
+    """
+
+    class State(models.TextChoices):
+        TRAINING = "training"
+        READY = "ready"
+        FAILED = "failed"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    workspace = models.ForeignKey(
+        "accounts.Workspace", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    vertical = models.CharField(max_length=20)
+    pipeline = models.CharField(max_length=60)  # diffusers class of the base
+    base_weights_dir = models.CharField(max_length=500)
+    base_fingerprint = models.CharField(max_length=64)  # training.fingerprint.weights_fingerprint
+    rank = models.PositiveSmallIntegerField()
+    steps = models.PositiveIntegerField()
+    learning_rate = models.FloatField()
+    final_loss = models.FloatField(null=True, blank=True)  # mean of the last steps' losses
+    losses = models.JSONField(default=list, blank=True)  # per step
+    # {"products", "product_ids", "images", "clips", "items"} (training.dataset.DatasetSummary)
+    dataset = models.JSONField(default=dict, blank=True)
+    path = models.CharField(max_length=500, blank=True)  # the peft adapter folder, absolute
+    state = models.CharField(max_length=10, choices=State.choices, default=State.TRAINING)
+    error = models.TextField(blank=True)  # plain words, never a traceback
+    cancel_requested = models.BooleanField(default=False)
+    seconds = models.FloatField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            # adapter_for_shot(): the newest ready adapter of a vertical (and a workspace, or
+            # none) for one base model.
+            models.Index(
+                fields=["vertical", "state", "pipeline", "base_fingerprint", "-created_at"],
+                name="modeladapter_pick",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        scope = f"workspace {self.workspace_id}" if self.workspace_id else "vertical-wide"
+        return f"{self.vertical} adapter ({scope}, {self.state})"
+
+    @property
+    def peft_name(self) -> str:
+        """The adapter's name inside the denoiser (unique per row, so a retrain never reuses one)."""
+        return f"adapter-{self.id.hex}"

@@ -11,20 +11,22 @@ from __future__ import annotations
 
 import logging
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from accounts.models import Workspace
 from config.errors import ApplicationError, InvalidInput, NotFound
 from generation.backends.base import BackendUnavailable, ImageAsset, ShotCancelled, ShotRequest
-from generation.backends.registry import backend_chain
+from generation.backends.registry import BACKENDS, backend_chain, backend_names
 from generation.models import Ad, RenderJob, RenderOutput, Shot
 from generation.render.errors import RenderCancelled, RenderError
 from generation.render.spec import FORMATS
@@ -126,9 +128,14 @@ def job_create(
 
 def job_fail(*, job_id, code: str, message: str) -> None:
     """Mark the job failed with a plain message, unless it already finished."""
-    RenderJob.objects.filter(id=job_id).exclude(
-        state__in=[RenderJob.State.SUCCEEDED, RenderJob.State.FAILED, RenderJob.State.CANCELLED]
-    ).update(state=RenderJob.State.FAILED, error_code=code[:40], error=message, finished_at=timezone.now())
+    with transaction.atomic():  # the conditional UPDATE and its ad.failed webhook, once
+        failed = RenderJob.objects.filter(id=job_id).exclude(
+            state__in=[RenderJob.State.SUCCEEDED, RenderJob.State.FAILED, RenderJob.State.CANCELLED]
+        ).update(state=RenderJob.State.FAILED, error_code=code[:40], error=message, finished_at=timezone.now())
+        if failed:
+            from accounts.webhooks.services import webhook_job_finished
+
+            webhook_job_finished(job_id=job_id, succeeded=False)
     logger.info("job failed", extra={"job_id": str(job_id), "code": code})
 
 
@@ -385,68 +392,228 @@ def _compliance_override(blocking: list[dict], override: bool | str, *, job_id=N
     }
 
 
+def _shot_claim(*, shot_id, claimant: str) -> bool:
+    """Claim a shot for ``claimant`` (a task id): one that is not done and not being made by
+    someone else - unless that claim is older than the hard time limit, so its task is dead.
+    A redelivered task keeps its id and claims its own shots again."""
+    now = timezone.now()
+    stale = now - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
+    free = (
+        ~Q(state=Shot.State.RUNNING)
+        | Q(claimed_by=claimant)
+        | Q(claimed_at__isnull=True)
+        | Q(claimed_at__lt=stale)
+    )
+    return (
+        Shot.objects.filter(free, id=shot_id)
+        .exclude(state=Shot.State.DONE)
+        .update(state=Shot.State.RUNNING, attempts=F("attempts") + 1, claimed_by=claimant, claimed_at=now)
+        == 1
+    )
+
+
+def _shot_release(*, shot_ids, claimant: str) -> None:
+    """Give back shots this claimant holds and did not finish (cancelled, or an error)."""
+    Shot.objects.filter(id__in=shot_ids, state=Shot.State.RUNNING, claimed_by=claimant).update(
+        state=Shot.State.PENDING, error="", claimed_by="", claimed_at=None
+    )
+
+
+def _shot_requests(shots: list[Shot]) -> dict:
+    """ShotRequest per shot id, from the ad's script; the photos are read once per product."""
+    images: dict = {}
+    requests = {}
+    for shot in shots:
+        product = shot.ad.product
+        if product.id not in images:
+            images[product.id] = tuple(
+                ImageAsset(path=image.file.name, cutout=image.cutout.name or "", plain_background=image.plain_background)
+                for image in product.images.all()
+            )
+        scene = next(s for s in shot.ad.script["scenes"] if s["id"] == shot.scene_id)
+        requests[shot.id] = ShotRequest(
+            shot_type=scene["shot_type"],
+            camera_move=scene.get("camera_move", "push_in"),
+            duration=scene["duration"],
+            image_index=scene.get("image_index", 0),
+            images=images[product.id],
+            seed=shot.ad.seed * 1000 + shot.index,
+            vertical=product.vertical,
+            workspace_id=str(shot.workspace_id),
+        )
+    return requests
+
+
+def _shot_workdir(shot: Shot) -> Path:
+    return Path(settings.MEDIA_ROOT) / f"workspaces/{shot.workspace_id}/ads/{shot.ad_id}/shots/{shot.index:02d}"
+
+
+def _shot_done(*, shot: Shot, backend: str, reasons: list[str], asset: dict) -> None:
+    reason = "; ".join(reasons) if reasons else "first in the chain"
+    Shot.objects.filter(id=shot.id).update(
+        state=Shot.State.DONE, backend=backend, backend_reason=reason[:200], asset=asset, error="",
+        fidelity=asset.get("fidelity"),
+    )
+
+
+def _shot_chain_run(
+    *, shot: Shot, request: ShotRequest, progress, should_cancel, reasons: list[str], skip: int = 0
+) -> None:
+    """Make the shot with the first backend of its chain (after ``skip``) that can run here."""
+    for backend in backend_chain(request.shot_type)[skip:]:
+        try:
+            backend.check_available()
+            asset = backend.generate(request, workdir=_shot_workdir(shot), progress=progress, should_cancel=should_cancel)
+        except BackendUnavailable as exc:
+            reasons.append(f"{backend.name}: {exc}")
+            continue
+        _shot_done(shot=shot, backend=backend.name, reasons=reasons, asset=asset)
+        return
+    message = "No shot backend could make this shot: " + "; ".join(reasons)
+    Shot.objects.filter(id=shot.id).update(state=Shot.State.FAILED, error=message, claimed_by="", claimed_at=None)
+    raise ApplicationError(message, code="shot_failed")
+
+
 def shot_generate(
     *,
     shot_id,
     progress: Callable[[int], None] | None = None,
     should_cancel: Callable[[], bool] | None = None,
+    claimant: str = "",
 ) -> Shot:
     """Make one shot with the first backend in its chain that can run here. ``progress``
-    (percent of this shot) and ``should_cancel`` are handed to the backend for each step."""
-    claimed = Shot.objects.filter(id=shot_id).exclude(state=Shot.State.DONE).update(
-        state=Shot.State.RUNNING, attempts=F("attempts") + 1
-    )
-    shot = Shot.objects.select_related("ad__product").get(id=shot_id)
-    if not claimed:
-        return shot  # already made
-    scene = next(s for s in shot.ad.script["scenes"] if s["id"] == shot.scene_id)
-    images = tuple(
-        ImageAsset(path=image.file.name, cutout=image.cutout.name or "", plain_background=image.plain_background)
-        for image in shot.ad.product.images.all()
-    )
-    request = ShotRequest(
-        shot_type=scene["shot_type"],
-        camera_move=scene.get("camera_move", "push_in"),
-        duration=scene["duration"],
-        image_index=scene.get("image_index", 0),
-        images=images,
-        seed=shot.ad.seed * 1000 + shot.index,
-        vertical=shot.ad.product.vertical,
-    )
+    (percent of this shot) and ``should_cancel`` are handed to the backend for each step.
+    ``claimant``: who makes it (the task id; a fresh id when empty)."""
+    shots_generate(shot_ids=[shot_id], progress=progress, should_cancel=should_cancel, claimant=claimant)
+    return Shot.objects.select_related("ad__product").get(id=shot_id)
+
+
+def shots_generate(
+    *,
+    shot_ids: list,
+    progress: Callable[[int], None] | None = None,
+    should_cancel: Callable[[], bool] | None = None,
+    claimant: str = "",
+) -> list[Shot]:
+    """Make several shots, batching those whose first backend can make them together (the
+    diffusion backend: one pipeline call per model, adapter and frame rate). Each shot is
+    claimed alone; a shot done, or being made by another task, is left as it is. A shot its
+    first backend could not make (drifted, out of memory, ...) goes down the rest of its own
+    chain. ``progress`` is percent of the shots claimed here. The shots, in index order."""
+    claimant = claimant or uuid.uuid4().hex
+    claimed = [shot_id for shot_id in shot_ids if _shot_claim(shot_id=shot_id, claimant=claimant)]
+    shots = list(Shot.objects.select_related("ad__product").filter(id__in=claimed).order_by("ad_id", "index"))
+    failures: list[ApplicationError] = []
+    try:
+        requests = _shot_requests(shots)
+        by_backend: dict[str, list[Shot]] = {}
+        for shot in shots:
+            by_backend.setdefault(backend_names(requests[shot.id].shot_type)[0], []).append(shot)
+        for name, group in by_backend.items():
+            # Per shot: where the batching backend sits in its chain, and why the backends
+            # before it were passed over (None: one of them can run, so no batch).
+            plans: dict = {}
+            for shot in group:
+                chain = backend_chain(requests[shot.id].shot_type)
+                at = next((i for i, backend in enumerate(chain) if backend.name == name), None)
+                batches = len(group) > 1 and at is not None and hasattr(chain[at], "generate_batch")
+                plans[shot.id] = (chain, at, _passed_over(chain[:at]) if batches else None)
+            batch = [shot for shot in group if plans[shot.id][2] is not None]
+            outcomes: dict = {}
+            if len(batch) > 1:
+                chain, at, _ = plans[batch[0].id]
+                try:
+                    chain[at].check_available()
+                    made = chain[at].generate_batch(
+                        [requests[shot.id] for shot in batch],
+                        workdirs=[_shot_workdir(shot) for shot in batch],
+                        progress=progress,
+                        should_cancel=should_cancel,
+                    )
+                except BackendUnavailable as exc:
+                    made = [exc] * len(batch)
+                outcomes = {shot.id: outcome for shot, outcome in zip(batch, made, strict=True)}
+            for shot in group:
+                chain, at, reasons = plans[shot.id]
+                outcome = outcomes.get(shot.id)
+                try:
+                    if isinstance(outcome, dict):
+                        _shot_done(shot=shot, backend=name, reasons=reasons, asset=outcome)
+                    elif outcome is not None:  # the batching backend could not: the rest of its chain
+                        _shot_chain_run(
+                            shot=shot, request=requests[shot.id], progress=None, should_cancel=should_cancel,
+                            reasons=[*reasons, f"{name}: {outcome}"], skip=at + 1,
+                        )
+                    else:
+                        _shot_chain_run(
+                            shot=shot, request=requests[shot.id], progress=progress, should_cancel=should_cancel,
+                            reasons=[],
+                        )
+                except ApplicationError as exc:  # this shot failed; the others are still made
+                    failures.append(exc)
+    except BaseException:
+        _shot_release(shot_ids=claimed, claimant=claimant)
+        raise
+    if failures:
+        raise failures[0]
+    return list(Shot.objects.filter(id__in=shot_ids).order_by("ad_id", "index"))
+
+
+def _passed_over(backends: list) -> list[str] | None:
+    """Why each of ``backends`` cannot run here, or None when one of them can."""
     reasons = []
-    workdir = Path(settings.MEDIA_ROOT) / f"workspaces/{shot.workspace_id}/ads/{shot.ad_id}/shots/{shot.index:02d}"
-    for backend in backend_chain(request.shot_type):
+    for backend in backends:
         try:
             backend.check_available()
-            asset = backend.generate(
-                request, workdir=workdir, progress=progress, should_cancel=should_cancel
-            )
-        except ShotCancelled:
-            Shot.objects.filter(id=shot_id).update(state=Shot.State.PENDING, error="")
-            raise
         except BackendUnavailable as exc:
             reasons.append(f"{backend.name}: {exc}")
             continue
-        reason = "; ".join(reasons) if reasons else "first in the chain"
-        Shot.objects.filter(id=shot_id).update(
-            state=Shot.State.DONE, backend=backend.name, backend_reason=reason[:200], asset=asset, error="",
-            fidelity=asset.get("fidelity"),
-        )
-        shot.refresh_from_db()
-        return shot
-    message = "No shot backend could make this shot: " + "; ".join(reasons)
-    Shot.objects.filter(id=shot_id).update(state=Shot.State.FAILED, error=message)
-    raise ApplicationError(message, code="shot_failed")
+        return None
+    return reasons
+
+
+def shot_batches(*, ad_id) -> list[list]:
+    """How the ad's shots are sent to workers, in index order: shots whose first backend can
+    batch (``generate_batch``) and share its ``batch_key`` go together, up to
+    SHOPREEL_GPU_BATCH_SIZE a batch; every other shot alone."""
+    shots = list(Shot.objects.select_related("ad__product").filter(ad_id=ad_id).order_by("index"))
+    requests = _shot_requests(shots)
+    size = settings.SHOPREEL_GPU_BATCH_SIZE
+    batches: list[list] = []
+    open_batches: dict[tuple, list] = {}
+    for shot in shots:
+        request = requests[shot.id]
+        name = backend_names(request.shot_type)[0]
+        backend = BACKENDS.get(name)
+        if size < 2 or backend is None or not hasattr(backend, "generate_batch"):
+            batches.append([shot.id])
+            continue
+        key = (name, *backend().batch_key(request))
+        batch = open_batches.get(key)
+        if batch is None or len(batch) >= size:
+            batch = open_batches[key] = []
+            batches.append(batch)
+        batch.append(shot.id)
+    return batches
 
 
 def job_generate_shots(*, job_id) -> None:
-    """In-process shots stage; the Celery canvas runs job_shot_generate per shot instead."""
-    for shot_id in Shot.objects.filter(ad__jobs__id=job_id).order_by("index").values_list("id", flat=True):
-        job_shot_generate(job_id=job_id, shot_id=shot_id)
+    """In-process shots stage, batch by batch as the Celery canvas sends them."""
+    job = RenderJob.objects.filter(id=job_id).values("ad_id").first()
+    if job is None or job["ad_id"] is None:
+        return
+    for batch in shot_batches(ad_id=job["ad_id"]):
+        job_shots_generate(job_id=job_id, shot_ids=batch)
 
 
-def job_shot_generate(*, job_id, shot_id) -> None:
+def job_shot_generate(*, job_id, shot_id, claimant: str = "") -> None:
     """One shot of a job: a failure fails the job with the shot's reason."""
+    job_shots_generate(job_id=job_id, shot_ids=[shot_id], claimant=claimant)
+
+
+def job_shots_generate(*, job_id, shot_ids: list, claimant: str = "") -> None:
+    """A batch of a job's shots (one task on a gpu worker): a failure fails the job with the
+    shot's reason. The job's bar moves with the batch's steps within the shots stage."""
     with _job_stage(job_id, RenderJob.Stage.SHOTS) as job:
         if job is None:
             return
@@ -454,13 +621,16 @@ def job_shot_generate(*, job_id, shot_id) -> None:
         total = shots.count()
         span = PROGRESS["render"] - PROGRESS["shots"]
 
-        def shot_progress(percent: int) -> None:
-            # This shot's steps move the bar within its share; finished shots count whole.
+        def shots_progress(percent: int) -> None:
+            # The batch's steps move the bar within its share; finished shots count whole.
             done = shots.filter(state=Shot.State.DONE).count()
-            job_progress(job_id=job_id, progress=PROGRESS["shots"] + int(span * (done + percent / 100) / total))
+            making = shots.filter(id__in=shot_ids).exclude(state=Shot.State.DONE).count()
+            job_progress(job_id=job_id, progress=PROGRESS["shots"] + int(span * (done + making * percent / 100) / total))
 
-        shot_generate(shot_id=shot_id, progress=_throttled(shot_progress), should_cancel=_cancel_poller(job_id))
-        shot_progress(0)
+        shots_generate(
+            shot_ids=shot_ids, progress=_throttled(shots_progress), should_cancel=_cancel_poller(job_id), claimant=claimant
+        )
+        shots_progress(0)
 
 
 def job_render(*, job_id) -> None:
@@ -486,9 +656,14 @@ def job_render(*, job_id) -> None:
             spec = render_spec_for(ad=ad, shots=shots, format_name=format_name)
             _render_one(job=job, ad=ad, spec=spec, format_name=format_name,
                         progress=lambda pct, base=base: job_progress(job_id=job_id, progress=int(base + span * pct / 100)))
-        finished = RenderJob.objects.filter(id=job_id, stage=RenderJob.Stage.RENDER).update(
-            stage=RenderJob.Stage.DONE, state=RenderJob.State.SUCCEEDED, progress=100, finished_at=timezone.now()
-        )
+        with transaction.atomic():  # the conditional UPDATE and its ad.completed webhook, once
+            finished = RenderJob.objects.filter(id=job_id, stage=RenderJob.Stage.RENDER).update(
+                stage=RenderJob.Stage.DONE, state=RenderJob.State.SUCCEEDED, progress=100, finished_at=timezone.now()
+            )
+            if finished:
+                from accounts.webhooks.services import webhook_job_finished
+
+                webhook_job_finished(job_id=job_id, succeeded=True)
         if finished:
             logger.info("job succeeded", extra={"job_id": str(job_id), "ad_id": str(ad.id)})
 

@@ -1,6 +1,7 @@
 """Celery tasks: thin wrappers that take ids and call a service.
 
-The pipeline is a canvas: scrape → script → chord(group(one task per shot) → render).
+The pipeline is a canvas: scrape → script → chord(group(one task per shot, or per batch of
+gpu shots for one model) → render).
 The shots are only known once the script exists, so ``build_script`` replaces itself with
 the chord. Failures are recorded on the RenderJob by the services before the task fails.
 """
@@ -20,25 +21,48 @@ def scrape_product(job_id: str) -> None:
 
 @shared_task(bind=True, name="generation.build_script")
 def build_script(self, job_id: str):
-    from generation.models import RenderJob, Shot
+    from generation.models import RenderJob
     from generation.services import job_build_script
 
     job_build_script(job_id=job_id)
     job = RenderJob.objects.get(id=job_id)
     if job.is_finished or job.ad_id is None:
         return None
-    shots = Shot.objects.filter(ad_id=job.ad_id).order_by("index")
-    header = group(
-        generate_shot.si(job_id, str(shot.id)).set(queue=_shot_queue(shot)) for shot in shots
-    )
-    return self.replace(chord(header, render_ad.si(job_id).set(queue=settings.SHOPREEL_QUEUE_RENDER)))
+    return self.replace(shots_signature(job_id, job.ad_id))
 
 
-@shared_task(name="generation.generate_shot")
-def generate_shot(job_id: str, shot_id: str) -> None:
+def shots_signature(job_id: str, ad_id):
+    """chord(one task per batch of shots → render_ad). A batch of several shots (same batching
+    backend and model, see services.shot_batches) is one generate_shots task on the gpu
+    queue; a shot alone is a generate_shot task on its backend's queue."""
+    from generation.models import Shot
+    from generation.services import shot_batches
+
+    shots = {shot.id: shot for shot in Shot.objects.filter(ad_id=ad_id)}
+    header = []
+    for batch in shot_batches(ad_id=ad_id):
+        if len(batch) > 1:
+            ids = [str(shot_id) for shot_id in batch]
+            header.append(generate_shots.si(job_id, ids).set(queue=settings.SHOPREEL_QUEUE_GPU))
+        else:
+            queue = _shot_queue(shots[batch[0]])
+            header.append(generate_shot.si(job_id, str(batch[0])).set(queue=queue))
+    return chord(group(header), render_ad.si(job_id).set(queue=settings.SHOPREEL_QUEUE_RENDER))
+
+
+@shared_task(bind=True, name="generation.generate_shot")
+def generate_shot(self, job_id: str, shot_id: str) -> None:
     from generation.services import job_shot_generate
 
-    job_shot_generate(job_id=job_id, shot_id=shot_id)
+    job_shot_generate(job_id=job_id, shot_id=shot_id, claimant=self.request.id or "")
+
+
+@shared_task(bind=True, name="generation.generate_shots")
+def generate_shots(self, job_id: str, shot_ids: list[str]) -> None:
+    """A batch of one ad's shots for one model, made together on a gpu worker."""
+    from generation.services import job_shots_generate
+
+    job_shots_generate(job_id=job_id, shot_ids=shot_ids, claimant=self.request.id or "")
 
 
 @shared_task(name="generation.render_ad")
@@ -60,4 +84,34 @@ def pipeline_signature(job_id: str):
     return chain(
         scrape_product.si(job_id).set(queue=settings.SHOPREEL_QUEUE_DEFAULT),
         build_script.si(job_id).set(queue=settings.SHOPREEL_QUEUE_DEFAULT),
+    )
+
+
+@shared_task(
+    name="generation.finetune_adapter",
+    soft_time_limit=settings.SHOPREEL_TRAINING_TIME_LIMIT,
+    time_limit=settings.SHOPREEL_TRAINING_TIME_LIMIT + 60,
+)
+def finetune_adapter(
+    vertical: str, workspace_id: str | None, steps: int, rank: int | None = None
+) -> str:
+    """Fine-tune and register a LoRA adapter (gpu queue); returns the ModelAdapter id. A
+    failure is recorded on the row (state failed, plain message) before the task fails."""
+    from accounts.models import Workspace
+    from generation.training.services import model_adapter_train
+
+    workspace = Workspace.objects.get(id=workspace_id) if workspace_id else None
+    adapter = model_adapter_train(vertical=vertical, workspace=workspace, steps=steps, rank=rank)
+    return str(adapter.id)
+
+
+def finetune_adapter_enqueue(*, vertical: str, workspace_id: str | None, steps: int, rank: int | None = None) -> None:
+    """Queue ``finetune_adapter`` on the gpu queue once the caller's transaction commits."""
+    from django.db import transaction
+
+    transaction.on_commit(
+        lambda: finetune_adapter.apply_async(
+            (vertical, str(workspace_id) if workspace_id else None, steps, rank),
+            queue=settings.SHOPREEL_QUEUE_GPU,
+        )
     )

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from products.models import Product, ProductImage
+from products.models import ImportBatch, ImportBatchRow, Product, ProductImage
 
 
 class ProductImageInline(admin.TabularInline):
@@ -22,3 +22,33 @@ class ProductAdmin(admin.ModelAdmin):
 class ProductImageAdmin(admin.ModelAdmin):
     list_display = ["product", "position", "width", "height", "plain_background", "on_model"]
     list_filter = ["plain_background", "on_model"]
+
+
+class ImportBatchRowInline(admin.TabularInline):
+    model = ImportBatchRow
+    extra = 0
+    fields = ["position", "url", "state", "outcome", "product", "error_code", "message"]
+    readonly_fields = fields
+    can_delete = False
+
+
+@admin.register(ImportBatch)
+class ImportBatchAdmin(admin.ModelAdmin):
+    list_display = ["id", "workspace", "source", "state", "total", "done", "failed", "created_at"]
+    list_filter = ["source", "state"]
+    readonly_fields = ["total", "done", "failed", "finished_at"]
+    inlines = [ImportBatchRowInline]
+
+
+@admin.register(ImportBatchRow)
+class ImportBatchRowAdmin(admin.ModelAdmin):
+    """Rows across batches: support looks a link up here ("what happened to this URL?")."""
+
+    list_display = ["url", "batch", "state", "outcome", "error_code", "updated_at"]
+    list_filter = ["state", "outcome"]
+    search_fields = ["url", "batch__id"]
+    list_select_related = ["batch"]
+    readonly_fields = ["batch", "position", "url", "state", "outcome", "product", "error_code", "message"]
+
+    def has_add_permission(self, request) -> bool:
+        return False

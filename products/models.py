@@ -114,3 +114,83 @@ class ProductImage(WorkspaceOwned):
 
     def __str__(self) -> str:
         return f"{self.product} #{self.position}"
+
+
+class ImportBatch(WorkspaceOwned):
+    """Many products imported at once through the API: a list of links, or a catalogue feed
+    (uploaded, or fetched from ``feed_url`` by the worker). Each input line is an
+    :class:`ImportBatchRow`; the counts are kept up to date as rows finish."""
+
+    class Source(models.TextChoices):
+        URLS = "urls"  # {"urls": [...]} in the request
+        FILE = "file"  # an uploaded CSV of links or Google Merchant feed (XML or TSV)
+        FEED_URL = "feed_url"  # a feed the worker fetches through the safe fetcher
+
+    class State(models.TextChoices):
+        QUEUED = "queued"
+        RUNNING = "running"
+        DONE = "done"  # every row finished (each with its own outcome)
+        FAILED = "failed"  # the feed itself could not be read: no rows
+
+    source = models.CharField(max_length=10, choices=Source.choices)
+    feed_url = models.URLField(max_length=2000, blank=True)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)  # rows finished, whatever their outcome
+    failed = models.PositiveIntegerField(default=0)  # rows finished failed or skipped
+    error_code = models.CharField(max_length=40, blank=True)
+    error = models.TextField(blank=True)  # why the feed could not be read (state failed)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            # batches_for_workspace(): a workspace's batches, newest first.
+            models.Index(fields=["workspace", "-created_at"], name="importbatch_ws_created"),
+        ]
+
+    def __str__(self) -> str:
+        return f"batch {self.id} ({self.state}, {self.done}/{self.total})"
+
+
+class ImportBatchRow(WorkspaceOwned):
+    """One line of a batch: its input (a link, or a feed item's fields), and once run, its
+    outcome and product. Rows are claimed one at a time (pending → running) so a redelivered
+    task never imports a row twice."""
+
+    class State(models.TextChoices):
+        PENDING = "pending"
+        RUNNING = "running"
+        DONE = "done"
+
+    class Outcome(models.TextChoices):
+        IMPORTED = "imported"
+        PARTIAL = "partial"  # the product exists but lacks something (see message)
+        FAILED = "failed"
+        SKIPPED = "skipped"  # the line could not be read (no link, no title)
+        DUPLICATE = "duplicate"  # the same product as an earlier row: one product for both
+
+    batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="rows")
+    position = models.PositiveIntegerField()  # 1-based, in input order
+    url = models.URLField(max_length=2000, blank=True)  # a link row: the page to import
+    item = models.JSONField(default=dict, blank=True)  # a feed row: FeedItem fields
+    duplicate_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    outcome = models.CharField(max_length=10, choices=Outcome.choices, blank=True)
+    product = models.ForeignKey(Product, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    error_code = models.CharField(max_length=40, blank=True)
+    message = models.TextField(blank=True)  # plain words for the merchant
+    claimed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["batch", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["batch", "position"], name="importbatchrow_unique_position"),
+        ]
+        indexes = [
+            # batch_row_claim(): the batch's next pending (or stale running) row by position.
+            models.Index(fields=["batch", "state", "position"], name="importbatchrow_claim"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.batch_id} row {self.position} ({self.outcome or self.state})"

@@ -8,18 +8,24 @@ import json
 import logging
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from datetime import timedelta
 from decimal import Decimal, InvalidOperation
+from urllib.parse import urlsplit, urlunsplit
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
 
 from accounts.models import Workspace
 from config.errors import ApplicationError
-from products.models import Product, ProductImage
+from products.models import ImportBatch, ImportBatchRow, Product, ProductImage
 from products.scraping import images as image_tools
 from products.scraping.browser import BrowserRenderer, shared_renderer
-from products.scraping.catalog import CatalogRow, parse_catalog
+from products.scraping.catalog import CatalogRow, FeedItem, parse_catalog
 from products.scraping.extract import extract_product
 from products.scraping.fetch import IMAGE_TYPES, SafeFetcher
 from products.scraping.prices import currency_code
@@ -152,7 +158,16 @@ def product_scrape(
 
     product.status = Product.Status.IMPORTED
     product.error_code = product.error = ""
-    product.save(update_fields=["status", "error_code", "error", "updated_at"])
+    product.updated_at = timezone.now()
+    with transaction.atomic():
+        # Conditional, so of two runs of one import (a redelivered task) one emits the webhook.
+        finished = Product.objects.filter(pk=product.pk).exclude(status=Product.Status.IMPORTED).update(
+            status=product.status, error_code="", error="", updated_at=product.updated_at
+        )
+        if finished:
+            from accounts.webhooks.services import webhook_product_imported
+
+            webhook_product_imported(product=product)
     logger.info("product imported", extra={"product_id": str(product.id), "images": kept})
     return product
 
@@ -539,3 +554,269 @@ def _catalog_row(*, workspace: Workspace, row: CatalogRow, fetcher: SafeFetcher,
         return CatalogOutcome(row=row.row, source=source, status="failed", code=exc.code, message=exc.message)
     return CatalogOutcome(row=row.row, source=source, status=product.status, product_id=str(product.id),
                           code=product.error_code, message=product.error)
+
+
+# ------------------------------------------------------------------ batch import (API)
+
+# A row claimed this long ago and still running was left by a worker that died: claim it again.
+# Longer than one row can take (page tries, browser fallback, photo downloads).
+BATCH_ROW_STALE = timedelta(minutes=10)
+# One task imports rows for about this long, then queues the next slice (under the time limits).
+BATCH_SLICE_SECONDS = 240.0
+FEED_TYPES = ("application/xml", "text/xml", "application/rss+xml", "application/atom+xml",
+              "text/csv", "text/tab-separated-values", "text/plain", "application/octet-stream")
+
+
+def _link_key(url: str) -> str:
+    """The same page written twice: scheme and host case, default port, fragment, trailing slash."""
+    parts = urlsplit(url.strip())
+    host = (parts.hostname or "").lower()
+    port = parts.port if parts.port not in (None, 80, 443) else None
+    netloc = f"{host}:{port}" if port else host
+    return urlunsplit((parts.scheme.lower(), netloc, parts.path.rstrip("/") or "/", parts.query, ""))
+
+
+def _is_web_link(url: str) -> bool:
+    try:
+        parts = urlsplit(url)
+        return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
+    except ValueError:
+        return False
+
+
+def _feed_item_json(item: FeedItem) -> dict:
+    data = asdict(item)
+    for name in ("price", "regular_price"):
+        data[name] = str(data[name]) if data[name] is not None else None
+    return data
+
+
+def _feed_item_from_json(data: dict) -> FeedItem:
+    values = dict(data)
+    for name in ("price", "regular_price"):
+        values[name] = Decimal(values[name]) if values.get(name) is not None else None
+    return FeedItem(**values)
+
+
+def _batch_rows_add(*, batch: ImportBatch, rows: list[CatalogRow]) -> None:
+    """Store the batch's rows. An unreadable line is finished at once (skipped); a line naming
+    the same product as an earlier one (same link, or same feed item id) is a duplicate of it
+    and shares its product, so a batch makes one product per distinct link."""
+    first_by_key: dict[str, ImportBatchRow] = {}
+    objects: list[ImportBatchRow] = []
+    for row in rows:
+        if row.item is None and len(row.url) > 2000 and not row.error:
+            row.error = "The link is longer than 2,000 characters."
+        obj = ImportBatchRow(workspace_id=batch.workspace_id, batch=batch, position=row.row, url=row.url[:2000])
+        if row.item is not None:
+            obj.item = _feed_item_json(row.item)
+        key = ""
+        if row.error:
+            obj.state, obj.outcome, obj.error_code = ImportBatchRow.State.DONE, ImportBatchRow.Outcome.SKIPPED, "invalid_row"
+            obj.message = row.error
+        elif row.item is None:
+            key = "link:" + _link_key(row.url)
+        elif row.item.id or row.item.link:
+            key = f"item:{row.item.id}" if row.item.id else "link:" + _link_key(row.item.link)
+        if key and key in first_by_key:
+            first = first_by_key[key]
+            obj.state, obj.outcome, obj.duplicate_of = ImportBatchRow.State.DONE, ImportBatchRow.Outcome.DUPLICATE, first
+            obj.message = f"The same product as row {first.position}: imported once."
+        elif key:
+            first_by_key[key] = obj
+        objects.append(obj)
+    ImportBatchRow.objects.bulk_create(objects)
+    finished = [o for o in objects if o.state == ImportBatchRow.State.DONE]
+    batch.total = len(objects)
+    batch.done = len(finished)
+    batch.failed = sum(o.outcome == ImportBatchRow.Outcome.SKIPPED for o in finished)
+    fields = ["total", "done", "failed", "updated_at"]
+    if batch.done == batch.total:
+        batch.state, batch.finished_at = ImportBatch.State.DONE, timezone.now()
+        fields += ["state", "finished_at"]
+    batch.save(update_fields=fields)
+
+
+def _catalog_rows(data: bytes) -> list[CatalogRow]:
+    """Rows of an uploaded or fetched feed; more rows than a batch takes is refused, not cut."""
+    limit = settings.SHOPREEL_CATALOG_MAX_ROWS
+    data = data.replace(b"\x00", b"")  # NUL bytes: no database text column may hold them
+    try:
+        rows = parse_catalog(data, max_rows=limit + 1)
+    except ScrapeError as exc:
+        raise ApplicationError(exc.message, code=exc.code) from exc
+    if not rows:
+        raise ApplicationError("The feed holds no products.", code="catalog_empty")
+    if len(rows) > limit:
+        raise ApplicationError(f"A batch takes at most {limit} rows; split the file.", code="too_many_rows")
+    return rows
+
+
+def import_batch_create(
+    *, workspace: Workspace, urls: list[str] | None = None, data: bytes | None = None, feed_url: str = "",
+) -> ImportBatch:
+    """A batch of product imports from a list of links, an uploaded feed (CSV of links, Google
+    Merchant XML or TSV) or a feed link the worker fetches. The file is read now (a malformed
+    one is refused with nothing stored); the rows are imported by the ``import_batch`` task
+    once committed. A link that is not http(s) is a skipped row, not a refused batch."""
+    from products.tasks import import_batch
+
+    if sum(x is not None and x != "" for x in (urls, data, feed_url)) != 1:
+        raise ApplicationError("Send one of: a list of links, a feed file, or a feed link.", code="invalid_batch")
+    limit = settings.SHOPREEL_CATALOG_MAX_ROWS
+    if urls is not None:
+        if not urls or len(urls) > limit:
+            raise ApplicationError(f"Send between 1 and {limit} links.", code="too_many_rows")
+        rows = [
+            CatalogRow(row=i, url=url.strip(),
+                       error="" if _is_web_link(url.strip()) else "Not a web link (http or https).")
+            for i, url in enumerate(urls, start=1)
+        ]
+        source = ImportBatch.Source.URLS
+    elif data is not None:
+        if len(data) > settings.SHOPREEL_BATCH_MAX_BYTES:
+            raise ApplicationError("The feed file is too large.", code="file_too_large")
+        rows, source = _catalog_rows(data), ImportBatch.Source.FILE
+    else:
+        if not _is_web_link(feed_url):
+            raise ApplicationError("The feed link must be an http or https address.", code="invalid_feed_url")
+        rows, source = [], ImportBatch.Source.FEED_URL
+    with transaction.atomic():
+        batch = ImportBatch.objects.create(workspace=workspace, source=source, feed_url=feed_url[:2000])
+        if rows:
+            _batch_rows_add(batch=batch, rows=rows)
+        if batch.state != ImportBatch.State.DONE:
+            transaction.on_commit(lambda: import_batch.delay(str(batch.id)))
+    logger.info("import batch created", extra={"batch_id": str(batch.id), "rows": batch.total, "source": source})
+    return batch
+
+
+def _batch_fail(*, batch: ImportBatch, code: str, message: str) -> None:
+    ImportBatch.objects.filter(id=batch.id).exclude(state=ImportBatch.State.DONE).update(
+        state=ImportBatch.State.FAILED, error_code=code[:40], error=message, finished_at=timezone.now(),
+        updated_at=timezone.now(),
+    )
+
+
+def _batch_feed_read(*, batch: ImportBatch, fetcher: SafeFetcher) -> bool:
+    """Fetch and read a ``feed_url`` batch's feed into rows (once: a redelivered task finds
+    them there). False when the feed could not be read: the batch failed, saying why."""
+    try:
+        result = fetcher.fetch(batch.feed_url, accept=FEED_TYPES, max_bytes=settings.SHOPREEL_BATCH_MAX_BYTES)
+        rows = _catalog_rows(result.body)
+    except ScrapeError as exc:
+        _batch_fail(batch=batch, code=exc.code, message=f"The feed could not be fetched: {exc.message}")
+        return False
+    except ApplicationError as exc:
+        _batch_fail(batch=batch, code=exc.code, message=exc.message)
+        return False
+    with transaction.atomic():
+        locked = ImportBatch.objects.select_for_update().get(id=batch.id)
+        if not ImportBatchRow.objects.filter(batch=locked).exists():
+            _batch_rows_add(batch=locked, rows=rows)
+    return True
+
+
+def _batch_row_claim(*, batch: ImportBatch) -> ImportBatchRow | None:
+    """The next row to import, claimed atomically (pending → running): the first pending row,
+    or a running one whose worker died (claimed over BATCH_ROW_STALE ago). None when none is left."""
+    while True:
+        now = timezone.now()
+        candidate = (
+            ImportBatchRow.objects.filter(batch=batch)
+            .filter(Q(state=ImportBatchRow.State.PENDING)
+                    | Q(state=ImportBatchRow.State.RUNNING, claimed_at__lt=now - BATCH_ROW_STALE))
+            .order_by("position")
+            .first()
+        )
+        if candidate is None:
+            return None
+        claimed = ImportBatchRow.objects.filter(
+            id=candidate.id, state=candidate.state, claimed_at=candidate.claimed_at
+        ).update(state=ImportBatchRow.State.RUNNING, claimed_at=now, updated_at=now)
+        if claimed == 1:
+            candidate.state, candidate.claimed_at = ImportBatchRow.State.RUNNING, now
+            return candidate
+
+
+def _batch_row_import(*, row: ImportBatchRow, fetcher: SafeFetcher) -> tuple[str, str, str]:
+    """Import one row; its product is linked to the row before the page is read, so a retried
+    row reads the same product again instead of making a second one. Returns (outcome, code,
+    message). Feed rows are created from the feed's own data (the merchant's truth: no page is
+    fetched, photos come from the feed's image links), as in :func:`catalog_import`."""
+    workspace = row.batch.workspace
+    if row.url:
+        if row.product_id is None:
+            with transaction.atomic():
+                row.product = product_create_pending(workspace=workspace, url=row.url)
+                ImportBatchRow.objects.filter(id=row.id).update(product=row.product)
+        product = row.product
+        with contextlib.suppress(ApplicationError):  # written to the product by product_scrape
+            product_scrape(product=product, fetcher=fetcher)
+        return product.status, product.error_code, product.error
+    if row.product_id is not None:  # the feed product was made before the worker stopped
+        return row.product.status, row.product.error_code, row.product.error
+    item = _feed_item_from_json(row.item)
+    outcome = _catalog_row(workspace=workspace, row=CatalogRow(row=row.position, item=item), fetcher=fetcher,
+                           browser=True)
+    row.product_id = outcome.product_id
+    return outcome.status, outcome.code, outcome.message
+
+
+def _batch_row_finish(*, row: ImportBatchRow, outcome: str, code: str, message: str) -> None:
+    """Record the row's outcome and count it, once: only the claim that ran it may finish it."""
+    failed = outcome in (ImportBatchRow.Outcome.FAILED, ImportBatchRow.Outcome.SKIPPED)
+    now = timezone.now()
+    with transaction.atomic():
+        finished = ImportBatchRow.objects.filter(
+            id=row.id, state=ImportBatchRow.State.RUNNING, claimed_at=row.claimed_at
+        ).update(state=ImportBatchRow.State.DONE, outcome=outcome, product_id=row.product_id,
+                 error_code=code[:40], message=message, updated_at=now)
+        if not finished:
+            return
+        ImportBatchRow.objects.filter(duplicate_of_id=row.id).update(product_id=row.product_id, updated_at=now)
+        ImportBatch.objects.filter(id=row.batch_id).update(
+            done=F("done") + 1, failed=F("failed") + int(failed), updated_at=now
+        )
+
+
+def import_batch_run(*, batch_id, slice_seconds: float | None = None) -> bool:
+    """Import a batch's rows one by one (the worker side of :func:`import_batch_create`). A row
+    that fails records its error and the next goes on; nothing stops the batch but an
+    unreadable feed. Returns True when rows are left after this slice (queue another run)."""
+    batch = ImportBatch.objects.select_related("workspace").filter(id=batch_id).first()
+    if batch is None or batch.state in (ImportBatch.State.DONE, ImportBatch.State.FAILED):
+        return False
+    ImportBatch.objects.filter(id=batch.id, state=ImportBatch.State.QUEUED).update(
+        state=ImportBatch.State.RUNNING, updated_at=timezone.now()
+    )
+    fetcher = fetcher_build()
+    feed_unread = batch.source == ImportBatch.Source.FEED_URL and not ImportBatchRow.objects.filter(batch=batch).exists()
+    if feed_unread and not _batch_feed_read(batch=batch, fetcher=fetcher):
+        return False
+    deadline = time.monotonic() + (BATCH_SLICE_SECONDS if slice_seconds is None else slice_seconds)
+    while (row := _batch_row_claim(batch=batch)) is not None:
+        row.batch = batch
+        try:
+            outcome, code, message = _batch_row_import(row=row, fetcher=fetcher)
+        except SoftTimeLimitExceeded:
+            raise  # the row stays claimed; a later run takes it again once stale
+        except ApplicationError as exc:
+            outcome, code, message = ImportBatchRow.Outcome.FAILED, exc.code, exc.message
+        except Exception:  # one broken row never stops the batch; the log has the traceback
+            logger.exception("batch row failed", extra={"batch_id": str(batch.id), "row": row.position})
+            outcome, code, message = (ImportBatchRow.Outcome.FAILED, "internal_error",
+                                      "This row could not be imported because of an error on our side.")
+        _batch_row_finish(row=row, outcome=outcome, code=code, message=message)
+        if time.monotonic() > deadline:
+            sliced = True
+            break
+    else:
+        sliced = False
+    # Rows still running belong to a live worker; the run that finishes the last row closes the batch.
+    left = ImportBatchRow.objects.filter(batch=batch).exclude(state=ImportBatchRow.State.DONE).exists()
+    if not left:
+        ImportBatch.objects.filter(id=batch.id, state=ImportBatch.State.RUNNING).update(
+            state=ImportBatch.State.DONE, finished_at=timezone.now(), updated_at=timezone.now()
+        )
+    return sliced and left

@@ -10,3 +10,12 @@ def import_product(product_id: str) -> None:
     from products.services import product_import_run
 
     product_import_run(product_id=product_id)
+
+
+@shared_task(name="products.import_batch")
+def import_batch(batch_id: str) -> None:
+    """Import a batch's rows; a long batch goes on in a new task after each slice."""
+    from products.services import import_batch_run
+
+    if import_batch_run(batch_id=batch_id):
+        import_batch.delay(batch_id)

@@ -31,6 +31,9 @@ INSTALLED_APPS = [
     "templates_engine",
     "generation",
     "billing",
+    # Sign-up, login, email verification, password reset (after "accounts": our templates win).
+    "allauth",
+    "allauth.account",
 ]
 
 MIDDLEWARE = [
@@ -40,6 +43,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -70,6 +74,11 @@ DATABASES = {
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",  # the admin (username)
+    "allauth.account.auth_backends.AuthenticationBackend",  # the dashboard (email)
+]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -139,6 +148,9 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Worker processes are not recycled after N tasks by default (0 = never): a gpu worker keeps
+# its loaded model for its whole life. Set it only to contain a leak.
+CELERY_WORKER_MAX_TASKS_PER_CHILD = envint("CELERY_WORKER_MAX_TASKS_PER_CHILD", 0) or None
 CELERY_TASK_SOFT_TIME_LIMIT = envint("CELERY_TASK_SOFT_TIME_LIMIT", 15 * 60)
 CELERY_TASK_TIME_LIMIT = envint("CELERY_TASK_TIME_LIMIT", 20 * 60)
 CELERY_TASK_DEFAULT_QUEUE = SHOPREEL_QUEUE_DEFAULT
@@ -161,9 +173,34 @@ SHOPREEL_DEFAULT_WORKSPACE = env("SHOPREEL_DEFAULT_WORKSPACE", "default")
 SHOPREEL_RENDER_PRESET = env("SHOPREEL_RENDER_PRESET", "veryfast")
 SHOPREEL_VOICE = envbool("SHOPREEL_VOICE", True)
 SHOPREEL_MUSIC = envbool("SHOPREEL_MUSIC", True)
-# Shot backends tried in order per shot type; "default" for the others. Only "motion" exists
-# so far (diffusion and try-on come with the shot-generation issue).
-SHOPREEL_SHOT_BACKENDS = {"default": ["motion"]}
+# Shot backends tried in order per shot type; "default" for the others. A backend that cannot
+# run (no weights configured, not a garment, drifted) leaves the shot to the next one and its
+# reason on the Shot. GPU backends without weights do not send the shot to the gpu queue
+# (generation/backends/registry.py), so with nothing configured every shot is motion, on CPU.
+SHOPREEL_SHOT_BACKENDS = {"default": ["motion"], "on_model": ["tryon", "diffusion", "motion"]}
+# A deployment's chains as JSON, the same on every host (web and default workers pick queues
+# and batches with it), e.g. {"default": ["diffusion", "motion"], "cta": ["motion"]}.
+if env("SHOPREEL_SHOT_BACKENDS"):
+    import json
+
+    from config.env import EnvError
+
+    try:
+        SHOPREEL_SHOT_BACKENDS = json.loads(env("SHOPREEL_SHOT_BACKENDS"))
+    except ValueError as exc:
+        raise EnvError(f"SHOPREEL_SHOT_BACKENDS must be JSON: {exc}") from None
+    if not (
+        isinstance(SHOPREEL_SHOT_BACKENDS, dict)
+        and isinstance(SHOPREEL_SHOT_BACKENDS.get("default"), list)
+        and all(
+            isinstance(chain, list) and chain and all(isinstance(name, str) for name in chain)
+            for chain in SHOPREEL_SHOT_BACKENDS.values()
+        )
+    ):
+        raise EnvError(
+            'SHOPREEL_SHOT_BACKENDS must map shot types to non-empty lists of backend names, '
+            f'with a "default" chain, got {env("SHOPREEL_SHOT_BACKENDS")!r}'
+        )
 # Headless Chromium for pages whose product only appears once their scripts run. Used only
 # when the static page lacks the product; every browser request passes the same address
 # checks. One warm browser per worker process.
@@ -174,6 +211,15 @@ SHOPREEL_BROWSER_TIMEOUT = envint("SHOPREEL_BROWSER_TIMEOUT", 20)
 SHOPREEL_PLATFORM_API = envbool("SHOPREEL_PLATFORM_API", True)
 # Rows in one catalogue import (CSV of links or a Google Merchant feed).
 SHOPREEL_CATALOG_MAX_ROWS = envint("SHOPREEL_CATALOG_MAX_ROWS", 500)
+# Bytes of one feed in a batch import (POST /api/v1/products/batch/, uploaded or fetched).
+SHOPREEL_BATCH_MAX_BYTES = envint("SHOPREEL_BATCH_MAX_BYTES", 5_000_000)
+# Several models have a `state`: each choice set gets its own enum name in the OpenAPI document
+# (the jobs' keeps the name it had, StateEnum).
+SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update({
+    "StateEnum": "generation.models.RenderJob.State",
+    "ImportBatchStateEnum": "products.models.ImportBatch.State",
+    "ImportBatchRowStateEnum": "products.models.ImportBatchRow.State",
+})
 
 # Rendering: encoder and text-to-speech, refused here when malformed.
 # H.264 encoder for renders: "auto" uses h264_nvenc only when the ffmpeg in use lists it and
@@ -213,6 +259,137 @@ SHOPREEL_DIFFUSION_PROMPT = env(
 # LoRA adapters (peft: adapter_config.json + adapter_model.safetensors) per vertical, in
 # <dir>/verticals/<vertical>/; empty = none. Loaded on first use, kept with the pipeline.
 SHOPREEL_DIFFUSION_ADAPTERS_DIR = env("SHOPREEL_DIFFUSION_ADAPTERS_DIR", "")
+# Fine-tuning (generation/training/, `manage.py finetune`, the gpu task): trained adapters are
+# stored under SHOPREEL_TRAINING_DIR (not MEDIA_ROOT: never served) and registered as
+# ModelAdapter rows. Base weights, pipeline class and device are the diffusion settings above.
+SHOPREEL_TRAINING_DIR = Path(env("SHOPREEL_TRAINING_DIR", str(VAR_DIR / "adapters")))
+SHOPREEL_TRAINING_MIXED_PRECISION = envchoice("SHOPREEL_TRAINING_MIXED_PRECISION", "bf16", ("no", "fp16", "bf16"))
+SHOPREEL_TRAINING_GRAD_ACCUM = envint("SHOPREEL_TRAINING_GRAD_ACCUM", 1)
+SHOPREEL_TRAINING_LEARNING_RATE = envfloat("SHOPREEL_TRAINING_LEARNING_RATE", 1e-4, low=1e-7, high=1.0)
+SHOPREEL_TRAINING_RANK = envint("SHOPREEL_TRAINING_RANK", 16)
+# Training clips: frames (SVD any >= 2; LTX-Video 8k+1) and size (multiples of 16 for SVD,
+# 32 for LTX), smaller than the shots' to fit a GPU with gradients.
+SHOPREEL_TRAINING_NUM_FRAMES = envint("SHOPREEL_TRAINING_NUM_FRAMES", 9)
+SHOPREEL_TRAINING_WIDTH = envint("SHOPREEL_TRAINING_WIDTH", 256)
+SHOPREEL_TRAINING_HEIGHT = envint("SHOPREEL_TRAINING_HEIGHT", 448)
+# Photos per product used as (static) training items, besides its clips.
+SHOPREEL_TRAINING_PHOTOS_PER_PRODUCT = envint("SHOPREEL_TRAINING_PHOTOS_PER_PRODUCT", 3)
+# The finetune task's soft time limit (seconds; the hard one is a minute more).
+SHOPREEL_TRAINING_TIME_LIMIT = envint("SHOPREEL_TRAINING_TIME_LIMIT", 6 * 3600)
 # Fidelity gate: a generated shot scoring below this (0-1) against the product photo is made
 # again with a new seed once, then left to the next backend.
 SHOPREEL_FIDELITY_THRESHOLD = envfloat("SHOPREEL_FIDELITY_THRESHOLD", 0.5, low=0.0, high=1.0)
+# Shots of one ad whose first backend batches (diffusion) and that share a model, adapter and
+# frame rate go to a gpu worker together, this many to a task and one pipeline call;
+# 1 = one shot per task. Out of GPU memory, a batch is halved before the size is lowered.
+SHOPREEL_GPU_BATCH_SIZE = envint("SHOPREEL_GPU_BATCH_SIZE", 4)
+if SHOPREEL_GPU_BATCH_SIZE < 1:
+    from config.env import EnvError
+
+    raise EnvError(f"SHOPREEL_GPU_BATCH_SIZE must be at least 1, got {SHOPREEL_GPU_BATCH_SIZE}")
+
+# Try-on shots (generation/backends/tryon.py): garment photo -> on-model still (an inpainting
+# pipeline that repaints body, face and background around the garment's own pixels) -> the
+# diffusion image-to-video pipeline above. Weights only from SHOPREEL_TRYON_WEIGHTS_DIR (a
+# diffusers `save_pretrained` directory); empty = not configured. Device, dtype, memory options
+# and frame size are the SHOPREEL_DIFFUSION_* ones.
+SHOPREEL_TRYON_PIPELINES = ("StableDiffusionInpaintPipeline",)
+SHOPREEL_TRYON_PIPELINE = envchoice(
+    "SHOPREEL_TRYON_PIPELINE", "StableDiffusionInpaintPipeline", SHOPREEL_TRYON_PIPELINES
+)
+SHOPREEL_TRYON_WEIGHTS_DIR = env("SHOPREEL_TRYON_WEIGHTS_DIR", "")
+SHOPREEL_TRYON_STEPS = envint("SHOPREEL_TRYON_STEPS", 30)
+SHOPREEL_TRYON_GUIDANCE = envfloat("SHOPREEL_TRYON_GUIDANCE", 7.0, low=1.0, high=20.0)
+# Each generation picks one model, pose and background (seeded; recorded on the shot's asset).
+# Comma-separated lists; the prompt's {model}, {pose} and {background} take the picks.
+SHOPREEL_TRYON_MODELS = envlist("SHOPREEL_TRYON_MODELS", (
+    "a young woman with short dark hair", "a man in his thirties with a beard",
+    "a woman in her forties with curly hair", "a young man with long blond hair",
+    "a woman with braided black hair",
+))
+SHOPREEL_TRYON_POSES = envlist("SHOPREEL_TRYON_POSES", (
+    "standing facing the camera", "walking towards the camera", "standing with hands on hips",
+    "three-quarter turn looking over the shoulder", "leaning against a wall",
+))
+SHOPREEL_TRYON_BACKGROUNDS = envlist("SHOPREEL_TRYON_BACKGROUNDS", (
+    "plain light grey studio backdrop", "sunlit city street", "minimalist white loft",
+    "park with soft green bokeh", "warm beige studio with a plant",
+))
+SHOPREEL_TRYON_PROMPT = env(
+    "SHOPREEL_TRYON_PROMPT",
+    "Fashion photo of {model} wearing the garment, {pose}, {background}, natural light, "
+    "sharp focus, photorealistic",
+)
+SHOPREEL_TRYON_NEGATIVE_PROMPT = env(
+    "SHOPREEL_TRYON_NEGATIVE_PROMPT",
+    "deformed body, extra limbs, distorted hands, blurry face, second garment, text, watermark",
+)
+
+# --- Accounts and dashboard (django-allauth, accounts/views.py) ----------------------------
+LOGIN_URL = "account_login"
+LOGIN_REDIRECT_URL = "dashboard:home"
+ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_UNIQUE_EMAIL = True
+# No login before the address is verified: invitations are accepted by address, so an
+# address must be proven before it can claim one.
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_CONFIRM_EMAIL_ON_GET = False
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Shopreel] "
+# Failed logins: 5 per address per 5 minutes and 20 per IP per minute, counted in the default
+# cache (share one cache between web processes: SHOPREEL_CACHE_URL).
+ACCOUNT_RATE_LIMITS = {"login_failed": env("SHOPREEL_LOGIN_FAILED_RATE", "20/m/ip,5/5m/key")}
+SHOPREEL_INVITATION_DAYS = envint("SHOPREEL_INVITATION_DAYS", 7)
+# A Redis URL for the shared cache (login rate limits, API throttle); empty: this process only.
+SHOPREEL_CACHE_URL = env("SHOPREEL_CACHE_URL", "")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": SHOPREEL_CACHE_URL}
+        if SHOPREEL_CACHE_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+# Email: the console in development; SMTP where EMAIL_HOST is set.
+EMAIL_HOST = env("EMAIL_HOST", "")
+EMAIL_BACKEND = env(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else "django.core.mail.backends.console.EmailBackend",
+)
+EMAIL_PORT = envint("EMAIL_PORT", 587)
+EMAIL_HOST_USER = env("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", True)
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Shopreel <no-reply@localhost>")
+
+# --- Outgoing webhooks (accounts/webhooks) -------------------------------------------------
+# Webhook URLs pass the same address checks as product URLs (SHOPREEL_FETCH_ALLOW_HOSTS is the
+# one allow-list), at registration and on every delivery. https only where this is true
+# (production's default); an allow-listed host is exempt.
+SHOPREEL_WEBHOOK_REQUIRE_HTTPS = envbool("SHOPREEL_WEBHOOK_REQUIRE_HTTPS", False)
+SHOPREEL_WEBHOOK_TIMEOUT = envint("SHOPREEL_WEBHOOK_TIMEOUT", 10)  # seconds for one POST, all in
+# Seconds before each retry (plus up to 10 % jitter); a delivery is tried at most
+# SHOPREEL_WEBHOOK_MAX_ATTEMPTS times (the last delay repeats when it outnumbers them).
+SHOPREEL_WEBHOOK_RETRY_DELAYS = tuple(envlist("SHOPREEL_WEBHOOK_RETRY_DELAYS", ("30", "120", "600", "3600", "21600")))
+if not SHOPREEL_WEBHOOK_RETRY_DELAYS or not all(d.isdigit() for d in SHOPREEL_WEBHOOK_RETRY_DELAYS):
+    from config.env import EnvError
+
+    raise EnvError(f"SHOPREEL_WEBHOOK_RETRY_DELAYS must be whole seconds, comma-separated, got {SHOPREEL_WEBHOOK_RETRY_DELAYS!r}")
+SHOPREEL_WEBHOOK_RETRY_DELAYS = tuple(int(d) for d in SHOPREEL_WEBHOOK_RETRY_DELAYS)
+SHOPREEL_WEBHOOK_MAX_ATTEMPTS = envint("SHOPREEL_WEBHOOK_MAX_ATTEMPTS", 6)
+# An endpoint whose deliveries failed (every attempt) this many times in a row is turned off.
+SHOPREEL_WEBHOOK_DISABLE_AFTER = envint("SHOPREEL_WEBHOOK_DISABLE_AFTER", 15)
+# Days a finished delivery stays in the log (`manage.py deliver_webhooks` prunes older ones).
+SHOPREEL_WEBHOOK_LOG_DAYS = envint("SHOPREEL_WEBHOOK_LOG_DAYS", 30)
+# Fernet keys (comma-separated; the first encrypts, all decrypt) for endpoint secrets at rest.
+# Empty: one key derived from SECRET_KEY (changing SECRET_KEY then means rotating every secret).
+SHOPREEL_WEBHOOK_SECRET_KEYS = envlist("SHOPREEL_WEBHOOK_SECRET_KEYS")
+# Public base URL (https://app.example.com) for absolute file links in webhook payloads; empty:
+# links are paths (/media/...).
+SHOPREEL_SITE_URL = env("SHOPREEL_SITE_URL", "")
+# The delivery log's `state` enum gets its own name in the OpenAPI document.
+SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {})["WebhookDeliveryStateEnum"] = (
+    "accounts.webhooks.models.WebhookDelivery.State"
+)

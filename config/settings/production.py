@@ -12,3 +12,5 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
 SESSION_COOKIE_SECURE = envbool("SESSION_COOKIE_SECURE", True)
 CSRF_COOKIE_SECURE = envbool("CSRF_COOKIE_SECURE", True)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Webhook URLs must be https in production unless explicitly allowed otherwise.
+SHOPREEL_WEBHOOK_REQUIRE_HTTPS = envbool("SHOPREEL_WEBHOOK_REQUIRE_HTTPS", True)

@@ -6,6 +6,7 @@ files on the ad and the job as each format is rendered."""
 
 from __future__ import annotations
 
+from django.utils.functional import cached_property
 from drf_spectacular.utils import (
     OpenApiParameter,
     extend_schema,
@@ -108,14 +109,24 @@ class AdOutputSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
+    # The nested serializers are built once per list, not once per ad: building a
+    # ModelSerializer's fields is most of what serialising an ad used to cost (bench/api.py).
+    @cached_property
+    def _job_serializer(self) -> JobSummarySerializer:
+        return JobSummarySerializer()
+
+    @cached_property
+    def _outputs_serializer(self) -> serializers.ListSerializer:
+        return OutputFilesSerializer(many=True, context=self.context)
+
     @extend_schema_field(JobSummarySerializer(allow_null=True))
     def get_job(self, ad):
         jobs = list(ad.jobs.all())  # prefetched newest first
-        return JobSummarySerializer(jobs[0]).data if jobs else None
+        return self._job_serializer.to_representation(jobs[0]) if jobs else None
 
     @extend_schema_field(OutputFilesSerializer(many=True))
     def get_outputs(self, ad):
-        return OutputFilesSerializer(ad_latest_outputs(ad), many=True, context=self.context).data
+        return self._outputs_serializer.to_representation(ad_latest_outputs(ad))
 
 
 # ------------------------------------------------------------------ templates
@@ -176,7 +187,8 @@ class AdListApi(WorkspaceApiView):
     def get(self, request):
         filters = AdListApi.FilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
-        ads = ads_for_workspace(workspace=self.workspace)
+        # The page shows the product's id only: no join, no product rows built (bench/api.py).
+        ads = ads_for_workspace(workspace=self.workspace).select_related(None)
         if "product" in filters.validated_data:
             ads = ads.filter(product_id=filters.validated_data["product"])
         return self.paginate(ads, AdOutputSerializer)

@@ -40,6 +40,7 @@ class ShotRequest:
     images: tuple[ImageAsset, ...]
     seed: int
     vertical: str = "other"
+    workspace_id: str = ""  # the job's workspace: picks fine-tuned adapters; "" = outside a job
 
 
 class ShotBackend(Protocol):

@@ -25,8 +25,15 @@ the output size, (3) sample latents with a progress callback and a cancel check 
 next backend in the chain with the score in the reason. Out of GPU memory, the shot is tried
 once at three quarters of the size (``lower_resolution``), then left to the next backend.
 
-LoRA adapters per vertical (``SHOPREEL_DIFFUSION_ADAPTERS_DIR/verticals/<vertical>/``, peft
-format) are injected into the cached pipeline's UNet on first use and switched per shot.
+Batches (``DiffusionBackend.generate_batch``, ``make_clips``): shots with the same adapter and
+conditioning frame rate are sampled in one pipeline call, one seeded generator per shot, then
+decoded, written and scored one by one; out of memory, a batch is halved before any size is
+lowered. ``generate`` is a batch of one.
+
+LoRA adapters (peft format) — a fine-tuned ``ModelAdapter`` of the shot's workspace, else a
+vertical-wide one (generation/training/), else ``SHOPREEL_DIFFUSION_ADAPTERS_DIR/verticals/
+<vertical>/`` — are injected into the cached pipeline's denoiser on first use and switched
+per shot (``adapter_for``, ``activate_adapter``).
 """
 
 from __future__ import annotations
@@ -145,46 +152,54 @@ def load_pipeline(config: DiffusionConfig):
             return pipe
         _PIPELINES.clear()
         _ADAPTERS.clear()
-        import diffusers
-        import torch
-
-        diffusers.utils.logging.disable_progress_bar()
-
-        started = time.monotonic()
-        pipeline_class = getattr(diffusers, config.pipeline)
-        pipe = pipeline_class.from_pretrained(
-            config.weights_dir, dtype=getattr(torch, config.dtype), local_files_only=True
-        )
-        pipe.set_progress_bar_config(disable=True)
-        if config.cpu_offload and config.device == "cuda":
-            pipe.enable_model_cpu_offload()
-        else:
-            pipe.to(config.device)
-        vae = pipe.vae
-        if config.vae_tiling:
-            if hasattr(vae, "enable_tiling"):
-                vae.enable_tiling()
-            else:
-                logger.warning(
-                    "diffusion: VAE tiling not supported", extra={"vae": type(vae).__name__}
-                )
-        if config.vae_slicing:
-            if hasattr(vae, "enable_slicing"):
-                vae.enable_slicing()
-            else:
-                logger.warning(
-                    "diffusion: VAE slicing not supported", extra={"vae": type(vae).__name__}
-                )
-        logger.info(
-            "diffusion: pipeline loaded",
-            extra={
-                "pipeline": config.pipeline,
-                "weights": config.weights_dir,
-                "seconds": round(time.monotonic() - started, 2),
-            },
-        )
+        pipe = open_pipeline(config)
         _PIPELINES[key] = pipe
         return pipe
+
+
+def open_pipeline(config: DiffusionConfig):
+    """Load ``config.pipeline`` from ``config.weights_dir`` (local files only) with the dtype,
+    device and memory options of ``config``. Uncached: callers keep what it returns (the
+    try-on backend opens its image pipeline with it too)."""
+    import diffusers
+    import torch
+
+    diffusers.utils.logging.disable_progress_bar()
+
+    started = time.monotonic()
+    pipeline_class = getattr(diffusers, config.pipeline)
+    pipe = pipeline_class.from_pretrained(
+        config.weights_dir, dtype=getattr(torch, config.dtype), local_files_only=True
+    )
+    pipe.set_progress_bar_config(disable=True)
+    if config.cpu_offload and config.device == "cuda":
+        pipe.enable_model_cpu_offload()
+    else:
+        pipe.to(config.device)
+    vae = pipe.vae
+    if config.vae_tiling:
+        if hasattr(vae, "enable_tiling"):
+            vae.enable_tiling()
+        else:
+            logger.warning(
+                "diffusion: VAE tiling not supported", extra={"vae": type(vae).__name__}
+            )
+    if config.vae_slicing:
+        if hasattr(vae, "enable_slicing"):
+            vae.enable_slicing()
+        else:
+            logger.warning(
+                "diffusion: VAE slicing not supported", extra={"vae": type(vae).__name__}
+            )
+    logger.info(
+        "diffusion: pipeline loaded",
+        extra={
+            "pipeline": config.pipeline,
+            "weights": config.weights_dir,
+            "seconds": round(time.monotonic() - started, 2),
+        },
+    )
+    return pipe
 
 
 def unload_pipelines() -> None:
@@ -193,18 +208,54 @@ def unload_pipelines() -> None:
         _ADAPTERS.clear()
 
 
-# --- LoRA adapters per vertical -----------------------------------------------------------------
+# --- LoRA adapters: fine-tuned per workspace or vertical, or per vertical from a folder -------
 
 
 def adapter_for(config: DiffusionConfig, request: ShotRequest) -> tuple[str, Path] | None:
-    """The LoRA adapter for this shot: ``<adapters dir>/verticals/<vertical>/`` when it holds
-    a peft adapter (``adapter_config.json`` + ``adapter_model.safetensors``), else none."""
+    """The LoRA adapter for this shot, first found of:
+    (1) the newest ready fine-tuned ``ModelAdapter`` of the shot's workspace and vertical,
+    (2) the newest ready vertical-wide one — both only for the loaded pipeline class and base
+    weights (fingerprint), only when the folder is on this worker, and only for a shot of a
+    job (``request.workspace_id`` set; the bench and demos run without a database);
+    (3) ``<adapters dir>/verticals/<vertical>/`` when it holds a peft adapter
+    (``adapter_config.json`` + ``adapter_model.safetensors``), for adapters made elsewhere."""
+    registered = _registered_adapter(config, request)
+    if registered is not None:
+        return registered
     if not config.adapters_dir:
         return None
     path = Path(config.adapters_dir) / "verticals" / request.vertical
     if (path / "adapter_config.json").is_file() and (path / "adapter_model.safetensors").is_file():
         return f"vertical-{request.vertical}", path
     return None
+
+
+def _registered_adapter(config: DiffusionConfig, request: ShotRequest) -> tuple[str, Path] | None:
+    from generation.training.fingerprint import weights_fingerprint
+    from generation.training.selectors import adapter_for_shot
+
+    if not config.weights_dir or not request.workspace_id:
+        return None  # a shot outside a job (bench, demos) reads no database
+    try:
+        fingerprint = weights_fingerprint(config.weights_dir)
+    except (OSError, ValueError):
+        return None
+    row = adapter_for_shot(
+        workspace_id=request.workspace_id or None,
+        vertical=request.vertical,
+        pipeline=config.pipeline,
+        fingerprint=fingerprint,
+    )
+    if row is None:
+        return None
+    path = Path(row.path)
+    if not ((path / "adapter_config.json").is_file() and (path / "adapter_model.safetensors").is_file()):
+        logger.warning(
+            "diffusion: registered adapter missing on this worker",
+            extra={"adapter": str(row.id), "path": str(path)},
+        )
+        return None
+    return row.peft_name, path
 
 
 def _denoiser(pipe):
@@ -313,28 +364,30 @@ def _to_uint8(frames: np.ndarray) -> np.ndarray:
 
 
 def _sample_latents(
-    pipe, config: DiffusionConfig, image: Image.Image, generator, fps: float, on_step_end
+    pipe, config: DiffusionConfig, images: list[Image.Image], generators: list, fps: float, on_step_end
 ):
-    """Run the pipeline's sampling loop only (``output_type="latent"``)."""
+    """Run the pipeline's sampling loop only (``output_type="latent"``), for one image per
+    clip: a batch, with one seeded generator per clip (diffusers draws each clip's noise from
+    its own generator, so a clip's noise does not depend on its neighbours)."""
     common = {
         "height": config.height,
         "width": config.width,
         "num_frames": config.num_frames,
         "num_inference_steps": config.steps,
-        "generator": generator,
+        "generator": generators,
         "output_type": "latent",
         "callback_on_step_end": on_step_end,
     }
     if config.pipeline == "LTXImageToVideoPipeline":
         return pipe(
-            image=image,
-            prompt=config.prompt,
-            negative_prompt=NEGATIVE_PROMPT,
-            frame_rate=max(1, round(fps)),
+            image=images,
+            prompt=[config.prompt] * len(images),
+            negative_prompt=[NEGATIVE_PROMPT] * len(images),
+            frame_rate=conditioning_fps(fps),
             **common,
         ).frames  # packed: [batch, tokens, channels]
     return pipe(
-        image, fps=max(1, round(fps)), decode_chunk_size=config.decode_chunk, **common
+        images, fps=conditioning_fps(fps), decode_chunk_size=config.decode_chunk, **common
     ).frames  # [batch, frames, channels, h, w]
 
 
@@ -375,6 +428,28 @@ def _decoded_chunks(pipe, config: DiffusionConfig, latents):
         yield _to_uint8(pipe.video_processor.postprocess_video(video=decoded, output_type="np")[0])
 
 
+def clip_fps(config: DiffusionConfig, duration: float) -> float:
+    """Frames per second of a clip covering a ``duration`` s scene (clamped to 2-5 s)."""
+    return config.num_frames / min(max(duration, MIN_SECONDS), MAX_SECONDS)
+
+
+def conditioning_fps(fps: float) -> int:
+    """The frame rate the pipeline is conditioned on (one value per pipeline call)."""
+    return max(1, round(fps))
+
+
+@dataclass(frozen=True)
+class ClipInput:
+    """One clip of a batch: the conditioning photo (already the config's size), its product
+    mask, its seed, the scene's length and where its MP4 goes."""
+
+    image: Image.Image
+    mask: np.ndarray | None
+    seed: int
+    duration: float
+    out_dir: Path
+
+
 def make_clip(
     pipe,
     config: DiffusionConfig,
@@ -389,24 +464,47 @@ def make_clip(
 ) -> ClipResult:
     """Sample one clip conditioned on ``image`` (already ``config.width`` x ``config.height``)
     and write it to a temporary MP4 in ``out_dir``. Raises ShotCancelled, leaving no file."""
+    clip = ClipInput(image=image, mask=mask, seed=seed, duration=duration, out_dir=out_dir)
+    return make_clips(pipe, config, [clip], progress=progress, should_cancel=should_cancel)[0]
+
+
+def make_clips(
+    pipe,
+    config: DiffusionConfig,
+    clips: list[ClipInput],
+    *,
+    progress: Progress | None = None,
+    should_cancel: ShouldCancel | None = None,
+) -> list[ClipResult]:
+    """Sample several clips in one pipeline call (batch size ``len(clips)``), each from its
+    own seed, and write each to a temporary MP4 in its ``out_dir``. A clip comes out as it
+    would alone (same seed, same noise; only floating-point summation order may differ).
+    ``progress`` is percent of the whole batch. Raises ShotCancelled, leaving no file."""
     import torch
 
-    # 1. Inputs.
-    check_inputs(config, duration=duration)
+    # 1. Inputs: every clip of one call shares the size and the conditioning frame rate.
+    if not clips:
+        raise ValueError("clips must hold at least one clip, got none")
+    check_inputs(config, duration=min(clip.duration for clip in clips))
     ratio = getattr(pipe, "vae_temporal_compression_ratio", 1)
     if (config.num_frames - 1) % ratio:
         raise ValueError(
             f"num_frames must be {ratio}k+1 for {config.pipeline}, got {config.num_frames}"
         )
-    if image.size != (config.width, config.height):
+    for clip in clips:
+        if clip.image.size != (config.width, config.height):
+            raise ValueError(
+                f"image must be {config.width}x{config.height}, got {clip.image.size[0]}x{clip.image.size[1]}"
+            )
+    rates = {conditioning_fps(clip_fps(config, clip.duration)) for clip in clips}
+    if len(rates) > 1:
         raise ValueError(
-            f"image must be {config.width}x{config.height}, got {image.size[0]}x{image.size[1]}"
+            f"clips of one batch must share their conditioning frame rate, got {sorted(rates)}"
         )
     started = time.monotonic()
     report = progress or (lambda percent: None)
     cancelled = should_cancel or (lambda: False)
-    clip_seconds = min(max(duration, MIN_SECONDS), MAX_SECONDS)
-    fps = config.num_frames / clip_seconds
+    fps_of = [clip_fps(config, clip.duration) for clip in clips]
 
     # 2. Sampling, with progress and the cancel flag each step.
     def on_step_end(_pipe, step: int, _timestep, callback_kwargs: dict) -> dict:
@@ -417,48 +515,64 @@ def make_clip(
 
     if cancelled():
         raise ShotCancelled("cancelled before sampling")
-    generator = torch.Generator(device="cpu").manual_seed(seed)
+    generators = [torch.Generator(device="cpu").manual_seed(clip.seed) for clip in clips]
     with torch.inference_mode():
-        latents = _sample_latents(pipe, config, image, generator, fps, on_step_end)
+        latents = _sample_latents(
+            pipe, config, [clip.image for clip in clips], generators, fps_of[0], on_step_end
+        )
 
-    # 3. Decode in chunks; each chunk goes to the encoder at once, a few frames are kept to score.
+    # 3. Decode each clip in chunks; each chunk goes to the encoder at once, a few frames are
+    # kept to score.
     samples = sorted({round(i) for i in np.linspace(0, config.num_frames - 1, FIDELITY_SAMPLES)})
-    kept: list[np.ndarray] = []
-    fd, tmp_name = tempfile.mkstemp(prefix=".diffusion-", suffix=".mp4", dir=out_dir)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    writer = _video_writer(tmp, size=(config.width, config.height), fps=fps)
+    total_frames = config.num_frames * len(clips)
+    done = 0
+    temporary: list[Path] = []
+    kept: list[list[np.ndarray]] = []
     try:
-        with torch.inference_mode():
-            done = 0
-            for frames in _decoded_chunks(pipe, config, latents):
-                if cancelled():
-                    raise ShotCancelled("cancelled while decoding")
-                for frame in frames:
-                    writer.send(np.ascontiguousarray(frame).tobytes())
-                    if done in samples:
-                        kept.append(frame)
-                    done += 1
-                report(SAMPLING_SHARE + (100 - SAMPLING_SHARE) * done // config.num_frames)
-        writer.close()
-    except BaseException:
-        with contextlib.suppress(Exception):
+        for i, clip in enumerate(clips):
+            fd, tmp_name = tempfile.mkstemp(prefix=".diffusion-", suffix=".mp4", dir=clip.out_dir)
+            os.close(fd)
+            temporary.append(Path(tmp_name))
+            kept.append([])
+            writer = _video_writer(temporary[-1], size=(config.width, config.height), fps=fps_of[i])
+            try:
+                with torch.inference_mode():
+                    frame_index = 0
+                    for frames in _decoded_chunks(pipe, config, latents[i : i + 1]):
+                        if cancelled():
+                            raise ShotCancelled("cancelled while decoding")
+                        for frame in frames:
+                            writer.send(np.ascontiguousarray(frame).tobytes())
+                            if frame_index in samples:
+                                kept[-1].append(frame)
+                            frame_index += 1
+                        done += len(frames)
+                        report(SAMPLING_SHARE + (100 - SAMPLING_SHARE) * done // total_frames)
+            except BaseException:
+                with contextlib.suppress(Exception):
+                    writer.close()
+                raise
             writer.close()
-        tmp.unlink(missing_ok=True)
+    except BaseException:
+        for path in temporary:
+            path.unlink(missing_ok=True)
         raise
 
-    # 4. Fidelity against the photo as it conditioned the first frame.
-    reference = np.asarray(image.convert("RGB"))
-    return ClipResult(
-        path=tmp,
-        seed=seed,
-        num_frames=config.num_frames,
-        fps=fps,
-        width=config.width,
-        height=config.height,
-        fidelity=fidelity_score(reference, kept, mask),
-        seconds=time.monotonic() - started,
-    )
+    # 4. Fidelity of each clip against its photo as it conditioned the first frame.
+    seconds = time.monotonic() - started
+    return [
+        ClipResult(
+            path=temporary[i],
+            seed=clip.seed,
+            num_frames=config.num_frames,
+            fps=fps_of[i],
+            width=config.width,
+            height=config.height,
+            fidelity=fidelity_score(np.asarray(clip.image.convert("RGB")), kept[i], clip.mask),
+            seconds=seconds,
+        )
+        for i, clip in enumerate(clips)
+    ]
 
 
 # --- the backend ------------------------------------------------------------------------------
@@ -511,6 +625,14 @@ class DiffusionBackend:
             if not torch.cuda.is_available():
                 raise BackendUnavailable("no CUDA GPU on this worker")
 
+    def batch_key(self, request: ShotRequest) -> tuple:
+        """What shots must share to be made in one pipeline call, known on any host (no GPU,
+        no weights needed): the conditioning frame rate and the vertical (whose LoRA adapter
+        the call uses). The model is the worker's configuration, the same for all its shots;
+        ``generate_batch`` splits again by the adapter it actually finds."""
+        config = DiffusionConfig.from_settings()
+        return (conditioning_fps(clip_fps(config, request.duration)), request.vertical)
+
     def generate(
         self,
         request: ShotRequest,
@@ -519,46 +641,211 @@ class DiffusionBackend:
         progress: Progress | None = None,
         should_cancel: ShouldCancel | None = None,
     ) -> dict:
-        config = DiffusionConfig.from_settings()
-        check_inputs(config, duration=request.duration)
-        if not request.images:
-            raise BackendUnavailable("the product has no photo to condition the first frame")
-        photo, mask = _open_photo(request.images[request.image_index % len(request.images)])
-        pipe = load_pipeline(config)
-        adapter = adapter_for(config, request)
-        offloaded = config.cpu_offload and config.device == "cuda"
-        activate_adapter(pipe, adapter, device=None if offloaded else config.device)
-        workdir.mkdir(parents=True, exist_ok=True)
+        result = self.generate_batch(
+            [request], workdirs=[workdir], progress=progress, should_cancel=should_cancel
+        )[0]
+        if isinstance(result, BaseException):
+            raise result
+        return result
 
+    def generate_batch(
+        self,
+        requests: list[ShotRequest],
+        *,
+        workdirs: list[Path],
+        progress: Progress | None = None,
+        should_cancel: ShouldCancel | None = None,
+    ) -> list[dict | BackendUnavailable]:
+        """Make several shots in as few pipeline calls as they allow: shots with the same
+        adapter and conditioning frame rate share a call (each with its own seed). Returns,
+        per request, its asset or the ``BackendUnavailable`` saying why this backend did not
+        make it (that shot alone moves down its chain). Out of GPU memory, a batch is halved
+        until one shot is left, which is tried once at a lower resolution. ``progress`` is
+        percent of the whole batch; ShotCancelled leaves no file of any shot of the batch."""
+        config = DiffusionConfig.from_settings()
+        if len(workdirs) != len(requests):
+            raise ValueError(f"workdirs must hold one folder per request ({len(requests)}), got {len(workdirs)}")
+        for request in requests:
+            check_inputs(config, duration=request.duration)
+        results: list[dict | BackendUnavailable | None] = [None] * len(requests)
+        items: list[_Item] = []
+        for i, request in enumerate(requests):
+            if not request.images:
+                results[i] = BackendUnavailable("the product has no photo to condition the first frame")
+                continue
+            try:
+                photo, mask = _open_photo(request.images[request.image_index % len(request.images)])
+            except BackendUnavailable as exc:
+                results[i] = exc
+                continue
+            fit = lambda size, photo=photo, mask=mask: fit_photo(photo, mask, size)  # noqa: E731
+            items.append(_Item(index=i, request=request, workdir=workdirs[i], fit=fit))
+        if not items:
+            return results
+        pipe = load_pipeline(config)
+        offloaded = config.cpu_offload and config.device == "cuda"
+        groups: dict[tuple, list[_Item]] = {}
+        adapters: dict[str, tuple[str, Path] | None] = {}
+        for item in items:
+            adapter = adapter_for(config, item.request)
+            name = adapter[0] if adapter else ""
+            adapters[name] = adapter
+            key = (name, conditioning_fps(clip_fps(config, item.request.duration)))
+            groups.setdefault(key, []).append(item)
+        made: list[Path] = []  # accepted clips, removed again if the batch is cancelled
+        shares = _Shares(progress, total=len(items))
+        try:
+            for (name, _rate), group in groups.items():
+                activate_adapter(pipe, adapters[name], device=None if offloaded else config.device)
+                for item in group:
+                    item.workdir.mkdir(parents=True, exist_ok=True)
+                outcomes = self._make_batch(
+                    pipe, config, group, progress=shares.part(len(group)), should_cancel=should_cancel, made=made
+                )
+                for item, outcome in zip(group, outcomes, strict=True):
+                    if isinstance(outcome, dict):
+                        outcome["adapter"] = name
+                    results[item.index] = outcome
+        except ShotCancelled:
+            for path in made:
+                path.unlink(missing_ok=True)
+            raise
+        return results
+
+    def _make_batch(
+        self,
+        pipe,
+        config: DiffusionConfig,
+        items: list[_Item],
+        *,
+        progress: Progress | None,
+        should_cancel: ShouldCancel | None,
+        made: list[Path],
+        sizes: tuple[tuple[int, int], ...] = (),
+        tried: tuple[tuple[int, int], ...] = (),
+    ) -> list[dict | BackendUnavailable]:
+        """The batch at the first of ``sizes`` (the configured size, then a lower one). Out of
+        memory: halve the batch; a single shot goes to the next size, then gives up."""
         import torch
 
-        sizes = [(config.width, config.height)]
-        smaller = lower_resolution(config.width, config.height, SIZE_MULTIPLE[config.pipeline])
-        if smaller is not None:
-            sizes.append(smaller)
-        for width, height in sizes:
-            sized = dataclasses.replace(config, width=width, height=height)
-            image, product_mask = fit_photo(photo, mask, (width, height))
-            try:
-                asset = self._sample(
-                    pipe,
-                    sized,
-                    request,
-                    image=image,
-                    mask=product_mask,
-                    workdir=workdir,
-                    progress=progress,
-                    should_cancel=should_cancel,
+        if not sizes:
+            sizes = ((config.width, config.height),)
+            smaller = lower_resolution(config.width, config.height, SIZE_MULTIPLE[config.pipeline])
+            if smaller is not None:
+                sizes += (smaller,)
+        width, height = sizes[0]
+        sized = dataclasses.replace(config, width=width, height=height)
+        try:
+            return self._sample_batch(
+                pipe, sized, items, progress=progress, should_cancel=should_cancel, made=made
+            )
+        except torch.OutOfMemoryError:
+            # Handled below, outside the except block, so its traceback (holding the batch's
+            # tensors) is gone before the next try allocates.
+            logger.warning(
+                "diffusion: out of memory",
+                extra={"width": width, "height": height, "batch": len(items)},
+            )
+        if torch.cuda.is_available():
+            torch.cuda.empty_cache()
+        same = {"should_cancel": should_cancel, "made": made}
+        if len(items) > 1:
+            half = (len(items) + 1) // 2
+            parts = _Shares(progress, total=len(items))
+            return [
+                outcome
+                for part in (items[:half], items[half:])
+                for outcome in self._make_batch(
+                    pipe, config, part, progress=parts.part(len(part)), sizes=sizes, **same
                 )
-            except torch.OutOfMemoryError:
-                logger.warning("diffusion: out of memory", extra={"width": width, "height": height})
-                if torch.cuda.is_available():
-                    torch.cuda.empty_cache()
-                continue
-            asset["adapter"] = adapter[0] if adapter else ""
-            return asset
-        tried = " and ".join(f"{w}x{h}" for w, h in sizes)
-        raise BackendUnavailable(f"out of GPU memory at {tried}")
+            ]
+        tried += ((width, height),)
+        if len(sizes) > 1:
+            return self._make_batch(
+                pipe, config, items, progress=progress, sizes=sizes[1:], tried=tried, **same
+            )
+        return [BackendUnavailable(f"out of GPU memory at {' and '.join(f'{w}x{h}' for w, h in tried)}")]
+
+    def _sample_batch(
+        self,
+        pipe,
+        config: DiffusionConfig,
+        items: list[_Item],
+        *,
+        progress: Progress | None,
+        should_cancel: ShouldCancel | None,
+        made: list[Path],
+    ) -> list[dict | BackendUnavailable]:
+        """Make each item's clip (one pipeline call for all), and once more, with a new seed,
+        each item whose product drifted (one call for those). Per item: its asset, or a
+        DriftedError with the scores."""
+        fitted = [item.fit((config.width, config.height)) for item in items]
+        tried: list[list[tuple[float, int]]] = [[] for _ in items]  # (score, seed) rejected
+        results: list[dict | BackendUnavailable | None] = [None] * len(items)
+        pending = list(range(len(items)))
+        for attempt in range(2):
+            seeds = {i: (items[i].request.seed + attempt * RETRY_SEED_STEP) % 2**32 for i in pending}
+            clips = make_clips(
+                pipe,
+                config,
+                [
+                    ClipInput(
+                        image=fitted[i][0],
+                        mask=fitted[i][1],
+                        seed=seeds[i],
+                        duration=items[i].request.duration,
+                        out_dir=items[i].workdir,
+                    )
+                    for i in pending
+                ],
+                progress=progress,
+                should_cancel=should_cancel,
+            )
+            drifted = []
+            for i, clip in zip(pending, clips, strict=True):
+                score = clip.fidelity.score
+                logger.info(
+                    "diffusion: clip made",
+                    extra={
+                        "seed": clip.seed,
+                        "fidelity": score,
+                        "parts": clip.fidelity.parts,
+                        "batch": len(clips),
+                        "seconds": round(clip.seconds, 2),
+                    },
+                )
+                if score < config.fidelity_threshold:
+                    clip.path.unlink(missing_ok=True)
+                    tried[i].append((score, clip.seed))
+                    drifted.append(i)
+                    continue
+                final = items[i].workdir / f"diffusion-{clip.seed}.mp4"
+                os.replace(clip.path, final)
+                made.append(final)
+                results[i] = {
+                    "kind": "clip",
+                    "path": _media_name(final),
+                    "seed": clip.seed,
+                    "backend": self.name,
+                    "pipeline": config.pipeline,
+                    "fidelity": score,
+                    "frames": clip.num_frames,
+                    "fps": round(clip.fps, 3),
+                    "width": clip.width,
+                    "height": clip.height,
+                    "tries": len(tried[i]) + 1,
+                    "batch": len(clips),
+                }
+            pending = drifted
+            if not pending:
+                break
+        for i in pending:
+            scores = ", ".join(f"{score:.2f} (seed {seed})" for score, seed in tried[i])
+            results[i] = DriftedError(
+                f"drifted: score {scores} below {config.fidelity_threshold:.2f}",
+                score=max(score for score, _ in tried[i]),
+            )
+        return results
 
     def _sample(
         self,
@@ -572,55 +859,41 @@ class DiffusionBackend:
         progress: Progress | None,
         should_cancel: ShouldCancel | None,
     ) -> dict:
-        """Make the clip, and once more with a new seed if the product drifted."""
-        tried: list[tuple[float, int]] = []  # (score, seed) of rejected clips
-        seeds = (request.seed, (request.seed + RETRY_SEED_STEP) % 2**32)
-        for seed in seeds:
-            clip = make_clip(
-                pipe,
-                config,
-                image=image,
-                mask=mask,
-                seed=seed,
-                duration=request.duration,
-                out_dir=workdir,
-                progress=progress,
-                should_cancel=should_cancel,
-            )
-            score = clip.fidelity.score
-            logger.info(
-                "diffusion: clip made",
-                extra={
-                    "seed": seed,
-                    "fidelity": score,
-                    "parts": clip.fidelity.parts,
-                    "seconds": round(clip.seconds, 2),
-                },
-            )
-            if score < config.fidelity_threshold:
-                clip.path.unlink(missing_ok=True)
-                tried.append((score, seed))
-                continue
-            final = workdir / f"diffusion-{seed}.mp4"
-            os.replace(clip.path, final)
-            return {
-                "kind": "clip",
-                "path": _media_name(final),
-                "seed": seed,
-                "backend": self.name,
-                "pipeline": config.pipeline,
-                "fidelity": score,
-                "frames": clip.num_frames,
-                "fps": round(clip.fps, 3),
-                "width": clip.width,
-                "height": clip.height,
-                "tries": len(tried) + 1,
-            }
-        scores = ", ".join(f"{score:.2f} (seed {seed})" for score, seed in tried)
-        raise DriftedError(
-            f"drifted: score {scores} below {config.fidelity_threshold:.2f}",
-            score=max(score for score, _ in tried),
-        )
+        """One shot from an image already fitted to the config's size: its asset, or
+        DriftedError (the single-shot entry of ``_sample_batch``)."""
+        item = _Item(index=0, request=request, workdir=workdir, fit=lambda size: (image, mask))
+        result = self._sample_batch(
+            pipe, config, [item], progress=progress, should_cancel=should_cancel, made=[]
+        )[0]
+        if isinstance(result, BaseException):
+            raise result
+        return result
+
+
+@dataclass(frozen=True)
+class _Item:
+    """One shot of a batch: its request, its folder, and how to fit its photo to a size."""
+
+    index: int  # its place in generate_batch's requests
+    request: ShotRequest
+    workdir: Path
+    fit: Callable[[tuple[int, int]], tuple[Image.Image, np.ndarray | None]]
+
+
+class _Shares:
+    """A batch's progress (0-100 of all its shots) from its parts' progress: each part (a
+    group of shots, or half a batch after running out of memory) reports its own 0-100."""
+
+    def __init__(self, report: Progress | None, *, total: int) -> None:
+        self.report, self.total, self.start = report, total, 0
+
+    def part(self, count: int) -> Progress | None:
+        """The progress callback of the next ``count`` shots."""
+        start, self.start = self.start, self.start + count
+        if self.report is None:
+            return None
+        report, total = self.report, self.total
+        return lambda percent: report((start * 100 + count * percent) // total)
 
 
 def lower_resolution(width: int, height: int, multiple: int = 16) -> tuple[int, int] | None:

@@ -4,6 +4,8 @@ from products.api import views
 
 urlpatterns = [
     path("products/", views.ProductCollectionApi.as_view(), name="products"),
+    path("products/batch/", views.ImportBatchCreateApi.as_view(), name="product-batch"),
+    path("products/batches/<uuid:batch_id>/", views.ImportBatchDetailApi.as_view(), name="product-batch-detail"),
     path("products/<uuid:product_id>/", views.ProductDetailApi.as_view(), name="product-detail"),
     path("products/<uuid:product_id>/rescrape/", views.ProductRescrapeApi.as_view(), name="product-rescrape"),
 ]

@@ -1,24 +1,40 @@
-"""Products API: import by URL, create by hand, list, detail. One view per operation;
+"""Products API: import by URL, import a batch, create by hand, list, detail. One view per operation;
 ``/products/`` joins the list and create operations (one URL, two methods)."""
 
 from __future__ import annotations
 
+import hashlib
+
+from django.conf import settings
 from django.db.models import Q
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_serializer
-from rest_framework import serializers, status
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_serializer,
+)
+from rest_framework import exceptions, serializers, status
+from rest_framework.parsers import DataAndFiles, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from accounts.api.base import (
     ERRORS,
     IDEMPOTENCY_HEADER,
+    ErrorSerializer,
     WorkspaceApiView,
     idempotent,
     paginated,
 )
 from config.errors import InvalidInput
-from products.models import Product
-from products.selectors import product_get, products_for_workspace
-from products.services import product_create_manual, product_import_start, product_rescrape_start
+from products.models import ImportBatch, ImportBatchRow, Product
+from products.selectors import import_batch_get, product_get, products_for_workspace
+from products.services import (
+    import_batch_create,
+    product_create_manual,
+    product_import_start,
+    product_rescrape_start,
+)
 
 
 class ProductOutputSerializer(serializers.ModelSerializer):
@@ -169,3 +185,146 @@ class ProductRescrapeApi(WorkspaceApiView):
         product = product_rescrape_start(product=product)
         product = product_get(workspace=self.workspace, product_id=product.id)
         return Response(ProductOutputSerializer(product, context={"request": request}).data, status=status.HTTP_202_ACCEPTED)
+
+
+# ------------------------------------------------------------------ batch import
+
+
+class PayloadTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "payload_too_large"
+    default_detail = "The upload is too large."
+
+
+class UploadedFeed(str):
+    """An uploaded feed in ``request.data``: its bytes on ``.content``, and as a string its
+    SHA-256 and size, so the ``Idempotency-Key`` fingerprint (the body as JSON) covers the
+    file's content without holding it."""
+
+    content: bytes
+
+    def __new__(cls, content: bytes, name: str):
+        text = f"sha256:{hashlib.sha256(content).hexdigest()} {len(content)} bytes ({name[:100]})"
+        obj = super().__new__(cls, text)
+        obj.content = content
+        return obj
+
+
+class FeedUploadParser(MultiPartParser):
+    """multipart/form-data with a ``file`` part: refused with 413 above
+    SHOPREEL_BATCH_MAX_BYTES before the body is read; the file becomes an ``UploadedFeed``."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        request = parser_context["request"]
+        limit = settings.SHOPREEL_BATCH_MAX_BYTES
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > limit + 64_000:  # the file plus the multipart framing
+            raise PayloadTooLarge(f"The upload is larger than {limit // 1_000_000} MB.")
+        parsed = super().parse(stream, media_type, parser_context)
+        data = {key: parsed.data.get(key) for key in parsed.data}
+        for key, upload in parsed.files.items():
+            if upload.size > limit:
+                raise PayloadTooLarge(f"The file is larger than {limit // 1_000_000} MB.")
+            data[key] = UploadedFeed(upload.read(), upload.name or "")
+        return DataAndFiles(data, {})
+
+
+@extend_schema_field(OpenApiTypes.BINARY)
+class FeedField(serializers.Field):
+    """The uploaded feed (multipart ``file``)."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, UploadedFeed):
+            raise serializers.ValidationError("Upload the feed as a multipart file named `file`.")
+        return data
+
+    def to_representation(self, value):
+        return str(value)
+
+
+class ImportBatchOutputSerializer(serializers.ModelSerializer):
+    class RowSerializer(serializers.ModelSerializer):
+        input = serializers.SerializerMethodField(help_text="The link, or the feed item's id and title.")
+        duplicate_of = serializers.SerializerMethodField(help_text="The row this one repeats (one product for both).")
+
+        class Meta:
+            model = ImportBatchRow
+            fields = ["position", "input", "state", "outcome", "product", "error_code", "message", "duplicate_of"]
+            read_only_fields = fields
+
+        def get_input(self, row) -> str:
+            if row.url or not row.item:
+                return row.url
+            return " ".join(x for x in (row.item.get("id", ""), row.item.get("title", "")) if x)
+
+        def get_duplicate_of(self, row) -> int | None:
+            return self.context["positions"].get(row.duplicate_of_id)
+
+    rows = serializers.SerializerMethodField(help_text="Every row in input order (a batch has at most 500).")
+    feed_url = serializers.CharField(read_only=True, help_text="The feed fetched by the worker; empty otherwise.")
+
+    class Meta:
+        model = ImportBatch
+        fields = ["id", "source", "feed_url", "state", "total", "done", "failed", "error_code", "error", "rows",
+                  "created_at", "finished_at"]
+        read_only_fields = fields
+
+    @extend_schema_field(RowSerializer(many=True))
+    def get_rows(self, batch):
+        rows = list(batch.rows.all())  # prefetched in position order
+        positions = {row.id: row.position for row in rows}
+        return ImportBatchOutputSerializer.RowSerializer(rows, many=True, context={"positions": positions}).data
+
+
+class ImportBatchCreateApi(WorkspaceApiView):
+    parser_classes = [JSONParser, FeedUploadParser]
+
+    @extend_schema_serializer(component_name="ImportBatchCreateInput")
+    class InputSerializer(serializers.Serializer):
+        urls = serializers.ListField(
+            child=serializers.CharField(max_length=2000), required=False, min_length=1,
+            max_length=settings.SHOPREEL_CATALOG_MAX_ROWS,
+            help_text="Product pages to import; a line that is not an http(s) link is a skipped row.",
+        )
+        feed_url = serializers.URLField(required=False, max_length=2000,
+                                        help_text="A CSV of links or a Google Merchant feed the worker fetches.")
+        file = FeedField(required=False, help_text="(multipart) A CSV of links or a Google Merchant feed, XML or TSV.")
+
+        def validate(self, attrs):
+            if len(attrs) != 1:
+                raise serializers.ValidationError("Send exactly one of `urls`, `feed_url` or `file`.")
+            return attrs
+
+    @extend_schema(
+        operation_id="products_batch_create",
+        parameters=[IDEMPOTENCY_HEADER],
+        request={"application/json": InputSerializer, "multipart/form-data": InputSerializer},
+        responses={202: ImportBatchOutputSerializer, 413: ErrorSerializer, **ERRORS},
+        description=(
+            "Import many products: `urls` (at most 500), an uploaded `file` or a `feed_url` (at most "
+            "500 rows, 5 MB). Answers the batch at once (202); poll `/products/batches/{id}/`. Each "
+            "row has its own outcome; a failed row never stops the others. A repeated link is "
+            "imported once (the later row is `duplicate`). Feed rows are made from the feed's data."
+        ),
+    )
+    @idempotent
+    def post(self, request):
+        serializer = ImportBatchCreateApi.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        batch = import_batch_create(
+            workspace=self.workspace, urls=data.get("urls"), feed_url=data.get("feed_url", ""),
+            data=data["file"].content if "file" in data else None,
+        )
+        batch = import_batch_get(workspace=self.workspace, batch_id=batch.id)
+        return Response(ImportBatchOutputSerializer(batch).data, status=status.HTTP_202_ACCEPTED)
+
+
+class ImportBatchDetailApi(WorkspaceApiView):
+    @extend_schema(operation_id="products_batch_retrieve", responses={200: ImportBatchOutputSerializer, **ERRORS})
+    def get(self, request, batch_id):
+        batch = import_batch_get(workspace=self.workspace, batch_id=batch_id)
+        return Response(ImportBatchOutputSerializer(batch).data)

@@ -12,11 +12,11 @@ import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
-from accounts.models import Agency, ApiKey, Membership, Workspace
-from accounts.services import api_key_create, api_key_revoke
+from accounts.models import Agency, ApiKey, Invitation, Membership, Workspace
+from accounts.services import api_key_create, api_key_revoke, invitation_create
 from generation import services as generation_services
 from generation.models import Ad, RenderJob, RenderOutput
-from products.models import Product, ProductImage
+from products.models import ImportBatch, ImportBatchRow, Product, ProductImage
 from tests.factories import MembershipFactory, ProductFactory, UserFactory, WorkspaceFactory
 
 
@@ -27,6 +27,9 @@ class Tenant:
     ad: Ad
     job: RenderJob
     spare_key: ApiKey  # a key to list and revoke
+    batch: ImportBatch | None = None  # a finished batch import of the product
+    member: Membership | None = None  # an editor to list, change and remove
+    invitation: Invitation | None = None  # an open invitation to list and revoke
 
 
 @dataclass
@@ -78,7 +81,17 @@ def _tenant(workspace) -> Tenant:
         width=1080, height=1920, duration=15.0, size_bytes=123456,
     )
     spare_key, _ = api_key_create(workspace=workspace, name="spare", scope="read")
-    return Tenant(workspace=workspace, product=product, ad=ad, job=job, spare_key=spare_key)
+    batch = ImportBatch.objects.create(workspace=workspace, source=ImportBatch.Source.URLS, state=ImportBatch.State.DONE,
+                                       total=1, done=1)
+    ImportBatchRow.objects.create(workspace=workspace, batch=batch, position=1, url=product.source_url, state="done",
+                                  outcome="imported", product=product)
+    member = MembershipFactory(
+        workspace=workspace, user=UserFactory(username=f"member-{workspace.slug}"), role=Membership.Role.EDITOR
+    )
+    invitation = invitation_create(workspace=workspace, email=f"invited@{workspace.slug}.example.com", role="viewer",
+                                   site_url="http://testserver")
+    return Tenant(workspace=workspace, product=product, ad=ad, job=job, spare_key=spare_key, member=member,
+                  invitation=invitation, batch=batch)
 
 
 @pytest.fixture

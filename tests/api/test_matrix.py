@@ -10,7 +10,7 @@ import uuid
 import pytest
 from rest_framework.test import APIClient
 
-from accounts.models import ApiKey
+from accounts.models import ApiKey, Invitation, Membership
 from accounts.services import workspace_hand_over
 from generation.models import RenderJob
 from products.models import Product
@@ -46,13 +46,30 @@ ENDPOINTS = [
     ("jobs_retrieve", "get", "/api/v1/jobs/{job}/", None, 200, False),
     ("jobs_cancel", "post", "/api/v1/jobs/{job}/cancel/", None, 202, True),
     ("products_rescrape", "post", "/api/v1/products/{product}/rescrape/", None, 202, True),
+    ("products_batch_create", "post", "/api/v1/products/batch/", {"urls": ["https://shop.example.com/products/mug"]}, 202, True),
+    ("products_batch_retrieve", "get", "/api/v1/products/batches/{batch}/", None, 200, False),
     ("ads_render", "post", "/api/v1/ads/{ad}/render/", None, 202, True),
     ("api_keys_list", "get", "/api/v1/api-keys/", None, 200, False),
     ("api_keys_create", "post", "/api/v1/api-keys/", {"name": "CI", "scope": "read"}, 201, True),
     ("api_keys_revoke", "post", "/api/v1/api-keys/{key}/revoke/", None, 200, True),
+    ("webhooks_list", "get", "/api/v1/webhooks/", None, 200, False),
+    ("webhooks_create", "post", "/api/v1/webhooks/", {"url": "https://hooks.example.com/in", "events": ["ad.completed"]}, 201, True),
+    ("webhooks_retrieve", "get", "/api/v1/webhooks/{webhook}/", None, 200, False),
+    ("webhooks_update", "patch", "/api/v1/webhooks/{webhook}/", {"description": "CRM"}, 200, True),
+    ("webhooks_rotate_secret", "post", "/api/v1/webhooks/{webhook}/rotate-secret/", None, 200, True),
+    ("webhooks_test", "post", "/api/v1/webhooks/{webhook}/test/", None, 202, True),
+    ("webhooks_deliveries_list", "get", "/api/v1/webhooks/{webhook}/deliveries/", None, 200, False),
+    ("members_list", "get", "/api/v1/members/", None, 200, False),
+    ("members_role_change", "post", "/api/v1/members/{member}/role/", {"role": "viewer"}, 200, True),
+    ("members_remove", "post", "/api/v1/members/{member}/remove/", None, 200, True),
+    ("invitations_list", "get", "/api/v1/invitations/", None, 200, False),
+    ("invitations_create", "post", "/api/v1/invitations/", {"email": "new@example.com", "role": "editor"}, 201, True),
+    ("invitations_revoke", "post", "/api/v1/invitations/{invitation}/revoke/", None, 200, True),
 ]
 OBJECT_ENDPOINTS = [e for e in ENDPOINTS if "{" in e[2]]
 WRITE_ENDPOINTS = [e for e in ENDPOINTS if e[5]]
+# Managing members needs the key's maker to be an owner or admin (an editor's write key cannot).
+MANAGER_ENDPOINTS = [e for e in WRITE_ENDPOINTS if e[0].startswith(("members_", "invitations_"))]
 ids = [e[0] for e in ENDPOINTS]
 
 
@@ -66,24 +83,53 @@ def _fill(tenant, value):
     return json.loads(text)
 
 
+def _webhook(tenant):
+    """The tenant's webhook endpoint, made on first use (only webhook paths need one)."""
+    from accounts.webhooks.models import WebhookEndpoint
+    from accounts.webhooks.services import webhook_endpoint_create
+
+    endpoint = WebhookEndpoint.objects.filter(workspace=tenant.workspace, url="https://hooks.example.com/m").first()
+    return endpoint or webhook_endpoint_create(workspace=tenant.workspace, url="https://hooks.example.com/m",
+                                               events=["ad.failed"], description="matrix")[0]
+
+
 def _call(client, method, path, body, tenant):
-    path = path.format(product=tenant.product.id, ad=tenant.ad.id, job=tenant.job.id, key=tenant.spare_key.id)
+    if "{webhook}" in path:
+        path = path.replace("{webhook}", str(_webhook(tenant).id))
+    path = path.format(product=tenant.product.id, ad=tenant.ad.id, job=tenant.job.id, key=tenant.spare_key.id, member=tenant.member.public_id,
+                       invitation=tenant.invitation.id,
+                       batch=tenant.batch.id)
     data = _fill(tenant, body)
     return getattr(client, method)(path, data=data, format="json") if data is not None else getattr(client, method)(path)
 
 
-@pytest.mark.parametrize(("name", "method", "path", "body", "ok", "writes"), ENDPOINTS, ids=ids)
-@pytest.mark.parametrize("who", ["owner", "editor", "agency"])
+# Every endpoint for each key that may use it (an editor's key is refused member management:
+# test_an_editors_write_key_cannot_manage_members).
+WORKS = [(who, *e) for who in ("owner", "editor", "agency") for e in ENDPOINTS
+         if not (who == "editor" and e in MANAGER_ENDPOINTS)]
+
+
+@pytest.mark.parametrize(("who", "name", "method", "path", "body", "ok", "writes"), WORKS,
+                         ids=[f"{w[0]}-{w[1]}" for w in WORKS])
 def test_it_works_for_the_workspaces_keys(api, who, name, method, path, body, ok, writes):
     response = _call(api.client(who), method, path, body, api.home)
     assert response.status_code == ok, response.content
     data = response.json()
     if name == "ads_render":
         assert data["ad"] == str(api.home.ad.id) and data["state"] == "queued"
+    elif name == "webhooks_test":
+        assert data["event_type"] == "ping"
+    elif name == "webhooks_deliveries_list":
+        assert "results" in data
+    elif name.startswith("webhooks_") and "{" in path:
+        assert data["id"] == str(_webhook(api.home).id)
+        assert ("secret" in data) == (name == "webhooks_rotate_secret")
+    elif name.startswith("members_") and "{" in path:
+        assert data["id"] == str(api.home.member.public_id)
     elif "{" in path:
-        target = {"products_retrieve": api.home.product, "products_rescrape": api.home.product, "ads_retrieve": api.home.ad,
+        target = {"invitations_revoke": api.home.invitation, "products_retrieve": api.home.product, "products_rescrape": api.home.product, "ads_retrieve": api.home.ad,
                   "ads_script_update": api.home.ad, "jobs_retrieve": api.home.job, "jobs_cancel": api.home.job,
-                  "api_keys_revoke": api.home.spare_key}[name]
+                  "api_keys_revoke": api.home.spare_key, "products_batch_retrieve": api.home.batch}[name]
         assert data["id"] == str(target.id)
 
 
@@ -100,10 +146,39 @@ def test_the_viewers_read_key_reads_but_cannot_write(api, name, method, path, bo
         api.home.spare_key.refresh_from_db()
         assert api.home.ad.script == script and not api.home.job.cancel_requested
         assert api.home.spare_key.revoked_at is None and not ApiKey.objects.filter(name="CI").exists()
+        api.home.member.refresh_from_db()  # still there, still an editor
+        api.home.invitation.refresh_from_db()
+        assert api.home.member.role == "editor" and api.home.invitation.revoked_at is None
+        assert not Invitation.objects.filter(email="new@example.com").exists()
         api.home.product.refresh_from_db()
         assert api.home.product.status == Product.Status.IMPORTED
     else:
         assert response.status_code == ok
+
+
+def _assert_members_unchanged(api):
+    api.home.member.refresh_from_db()
+    api.home.invitation.refresh_from_db()
+    assert api.home.member.role == "editor" and api.home.invitation.revoked_at is None
+    assert Membership.objects.filter(pk=api.home.member.pk).exists()
+    assert not Invitation.objects.filter(email="new@example.com").exists()
+
+
+@pytest.mark.parametrize(("name", "method", "path", "body", "ok", "writes"), MANAGER_ENDPOINTS, ids=[e[0] for e in MANAGER_ENDPOINTS])
+def test_an_editors_write_key_cannot_manage_members(api, name, method, path, body, ok, writes):
+    assert api.key_rows["editor"].can_write
+    response = _call(api.client("editor"), method, path, body, api.home)
+    assert_error(response, 403, "permission_denied")
+    _assert_members_unchanged(api)
+
+
+@pytest.mark.parametrize(("name", "method", "path", "body", "ok", "writes"), MANAGER_ENDPOINTS, ids=[e[0] for e in MANAGER_ENDPOINTS])
+def test_a_demoted_owners_key_stops_managing_members(api, name, method, path, body, ok, writes):
+    owner = api.key_rows["owner"].created_by
+    Membership.objects.filter(workspace=api.home.workspace, user=owner).update(role="editor")
+    response = _call(api.client("owner"), method, path, body, api.home)
+    assert_error(response, 403, "permission_denied")
+    _assert_members_unchanged(api)
 
 
 @pytest.mark.parametrize(("name", "method", "path", "body", "ok", "writes"), OBJECT_ENDPOINTS, ids=[e[0] for e in OBJECT_ENDPOINTS])
@@ -112,7 +187,7 @@ def test_an_outsiders_key_gets_404_and_never_the_object(api, name, method, path,
     assert_error(response, 404, "not_found")
     text = response.content.decode()
     for secret in (str(api.home.product.id), api.home.product.title, str(api.home.ad.id), str(api.home.job.id),
-                   str(api.home.spare_key.id), api.home.spare_key.prefix):
+                   str(api.home.spare_key.id), api.home.spare_key.prefix, str(api.home.batch.id)):
         assert secret not in text
     api.home.job.refresh_from_db()
     api.home.spare_key.refresh_from_db()
@@ -165,10 +240,22 @@ def test_revoked_missing_or_unknown_keys_get_401(api, auth, code, name, method, 
         ("/api/v1/ads/{ad}/script/", ["get", "post", "patch", "delete"]),
         ("/api/v1/ads/{ad}/render/", ["get", "put", "delete"]),
         ("/api/v1/products/{product}/rescrape/", ["get", "put", "delete"]),
+        ("/api/v1/products/batch/", ["get", "put", "patch", "delete"]),
+        ("/api/v1/products/batches/{batch}/", ["post", "put", "patch", "delete"]),
         ("/api/v1/jobs/{job}/", ["post", "put", "patch", "delete"]),
         ("/api/v1/jobs/{job}/cancel/", ["get", "put", "delete"]),
         ("/api/v1/api-keys/", ["put", "patch", "delete"]),
         ("/api/v1/api-keys/{key}/revoke/", ["get", "put", "patch", "delete"]),
+        ("/api/v1/webhooks/", ["put", "patch", "delete"]),
+        ("/api/v1/webhooks/{webhook}/", ["post", "put"]),
+        ("/api/v1/webhooks/{webhook}/rotate-secret/", ["get", "put", "patch", "delete"]),
+        ("/api/v1/webhooks/{webhook}/test/", ["get", "put", "patch", "delete"]),
+        ("/api/v1/webhooks/{webhook}/deliveries/", ["post", "put", "patch", "delete"]),
+        ("/api/v1/members/", ["post", "put", "patch", "delete"]),
+        ("/api/v1/members/{member}/role/", ["get", "put", "patch", "delete"]),
+        ("/api/v1/members/{member}/remove/", ["get", "put", "patch", "delete"]),
+        ("/api/v1/invitations/", ["put", "patch", "delete"]),
+        ("/api/v1/invitations/{invitation}/revoke/", ["get", "put", "patch", "delete"]),
     ],
 )
 def test_a_wrong_method_gets_405(api, path, methods):

@@ -244,16 +244,16 @@ def test_out_of_memory_tries_a_lower_resolution_then_gives_up(diffusion_settings
     import torch
 
     media = Path(diffusion_settings.MEDIA_ROOT)
-    real = diffusion.make_clip
+    real = diffusion.make_clips
     sizes = []
 
-    def tight_memory(pipe, config, **kwargs):
+    def tight_memory(pipe, config, clips, **kwargs):
         sizes.append((config.width, config.height))
         if config.width > limit:
             raise torch.OutOfMemoryError("CUDA out of memory (simulated)")
-        return real(pipe, config, **kwargs)
+        return real(pipe, config, clips, **kwargs)
 
-    monkeypatch.setattr(diffusion, "make_clip", tight_memory)
+    monkeypatch.setattr(diffusion, "make_clips", tight_memory)
     limit = 48
     asset = DiffusionBackend().generate(_request(media), workdir=media / "a")
     assert sizes == [(64, 64), (48, 48)]

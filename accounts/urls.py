@@ -1,0 +1,27 @@
+"""The dashboard (``/app/``): account pages. Workspaces and agencies by public UUID."""
+
+from django.urls import path
+
+from accounts import views
+
+app_name = "dashboard"
+
+ws = "w/<uuid:workspace_id>/"
+urlpatterns = [
+    path("", views.home, name="home"),
+    path(ws, views.workspace, name="workspace"),
+    path(f"{ws}members/", views.members, name="members"),
+    path(f"{ws}members/<uuid:member_id>/role/", views.member_role, name="member-role"),
+    path(f"{ws}members/<uuid:member_id>/remove/", views.member_remove, name="member-remove"),
+    path(f"{ws}leave/", views.leave, name="leave"),
+    path(f"{ws}invitations/", views.invitation_create, name="invitation-create"),
+    path(f"{ws}invitations/<uuid:invitation_id>/resend/", views.invitation_resend, name="invitation-resend"),
+    path(f"{ws}invitations/<uuid:invitation_id>/revoke/", views.invitation_revoke, name="invitation-revoke"),
+    path(f"{ws}api-keys/", views.api_keys, name="api-keys"),
+    path(f"{ws}api-keys/<uuid:key_id>/revoke/", views.api_key_revoke, name="api-key-revoke"),
+    path("invitations/<str:token>/", views.invitation_accept, name="invitation-accept"),
+    path("agencies/", views.agencies, name="agencies"),
+    path("agencies/<uuid:agency_id>/", views.agency, name="agency"),
+    path("agencies/<uuid:agency_id>/clients/", views.agency_client_create, name="agency-client-create"),
+    path("agencies/<uuid:agency_id>/clients/<uuid:workspace_id>/hand-over/", views.agency_hand_over, name="agency-hand-over"),
+]

@@ -1,0 +1,262 @@
+"""The dashboard's account pages: workspace switcher, members, invitations, API keys,
+agencies. Thin views: every workspace is reached through ``selectors.workspace_access`` (another
+workspace's page is 404), every change is one service call, and a refused change comes back as
+a message on the page it was made from."""
+
+from __future__ import annotations
+
+import functools
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts import selectors, services
+from accounts.models import ApiKey, Membership
+from config.errors import ApplicationError, NotFound
+
+SESSION_WORKSPACE = "shopreel_workspace"
+
+
+def _refusals(view):
+    """NotFound → 404 and PermissionDenied → 403 pages; any other ApplicationError → its
+    message on the page the form came from (``back`` in the view's answer)."""
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except NotFound as exc:
+            raise Http404(exc.message) from exc
+        except services.PermissionDenied as exc:
+            raise DjangoPermissionDenied(exc.message) from exc
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+            return redirect(_back(request, kwargs))
+
+    return login_required(wrapper)
+
+
+def _back(request, kwargs) -> str:
+    """The page a refused form was on."""
+    if "agency_id" in kwargs:
+        return reverse("dashboard:agency", args=[kwargs["agency_id"]])
+    if "workspace_id" in kwargs:
+        name = "dashboard:api-keys" if "/api-keys/" in request.path else "dashboard:members"
+        return reverse(name, args=[kwargs["workspace_id"]])
+    return reverse("dashboard:agencies")
+
+
+def _page(request, template: str, context: dict, *, access=None, status: int = 200):
+    """Render with what every page's navigation needs: the workspaces to switch between."""
+    user = request.user
+    nav = {
+        "access": access,
+        "current": access.workspace if access else None,
+        "switch_workspaces": selectors.workspaces_for_user(user=user).select_related("agency"),
+        "agencies": selectors.agencies_for_user(user=user),
+    }
+    if access is not None:
+        request.session[SESSION_WORKSPACE] = str(access.workspace.id)
+    return render(request, template, {**nav, **context}, status=status)
+
+
+@require_GET
+@_refusals
+def home(request):
+    """The last workspace this session used, else the first the user reaches."""
+    workspaces = selectors.workspaces_for_user(user=request.user)
+    last = request.session.get(SESSION_WORKSPACE)
+    workspace = (workspaces.filter(id=last).first() if last else None) or workspaces.order_by("name").first()
+    if workspace is None:
+        return _page(request, "accounts/no_workspace.html", {})
+    return redirect("dashboard:workspace", workspace.id)
+
+
+@require_GET
+@_refusals
+def workspace(request, workspace_id):
+    access = selectors.workspace_access(user=request.user, workspace_id=workspace_id)
+    return _page(request, "accounts/workspace.html", {}, access=access)
+
+
+# ------------------------------------------------------------------ members and invitations
+
+
+@require_GET
+@_refusals
+def members(request, workspace_id):
+    access = selectors.workspace_access(user=request.user, workspace_id=workspace_id)
+    context = {
+        "members": selectors.members_for_workspace(workspace=access.workspace),
+        "invitations": selectors.invitations_for_workspace(workspace=access.workspace, open_only=True),
+        "roles": Membership.Role.choices,
+        "invite_roles": [(v, label) for v, label in Membership.Role.choices if access.is_owner or v != "owner"],
+    }
+    return _page(request, "accounts/members.html", context, access=access)
+
+
+@require_POST
+@_refusals
+def member_role(request, workspace_id, member_id):
+    access = selectors.workspace_access(user=request.user, workspace_id=workspace_id)
+    member = services.membership_role_change(
+        workspace=access.workspace, member_id=member_id, role=request.POST.get("role", ""), actor=request.user
+    )
+    messages.success(request, f"{member.user.email} is now {member.get_role_display().lower()}.")
+    return redirect("dashboard:members", workspace_id)
+
+
+@require_POST
+@_refusals
+def member_remove(request, workspace_id, member_id):
+    access = selectors.workspace_access(user=request.user, workspace_id=workspace_id)
+    member = services.membership_remove(workspace=access.workspace, member_id=member_id, actor=request.user)
+    if member.user_id == request.user.pk:
+        messages.success(request, f"You left {access.workspace.name}.")
+        return redirect("dashboard:home")
+    messages.success(request, f"{member.user.email} was removed from {access.workspace.name}.")
+    return redirect("dashboard:members", workspace_id)
+
+
+@require_POST
+@_refusals
+def leave(request, workspace_id):
+    access = selectors.workspace_access(user=request.user, workspace_id=workspace_id)
+    services.membership_leave(workspace=access.workspace, user=request.user)
+    request.session.pop(SESSION_WORKSPACE, None)
+    messages.success(request, f"You left {access.workspace.name}.")
+    return redirect("dashboard:home")
+
+
+@require_POST
+@_refusals
+def invitation_create(request, workspace_id):
+    access = selectors.workspace_access(user=request.user, workspace_id=workspace_id)
+    invitation = services.invitation_create(
+        workspace=access.workspace, email=request.POST.get("email", ""), role=request.POST.get("role", ""),
+        actor=request.user, site_url=request.build_absolute_uri("/"),
+    )
+    messages.success(request, f"Invitation sent to {invitation.email}.")
+    return redirect("dashboard:members", workspace_id)
+
+
+@require_POST
+@_refusals
+def invitation_resend(request, workspace_id, invitation_id):
+    access = selectors.workspace_access(user=request.user, workspace_id=workspace_id)
+    invitation = services.invitation_resend(
+        workspace=access.workspace, invitation_id=invitation_id, actor=request.user,
+        site_url=request.build_absolute_uri("/"),
+    )
+    messages.success(request, f"Invitation sent again to {invitation.email}; the earlier link no longer works.")
+    return redirect("dashboard:members", workspace_id)
+
+
+@require_POST
+@_refusals
+def invitation_revoke(request, workspace_id, invitation_id):
+    access = selectors.workspace_access(user=request.user, workspace_id=workspace_id)
+    invitation = services.invitation_revoke(workspace=access.workspace, invitation_id=invitation_id, actor=request.user)
+    messages.success(request, f"The invitation to {invitation.email} was revoked.")
+    return redirect("dashboard:members", workspace_id)
+
+
+@require_http_methods(["GET", "POST"])
+def invitation_accept(request, token):
+    """The emailed link. Anyone may see what it is for; accepting needs the invited address,
+    logged in (after sign-up and verification, when new)."""
+    try:
+        invitation = selectors.invitation_for_token(token=token)
+    except NotFound as exc:
+        return render(request, "accounts/invitation.html", {"error": exc.message}, status=404)
+    if request.method == "GET" or not request.user.is_authenticated:
+        return render(request, "accounts/invitation.html", {"invitation": invitation, "next": request.path})
+    try:
+        membership = services.invitation_accept(token=token, user=request.user)
+    except ApplicationError as exc:
+        return render(request, "accounts/invitation.html", {"invitation": invitation, "error": exc.message}, status=400)
+    messages.success(request, f"Welcome to {membership.workspace.name}.")
+    return redirect("dashboard:workspace", membership.workspace_id)
+
+
+# ------------------------------------------------------------------ API keys
+
+
+@require_http_methods(["GET", "POST"])
+@_refusals
+def api_keys(request, workspace_id):
+    """The keys (prefix, scope, last used); a key made here is shown in this answer only."""
+    access = selectors.workspace_access(user=request.user, workspace_id=workspace_id)
+    context = {"scopes": ApiKey.Scope.choices, "new_key": None}
+    if request.method == "POST":
+        access.require_manager()
+        key, plaintext = services.api_key_create(
+            workspace=access.workspace, name=request.POST.get("name", ""), scope=request.POST.get("scope", ""),
+            created_by=request.user,
+        )
+        context["new_key"], context["plaintext"] = key, plaintext
+    context["keys"] = selectors.api_keys_for_workspace(workspace=access.workspace).select_related("created_by")
+    response = _page(request, "accounts/api_keys.html", context, access=access)
+    response["Cache-Control"] = "no-store"  # the page with the key must not be kept anywhere
+    return response
+
+
+@require_POST
+@_refusals
+def api_key_revoke(request, workspace_id, key_id):
+    access = selectors.workspace_access(user=request.user, workspace_id=workspace_id)
+    access.require_manager()
+    key = services.api_key_revoke(api_key=selectors.api_key_get(workspace=access.workspace, key_id=key_id))
+    messages.success(request, f"The key {key.prefix}… was revoked.")
+    return redirect("dashboard:api-keys", workspace_id)
+
+
+# ------------------------------------------------------------------ agencies
+
+
+@require_http_methods(["GET", "POST"])
+@_refusals
+def agencies(request):
+    if request.method == "POST":
+        agency = services.agency_create_for_user(name=request.POST.get("name", ""), user=request.user)
+        messages.success(request, f"Agency {agency.name} created.")
+        return redirect("dashboard:agency", agency.id)
+    return _page(request, "accounts/agencies.html", {})
+
+
+@require_GET
+@_refusals
+def agency(request, agency_id):
+    agency = selectors.agency_for_user(user=request.user, agency_id=agency_id)
+    context = {"agency": agency, "clients": selectors.agency_clients(agency=agency)}
+    return _page(request, "accounts/agency.html", context)
+
+
+@require_POST
+@_refusals
+def agency_client_create(request, agency_id):
+    agency = selectors.agency_for_user(user=request.user, agency_id=agency_id)
+    workspace = services.agency_client_create(agency=agency, name=request.POST.get("name", ""), actor=request.user)
+    messages.success(request, f"Client workspace {workspace.name} created.")
+    return redirect("dashboard:workspace", workspace.id)
+
+
+@require_POST
+@_refusals
+def agency_hand_over(request, agency_id, workspace_id):
+    agency = selectors.agency_for_user(user=request.user, agency_id=agency_id)
+    workspace = selectors.scoped_get(selectors.agency_clients(agency=agency), object_id=workspace_id, label="Workspace")
+    invitation = services.agency_hand_over_start(
+        agency=agency, workspace=workspace, email=request.POST.get("email", ""), actor=request.user,
+        site_url=request.build_absolute_uri("/"),
+    )
+    messages.success(
+        request,
+        f"{invitation.email} is invited as the owner of {workspace.name}; the agency's access ends when they accept.",
+    )
+    return redirect("dashboard:agency", agency_id)

@@ -1,0 +1,126 @@
+"""The training items of a vertical's products (or one workspace's), read from the database.
+
+Per product: up to ``photos`` photos (position order; the cut-out where there is one) as
+static-clip items, and each existing video as a clip item conditioned on the main photo:
+the product's diffusion shot clips first, then its rendered ads (their opening frames). The
+caption is the newest ad's script (scene captions and voice-over), else the title and features.
+Files that are missing or unreadable are left out and counted, never fatal.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from django.conf import settings
+from PIL import Image
+
+from config.errors import ApplicationError
+from generation.models import Ad, RenderOutput, Shot
+from generation.training.dataset import DatasetSummary, TrainingItem
+from products.models import Product
+
+logger = logging.getLogger(__name__)
+
+CAPTION_CHARS = 400
+
+
+def training_items_for(
+    *, vertical: str, workspace=None, photos: int = 3, clips: int = 3
+) -> tuple[list[TrainingItem], DatasetSummary]:
+    """Items and their summary; ApplicationError (``no_products`` / ``no_photos``) when there
+    is nothing to train on, naming the vertical and workspace."""
+    products = Product.objects.filter(vertical=vertical).exclude(
+        status__in=[Product.Status.PENDING, Product.Status.FAILED]
+    )
+    if workspace is not None:
+        products = products.filter(workspace=workspace)
+    products = list(products.prefetch_related("images").order_by("created_at", "id"))
+    scope = f"the vertical {vertical!r}" + (f" of the workspace {workspace.slug!r}" if workspace else "")
+    if not products:
+        raise ApplicationError(f"No imported products in {scope}: nothing to train on.", code="no_products")
+
+    root = Path(settings.MEDIA_ROOT)
+    items: list[TrainingItem] = []
+    summary = DatasetSummary()
+    for product in products:
+        readable = [
+            image for image in product.images.all() if _readable_image(root, image.file.name)
+        ][:photos]
+        if not readable:
+            continue
+        caption = _caption(product)
+        main = readable[0]
+        for image in readable:
+            items.append(_item(root, product, image, caption))
+        summary.images += len(readable)
+        videos = _videos(root, product)[:clips]
+        for clip in videos:
+            items.append(_item(root, product, main, caption, clip=clip))
+        summary.clips += len(videos)
+        summary.product_ids.append(str(product.id))
+    if not items:
+        raise ApplicationError(
+            f"None of the {len(products)} products in {scope} has a readable photo: nothing to train on.",
+            code="no_photos",
+        )
+    summary.items = len(items)
+    return items, summary
+
+
+def _item(root: Path, product, image, caption: str, *, clip: Path | None = None) -> TrainingItem:
+    cutout = image.cutout.name if image.cutout else ""
+    return TrainingItem(
+        product_id=str(product.id),
+        photo=root / image.file.name,
+        cutout=root / cutout if cutout and _readable_image(root, cutout) else None,
+        caption=caption,
+        clip=clip,
+    )
+
+
+def _readable_image(root: Path, name: str) -> bool:
+    if not name:
+        return False
+    path = root / name
+    if root.resolve() not in path.resolve().parents:  # a stored name never leaves MEDIA_ROOT
+        logger.warning("training: photo outside MEDIA_ROOT left out", extra={"path": str(path)})
+        return False
+    try:
+        with Image.open(path) as image:
+            image.verify()
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        logger.warning("training: unreadable photo left out", extra={"path": str(path)})
+        return False
+    return True
+
+
+def _caption(product) -> str:
+    """The newest ad's words for this product, else its title and features."""
+    ad = Ad.objects.filter(product=product).order_by("-created_at").first()
+    if ad is not None:
+        words = []
+        for scene in (ad.script or {}).get("scenes", []):
+            for key in ("caption", "voiceover"):
+                text = str(scene.get(key) or "").strip()
+                if text and text not in words:
+                    words.append(text)
+        if words:
+            return " ".join(words)[:CAPTION_CHARS]
+    parts = [product.title, *[str(f) for f in product.features or []]]
+    return ". ".join(p.strip() for p in parts if p and p.strip())[:CAPTION_CHARS] or "a product"
+
+
+def _videos(root: Path, product) -> list[Path]:
+    """The product's existing videos on disk: diffusion shot clips, then rendered ads."""
+    found: list[Path] = []
+    shots = Shot.objects.filter(ad__product=product, state=Shot.State.DONE, backend="diffusion").order_by(
+        "-created_at"
+    )
+    for shot in shots:
+        name = (shot.asset or {}).get("path")
+        if (shot.asset or {}).get("kind") == "clip" and name:
+            found.append(root / name)
+    outputs = RenderOutput.objects.filter(ad__product=product).order_by("-created_at")
+    found += [root / output.video.name for output in outputs if output.video]
+    return [path for path in found if path.is_file() and root.resolve() in path.resolve().parents]
