@@ -58,6 +58,7 @@ BENCH_ENV = {
     "SHOPREEL_API_RATE": "100000000/min",  # the throttle runs but never refuses a bench request
     "DATABASE_CONN_MAX_AGE": "60",
     "LOG_LEVEL": "ERROR",
+    "EMAIL_HOST": "127.0.0.1",  # production settings require one; the bench sends no email
 }
 
 

@@ -67,3 +67,43 @@ def test_a_malformed_setting_stops_start_up_with_its_name():
     )
     assert result.returncode != 0
     assert "SHOPREEL_VIDEO_ENCODER must be one of auto, libx264, h264_nvenc, got 'h265'" in result.stderr
+
+
+PRODUCTION = {
+    "DJANGO_SETTINGS_MODULE": "config.settings.production",
+    "SECRET_KEY": "a-production-secret-key-for-this-test-only-0123456789",
+    "DATABASE_URL": "postgres://shopreel@127.0.0.1:5432/shopreel",
+    "ALLOWED_HOSTS": "shopreel.example.com",
+    "SHOPREEL_CACHE_URL": "redis://127.0.0.1:6379/1",
+    "EMAIL_HOST": "smtp.example.com",
+}
+
+
+def _settings_load(env: dict):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = "import django; django.setup(); from django.conf import settings; print(settings.EMAIL_BACKEND)"
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=Path(__file__).resolve().parents[1],
+        env={**os.environ, **env}, capture_output=True, text=True, timeout=60,
+    )
+
+
+@pytest.mark.parametrize(
+    ("missing", "message"),
+    [("SHOPREEL_CACHE_URL", "SHOPREEL_CACHE_URL must point to Redis in production"),
+     ("EMAIL_HOST", "EMAIL_HOST must be set in production")],
+)
+def test_production_refuses_to_start_without_a_shared_cache_or_an_email_server(missing, message):
+    result = _settings_load({**PRODUCTION, missing: ""})
+    assert result.returncode != 0
+    assert message in result.stderr
+
+
+def test_production_starts_with_everything_set_and_sends_real_email():
+    result = _settings_load(PRODUCTION)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "django.core.mail.backends.smtp.EmailBackend"

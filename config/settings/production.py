@@ -2,13 +2,19 @@
 
 from config.env import EnvError, envbool
 from config.settings.base import *  # noqa: F403
-from config.settings.base import DATABASES, SECRET_KEY
+from config.settings.base import DATABASES, EMAIL_HOST, SECRET_KEY, SHOPREEL_CACHE_URL
 
 DEBUG = False
 if SECRET_KEY == "dev-only-insecure-key":  # noqa: S105 (the dev default must not reach production)
     raise EnvError("SECRET_KEY must be set in production")
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     raise EnvError("DATABASE_URL must point to PostgreSQL in production")
+if not SHOPREEL_CACHE_URL:
+    # Login rate limits and API throttles are counted in the cache: per process they'd multiply.
+    raise EnvError("SHOPREEL_CACHE_URL must point to Redis in production (login limits, API throttles)")
+if not EMAIL_HOST:
+    # Sign-up verification, password resets and invitations are emails; the console loses them.
+    raise EnvError("EMAIL_HOST must be set in production (verification, reset and invitation emails)")
 SESSION_COOKIE_SECURE = envbool("SESSION_COOKIE_SECURE", True)
 CSRF_COOKIE_SECURE = envbool("CSRF_COOKIE_SECURE", True)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
