@@ -154,8 +154,10 @@ def _features_from_description(description: str) -> list[str]:
 
 def _visible_facts(
     doc: lxml_html.HtmlElement, url: str, meta: dict[str, list[str]]
-) -> tuple[Facts, list[Decimal]]:
-    """Facts a shopper sees, plus every amount shown as a current price (for cross-checks)."""
+) -> tuple[Facts, list[Decimal], set[Decimal]]:
+    """Facts a shopper sees, every amount shown as a current price (an auction's starting
+    price included: it is the price until someone bids) and the amounts labelled as a
+    starting price, for the cross-checks."""
     # The product's heading, or on a page without one the element holding the product name
     # the <title> / og:title gives: it anchors the buy box.
     anchor = hx.main_heading(doc)
@@ -173,11 +175,12 @@ def _visible_facts(
     candidates = hx.price_candidates(doc, anchor)
     current = [c for c in candidates if not c[3]]
     if current and (current[0][0] >= MIN_PRICE_SCORE or _stands_out(current)):
-        _score, facts.price, facts.currency, _old = current[0]
+        facts.price, facts.currency = current[0].amount, current[0].currency
         olds = [c for c in candidates if c[3] and c[1] > facts.price]
         if olds:
             facts.regular_price = olds[0][1]
-    return facts, [c[1] for c in current]
+    starting = {c.amount for c in candidates if c.starting}
+    return facts, [c.amount for c in current] + sorted(starting), starting
 
 
 def _visible_title(title: str, heading: lxml_html.HtmlElement | None) -> str:
@@ -211,13 +214,17 @@ def _stands_out(current: list) -> bool:
     return current[0][0] >= STANDOUT_MIN_SCORE and current[0][0] - runner_up >= STANDOUT_GAP
 
 
-def _check_against_page(layers: list[tuple[str, Facts]], shown: list[Decimal]) -> None:
+def _check_against_page(
+    layers: list[tuple[str, Facts]], shown: list[Decimal], starting: set[Decimal]
+) -> None:
     """Prefer the visible price when the markup's price is nowhere on the page.
 
     Shops often leave the pre-sale price in their markup while the page shows the sale
     price; when the markup's amount is not displayed as a current price at all and the page
     has a confident price of its own, the page wins and the markup's amount (if higher) is
-    kept as the regular price.
+    kept as the regular price. An auction's markup often states the opening price: when the
+    page labels that amount as the starting price / opening bid and shows a higher confident
+    price (the current bid), the current bid wins.
     """
     visible = layers[-1][1]
     if visible.price is None or not shown:
@@ -231,6 +238,10 @@ def _check_against_page(layers: list[tuple[str, Facts]], shown: list[Decimal]) -
             # sale one as the product's price, so that is the price and the other the regular.
             facts.regular_price = max(facts.regular_price or facts.price, facts.price)
             facts.price = visible.price
+            continue
+        if facts.price is not None and facts.price in starting and visible.price > facts.price:
+            facts.price = visible.price
+            facts.currency = facts.currency or visible.currency
             continue
         if facts.price is None or facts.price in shown:
             continue
@@ -273,9 +284,9 @@ def extract_product(
             layers.append((name, product_facts(node, page_url=url)))
     has_markup = bool(layers) or hx.is_product_type(meta)
     layers.append(("opengraph", hx.meta_facts(meta, url)))
-    visible, shown = _visible_facts(doc, url, meta)
+    visible, shown, starting = _visible_facts(doc, url, meta)
     layers.append(("heuristics", visible))
-    _check_against_page(layers, shown)
+    _check_against_page(layers, shown, starting)
 
     product = ExtractedProduct(url=url, language=_language(doc, meta))
     used: set[str] = set()

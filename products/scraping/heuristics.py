@@ -14,6 +14,7 @@ import re
 from decimal import Decimal
 from functools import lru_cache
 from itertools import islice
+from typing import NamedTuple
 from urllib.parse import parse_qs, urljoin, urlsplit
 
 from lxml import etree
@@ -52,6 +53,30 @@ _EX_VAT = re.compile(
     r"\bnetto\b|\b(prix\s*)?HT\b|\bnet\s*price\b",
     re.I,
 )
+# An auction's opening price: what bidding started at, not what the item sells for now.
+_STARTING_PRICE = re.compile(
+    r"\b(starting|start|opening|minimum|min\.?)\s*(price|bid)\b|\bstartpreis|\bstartgebot|"
+    r"\bmindestgebot|\bprix\s*de\s*d[ée]part|\bmise\s*[àa]\s*prix|\bprecio\s*de\s*salida|"
+    r"\bpuja\s*(inicial|m[ií]nima)|\bprezzo\s*(di\s*)?partenza|\bbase\s*d.asta|\blance\s*inicial|"
+    r"\bcena\s*wywo[łl]awcza|\bvyvol[áa]vac[íi]\s*cena|\butropspris|\bstartbod|\bstartprijs|"
+    r"起標價|起拍价|起拍價|開始価格",
+    re.I,
+)
+# A label naming the amount beside it as the price ("Price:", "特價", "Preis"); words for an
+# earlier or per-instalment price are not such labels.
+_PRICE_LABEL = re.compile(
+    r"price|preis|prix|precio|prezzo|preço|preco|cena|цена|ціна|fiyat|hinta|pris|prijs|"
+    r"價|价|価格|가격",
+    re.I,
+)
+_NOT_PRICE_LABEL = re.compile(
+    r"\b(was|list|regular|before|original|old|rrp|uvp|msrp|statt|ab|from|per|unit)\b|"
+    r"原價|原价|定價|定价|市價|市价|建議|参考|每期|分期|/月|每月",
+    re.I,
+)
+_BARE_NUMBER = re.compile(r"^\s*\d(?:[\d.,'\s]*\d)?\s*$")
+_SPLIT_PART = re.compile(r"^\s*\d[\d.,'\s]*$")
+_CENTS = re.compile(r"\d{2}")
 _HAS_DIGIT = re.compile(r"\d")
 _NUMBER_GROUP = re.compile(r"\d[\d.,'\s]*")
 _STRIKE_TAGS = frozenset({"del", "s", "strike"})
@@ -288,10 +313,18 @@ def _context_attrs(el: lxml_html.HtmlElement, levels: int) -> str:
     return " ".join(parts)
 
 
+class PriceCandidate(NamedTuple):
+    score: float
+    amount: Decimal
+    currency: str
+    old: bool  # crossed out, labelled as an earlier price, or an auction's starting price
+    starting: bool  # labelled as an auction's starting price / opening bid
+
+
 def price_candidates(
     doc: lxml_html.HtmlElement, heading: lxml_html.HtmlElement | None
-) -> list[tuple[float, Decimal, str, bool]]:
-    """Visible prices as (score, amount, currency, looks-like-an-old-price), best first.
+) -> list[PriceCandidate]:
+    """Visible prices, best first.
 
     A price element is one whose attributes say "price" (in several languages) or whose short
     own text carries a currency mark. It scores higher near the title (``heading``, measured
@@ -327,6 +360,17 @@ def price_candidates(
     scored: list[list] = []  # [score, amount, currency, old, element, signature]
     for position, el, by_attr, text in found:
         mark = _CURRENCY_MARK.search(text)
+        if mark is None and _SPLIT_PART.match(text):
+            # "<b>294</b> 元", "NT$<span>294</span>": the mark written just outside the number.
+            # A piece of a price split over elements (<whole>29.</whole><cents>99</cents>) is
+            # no price of its own: the whole one is read from the elements around it.
+            after, before = _text_after(el), _text_before(el)
+            if _CENTS.fullmatch(after.strip()) or (
+                _CENTS.fullmatch(text.strip()) and before.rstrip()[-1:] in (".", ",")
+            ):
+                continue
+            if _BARE_NUMBER.match(text):
+                mark = _MARK_AFTER.match(after) or _MARK_BEFORE.search(before)
         has_mark = mark is not None
         if not by_attr and not has_mark:
             continue
@@ -339,6 +383,12 @@ def price_candidates(
         distance = abs(position - anchor) if anchor >= 0 else position
         old = _in_strike(el) or bool(_OLD_PRICE.search(_context_attrs(el, 2)))
         score = 4.0 * by_attr + 2.0 * has_mark - min(distance, 4000) / 400
+        label = _lead_label(el, text)
+        starting = bool(_STARTING_PRICE.search(label))
+        if starting:
+            old = True  # an auction's opening price; the current bid is the price
+        elif _PRICE_LABEL.search(label) and not _NOT_PRICE_LABEL.search(label):
+            score += 1.0
         if anchor >= 0 and position < anchor:
             score -= 1.0
         if _NOT_CURRENT.search(_context_attrs(el, 3)):
@@ -351,11 +401,56 @@ def price_candidates(
             score += 2.0
         if _in_product_card(el):
             score -= 3.0
-        scored.append([score, amount, currency, old, el, (el.tag, el.get("class") or "", distance)])
+        scored.append([score, amount, currency, old, el, (el.tag, el.get("class") or "", distance),
+                       starting])
     _demote_repeated(scored)
     _prefer_vat_inclusive(scored)
     scored.sort(key=lambda r: -r[0])
-    return [(r[0], r[1], r[2], r[3]) for r in scored]
+    return [PriceCandidate(r[0], r[1], r[2], r[3], r[6]) for r in scored]
+
+
+_MARK_AFTER = re.compile(r"\s*(" + _CURRENCY_MARK.pattern + r")", re.I)
+_MARK_BEFORE = re.compile(r"(" + _CURRENCY_MARK.pattern + r")\s*$", re.I)
+
+
+def _text_before(el: lxml_html.HtmlElement) -> str:
+    """The text written just before an element inside its parent (the last 40 characters):
+    the previous sibling's tail, or that sibling's own words when only space follows it."""
+    previous = el.getprevious()
+    if previous is None:
+        parent = el.getparent()
+        return ((parent.text or "") if parent is not None else "")[-40:]
+    tail = previous.tail or ""
+    if tail.strip() or not isinstance(previous.tag, str) or previous.tag in _SKIP_TAGS:
+        return tail[-40:]
+    return (previous.text_content()[-40:] + tail)[-40:]
+
+
+def _text_after(el: lxml_html.HtmlElement) -> str:
+    """The text written just after an element: its tail, or the next sibling's first words."""
+    tail = el.tail or ""
+    following = el.getnext()
+    if tail.strip() or following is None or not isinstance(following.tag, str):
+        return tail[:40]
+    return (tail + (following.text or ""))[:40]
+
+
+def _lead_label(el: lxml_html.HtmlElement, text: str) -> str:
+    """The words that introduce a price: the text before it in its parent ("<b>特價</b> 7 折
+    <span>294</span>") and its own text before the number ("Starting Price $150")."""
+    parts: list[str] = []
+    parent = el.getparent()
+    if parent is not None and len(parent) <= 8:
+        parts.append(parent.text or "")
+        for sibling in parent.iterchildren():
+            if sibling is el:
+                break
+            if isinstance(sibling.tag, str) and sibling.tag not in _SKIP_TAGS:
+                parts.append(sibling.text_content())
+            parts.append(sibling.tail or "")
+    digit = _HAS_DIGIT.search(text)
+    parts.append(text[: digit.start()] if digit else "")
+    return _clean(" ".join(parts)[-80:])[-40:]
 
 
 REPEATED_MIN = 3
@@ -747,7 +842,11 @@ _LABEL_AND_ID = re.compile(r"^(.{2,30}?)\s+([A-Za-z0-9][\w./-]*\d[\w./-]*)$")
 _LOOKS_LIKE_ID = re.compile(r"(?=[^ ]*\d)[A-Za-z0-9][\w./#-]{1,40}|[A-Z0-9-]{4,40}")
 
 
-_URL_ID = re.compile(r"(?:^|[/_-])(?:[a-z]{0,2})(\d{6,14})(?:\.html?|\.aspx|\.php)?/?$", re.I)
+# A lower-case prefix is a route ("/p5095123", "/dp-...") and dropped; an upper-case one is
+# part of the item number the shop prints ("M67296549.htm").
+_URL_ID = re.compile(
+    r"(?:^|[/_-])(?:([A-Z]{1,2})|[a-z]{0,2})(\d{6,14})(?i:\.html?|\.aspx|\.php)?/?$"
+)
 _ID_PARAMS = ("pid", "product_id", "productid", "item_id", "itemid", "sku", "id")
 
 
@@ -759,4 +858,4 @@ def url_item_id(url: str) -> str:
         if name.lower() in _ID_PARAMS and values and re.fullmatch(r"\d{4,14}", values[0]):
             return values[0]
     match = _URL_ID.search(parts.path)
-    return match.group(1) if match else ""
+    return (match.group(1) or "") + match.group(2) if match else ""

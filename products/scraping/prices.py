@@ -25,7 +25,7 @@ _SYMBOLS = {
     "s$": "SGD", "mx$": "MXN", "руб": "RUB", "руб.": "RUB", "р.": "RUB", "tl": "TRY",  # noqa: RUF001
     "chf": "CHF", "fr.": "CHF", "rm": "MYR", "lv": "BGN", "₸": "KZT", "тг": "KZT", "тг.": "KZT",
     "원": "KRW", "ر.س": "SAR", "ر.س.": "SAR", "د.إ": "AED",
-    "лв": "BGN", "лв.": "BGN", "kn": "HRK", "din": "RSD", "元": "CNY", "円": "JPY",
+    "лв": "BGN", "лв.": "BGN", "kn": "HRK", "din": "RSD", "円": "JPY",
     "￥": "JPY", "rp": "IDR", "grn": "UAH", "грн": "UAH", "sar": "SAR", "aed": "AED",
 }
 # Ambiguous symbols: decided by the shop's country where we can tell, else the usual default.
@@ -33,6 +33,8 @@ _DOLLAR_BY_COUNTRY = {
     "ca": "CAD", "au": "AUD", "nz": "NZD", "sg": "SGD", "hk": "HKD", "mx": "MXN",
     "ar": "ARS", "cl": "CLP", "co": "COP", "tw": "TWD",
 }
+# Codes withdrawn without a change of value that shops' feeds still send.
+_RENAMED = {"RUR": "RUB"}
 _RUPEE_BY_COUNTRY = {"pk": "PKR", "lk": "LKR", "np": "NPR", "mu": "MUR", "sc": "SCR"}
 _KRONE_BY_COUNTRY = {"se": "SEK", "sv": "SEK", "no": "NOK", "nb": "NOK", "nn": "NOK",
                      "dk": "DKK", "da": "DKK", "is": "ISK"}
@@ -61,13 +63,15 @@ def currency_code(raw: str | None, *, hints: tuple[str, ...] = ()) -> str:
     if low in _SYMBOLS:
         return _SYMBOLS[low]
     if _ISO.match(text.upper()) and text.isascii() and text.isalpha():
-        return text.upper()
+        return _RENAMED.get(text.upper(), text.upper())
     if low in ("$", "dollar", "dollars"):
         return next((_DOLLAR_BY_COUNTRY[h] for h in hints if h in _DOLLAR_BY_COUNTRY), "USD")
     if low in ("kr", "kr.", ":-"):
         return next((_KRONE_BY_COUNTRY[h] for h in hints if h in _KRONE_BY_COUNTRY), "SEK")
     if low in ("rs", "rs.", "rupees"):
         return next((_RUPEE_BY_COUNTRY[h] for h in hints if h in _RUPEE_BY_COUNTRY), "INR")
+    if low == "元":  # yuan; also what Taiwan and Hong Kong call their dollar
+        return "TWD" if "tw" in hints else "HKD" if "hk" in hints else "CNY"
     if low == "¥":
         return "CNY" if any(h in ("cn", "zh") for h in hints) else "JPY"
     return ""

@@ -9,6 +9,9 @@ them without the corpus; when the corpus is present the full pages are checked t
 What each pin guards:
 - 0666abebc0d5, 6d4840415e8b: JSON-LD name rather than the heading whose parts run together
   ("MÖCKELBYTable, oak235x100 cm").
+- 24d6d89f539d, 412fe668a36c: no product markup at all (one without an <h1>); recognised
+  as products only since their prices are read ("最低價$29元起", "294" + "元"), so the
+  title and photo come from the heading / name element and og:image.
 - 2fa16d14a9e3: JSON-LD gives an 80 px thumbnail with HTML-escaped "&amp;"; the 450 px
   og:image of the same picture wins and the URL is unescaped.
 - 5579758b93a3: the heading holds an icon glyph, a "Log In needed" link and a "$60 ·" price
@@ -39,6 +42,11 @@ PINS: dict[str, tuple[str, str, str]] = {
         'MÖCKELBY Table - oak 235x100 cm',
         'https://www.ikea.com/gb/en/images/products/moeckelby-table-oak__0737107_PE740885_S5.JPG',
     ),
+    "24d6d89f539d": (
+        'https://i3fresh.tw/cheap_1131.html',
+        '西莎小羊肉餐盒',
+        'https://pic.i3fresh.tw/upload/product/f_9906499b3b4c1e681ccf78dd15916ae5.jpg',
+    ),
     "2b9b46483ad6": (
         'https://www.nay.sk/viking-4v1-lightning-micro-usb-usb-a-3-0-usb-c-cierna',
         'Viking 4v1 Lightning/micro USB/USB-A 3.0/USB-C čierna',
@@ -48,6 +56,11 @@ PINS: dict[str, tuple[str, str, str]] = {
         'https://www.emag.ro/whiskey-jack-daniel-s-single-barrel-45-0-7l-5099873388655/pd/DWFWKMMBM/',
         "Whiskey Jack Daniel'S Single Barrel, 45%, 0.7l",
         'https://s13emagst.akamaized.net/products/29821/29820325/images/res_469647a92c935fb358481747081beb63.jpg?width=450&height=450&hash=4FCD99C04B30ED7FA3A6FA9CBE3247F9',
+    ),
+    "412fe668a36c": (
+        'https://www.pcstore.com.tw/pchome24h/M67296549.htm?pc=promo',
+        '【下營農會】鵝肉鬆-原味-250g-罐',
+        'https://img.pcstore.com.tw/~prod/M67296549_big.jpg?pimg=static&P=1606924800',
     ),
     "5579758b93a3": (
         'https://www.usedvictoria.com/classified-ad/1970s-Vintage-Surfer-Magazine-Promotional-Fiberglass-Skate-Board-RARE_35985065',

@@ -102,6 +102,76 @@ def test_a_page_without_h1_anchors_on_the_element_holding_the_title() -> None:
     assert product.availability == "InStock"
 
 
+def test_a_price_whose_currency_sits_in_the_next_element() -> None:
+    """A big bare number with its currency word in the next element and its label two
+    elements before it; monthly instalment amounts with "$" nearby must not win."""
+    html = _page("""<h1>Goose floss, original, 250 g</h1>
+      <table><tr><td><strong>一次付清特價</strong><b> <font color="red">7</font> 折</b>
+        <span style="font:bold 27px Verdana;color:#ff0000">294</span><span> 元 </span></td></tr>
+      <tr><td><del>$420</del></td></tr>
+      <tr><td>3期0利率 每期<span>$98</span></td></tr>
+      <tr><td>6期0利率 每期<span>$49</span></td></tr></table>""", lang="zh-TW")
+    product = extract_product(html, "https://shop.example.com.tw/item/M67296549.htm")
+    assert (product.price, product.currency) == (Decimal("294"), "TWD")
+
+
+def test_the_whole_part_of_a_split_price_is_not_read_alone() -> None:
+    """"$" + <whole>29.</whole> + <fraction>99</fraction>: the mark is beside the whole part,
+    but the price is not 29."""
+    html = _page("""<h1>Desk Lamp</h1><p>Currently unavailable.</p>
+      <span class="a-price"><span class="a-offscreen">$29.99</span><span aria-hidden="true"><span
+        class="a-price-symbol">$</span><span class="a-price-whole">29<span class="a-price-decimal"
+        >.</span></span><span class="a-price-fraction">99</span></span></span>""")
+    assert extract_product(html, URL).price == Decimal("29.99")
+
+
+def test_two_unmarked_prices_side_by_side_are_both_read() -> None:
+    """Old and new price in neighbouring elements, the currency in a third: neither is taken
+    for a piece of a split price."""
+    html = _page("""<h1>Desk Lamp</h1><div><span class="old-price">25.00</span><span
+      class="price">19.00</span><span class="currency">EUR</span></div>""")
+    product = extract_product(html, URL)
+    assert (product.price, product.regular_price) == (Decimal("19.00"), Decimal("25.00"))
+
+
+def test_a_labelled_price_wins_over_unlabelled_amounts_nearby() -> None:
+    """No price markup: "lowest price $29" beside a quantity table of box prices; the label
+    makes the labelled amount the product's price."""
+    html = _page("""<h1>Lamb stew for dogs</h1>
+      <div class="deal">最低價$<span>29</span>元起/罐</div>
+      <div><div>1 box</div><div style="float:right">$839</div></div>
+      <div><div>2 boxes</div><div style="float:right">$1,638</div></div>""", lang="zh-TW")
+    product = extract_product(html, "https://shop.example.tw/cheap_1131.html")
+    assert (product.price, product.currency) == (Decimal("29"), "TWD")
+
+
+AUCTION = """<script type="application/ld+json">{"@type": "Product", "name": "Pillows, pair",
+  "offers": {"@type": "Offer", "price": 150, "priceCurrency": "USD",
+             "availability": "http://schema.org/InStock"}}</script>"""
+
+
+def test_an_auction_page_gives_the_current_bid_not_the_starting_price() -> None:
+    """The markup states the opening price; the page shows the current bid above it and the
+    markup's amount labelled "Starting Price". Another lot lower down has a $150 bid."""
+    html = _page("""<h1>Pillows, pair</h1><div class="estimate">Estimate $300 - $500</div>
+      <div class="box"><div class="status"><span class="price">$200</span>
+        <span class="count">2 bids</span></div>
+        <span class="print">Starting Price $150</span><button>Place Bid</button></div>
+      <div class="recommended"><div class="lot"><span class="current-bid">$150</span>
+        <span>3 bids</span></div></div>""", head=AUCTION)
+    product = extract_product(html, URL)
+    assert (product.price, product.currency) == (Decimal("200"), "USD")
+    assert product.regular_price is None
+
+
+def test_a_starting_price_gives_way_only_to_a_higher_current_price() -> None:
+    """A labelled starting price only ever moves up to a shown current bid: a lower amount
+    priced beside it (an add-on) does not replace the markup's price."""
+    html = _page("""<h1>Pillows, pair</h1><span class="print">Starting Price $150</span>
+      <div class="addon"><span class="price">$99</span> cushion cover</div>""", head=AUCTION)
+    assert extract_product(html, URL).price == Decimal("150")
+
+
 # ---------------------------------------------------------------- currencies
 
 
@@ -111,6 +181,18 @@ def test_rupees_and_tenge_are_decided_by_the_shop_country() -> None:
     assert currency_code("Rs", hints=()) == "INR"
     assert currency_code("тг.", hints=("kz",)) == "KZT"
     assert currency_code("₸") == "KZT"
+
+
+def test_yuan_is_the_taiwan_or_hong_kong_dollar_on_their_pages() -> None:
+    assert currency_code("元", hints=("tw", "zh")) == "TWD"
+    assert currency_code("元", hints=("hk",)) == "HKD"
+    assert currency_code("元", hints=("cn", "zh")) == "CNY"
+    assert currency_code("元") == "CNY"
+
+
+def test_a_withdrawn_code_sent_by_feeds_is_read_as_its_successor() -> None:
+    assert currency_code("RUR") == "RUB"
+    assert currency_code("RUB") == "RUB"
 
 
 # ---------------------------------------------------------------- availability
@@ -214,6 +296,10 @@ def test_sku_from_the_item_number_in_the_url() -> None:
     assert url_item_id("https://shop.example/store/122725?pid=260591") == "260591"
     assert url_item_id("https://shop.example/p/blue-mug") == ""
     assert url_item_id("https://shop.example/p/size-42") == ""
+    # An upper-case letter prefix is part of the number the shop prints; a lower-case one is
+    # the route.
+    assert url_item_id("https://shop.example/pchome24h/M67296549.htm") == "M67296549"
+    assert url_item_id("https://shop.example/chelsea-boot/p5095123") == "5095123"
     html = _page("<h1>Teddy bear</h1><span class='price'>EUR 9,00</span>")
     assert extract_product(html, "https://shop.example/itm/133588510845").sku == "133588510845"
 
