@@ -10,7 +10,7 @@ from accounts.models import (
     Membership,
     Workspace,
 )
-from accounts.services import api_key_revoke
+from accounts.services import agency_staff_remove, api_key_revoke, membership_delete
 
 
 class MembershipInline(admin.TabularInline):
@@ -39,6 +39,14 @@ class MembershipAdmin(admin.ModelAdmin):
     list_filter = ["role"]
     search_fields = ["user__username", "workspace__name"]
     autocomplete_fields = ["user", "workspace"]
+
+    # Deleting here is removing the member: the keys they made in the workspace go with them.
+    def delete_model(self, request, obj) -> None:
+        membership_delete(membership=obj)
+
+    def delete_queryset(self, request, queryset) -> None:
+        for membership in queryset:
+            membership_delete(membership=membership)
 
 
 @admin.register(BrandKit)
@@ -93,6 +101,14 @@ class AgencyMembershipAdmin(admin.ModelAdmin):
     list_display = ["user", "agency", "created_at"]
     search_fields = ["user__email", "agency__name"]
     autocomplete_fields = ["user", "agency"]
+
+    # Removing staff here revokes the keys they made in client workspaces (agency_staff_remove).
+    def delete_model(self, request, obj) -> None:
+        agency_staff_remove(agency=obj.agency, user=obj.user)
+
+    def delete_queryset(self, request, queryset) -> None:
+        for staff in queryset.select_related("agency", "user"):
+            agency_staff_remove(agency=staff.agency, user=staff.user)
 
 
 @admin.register(Invitation)

@@ -38,6 +38,17 @@ class Workspace(models.Model):
     slug = models.SlugField(max_length=60, unique=True)
     # The agency whose client this merchant is (None: the merchant runs it alone).
     agency = models.ForeignKey(Agency, null=True, blank=True, on_delete=models.SET_NULL, related_name="workspaces")
+    # Consent for shared fine-tuning (generation/training/data.py): only opted-in workspaces'
+    # products train vertical-wide adapters, which shape every merchant's shots.
+    share_for_training = models.BooleanField(
+        default=False,
+        help_text=(
+            "Let this workspace's product photos and ad scripts train the shared adapters of its "
+            "vertical, which are used for other merchants' videos too. Off: only this workspace's "
+            "own adapters learn from them. Turning it off leaves them out of every adapter trained "
+            "afterwards."
+        ),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -339,6 +339,25 @@ def _check_not_last_owner(members: list[Membership], target: Membership, *, acti
         )
 
 
+def workspace_training_share_set(*, workspace: Workspace, share: bool, actor) -> Workspace:
+    """Opt the workspace in to (or out of) shared training: whether its products may train the
+    vertical-wide adapters other merchants' shots use. Owners only. Opting out leaves it out
+    of every adapter trained from now on (and fails a vertical-wide training that is running
+    with it); adapters already trained with it stay until an operator retires them
+    (``generation.training.selectors.adapters_trained_with``)."""
+    if not isinstance(share, bool):
+        raise InvalidInput("share_for_training must be true or false.", detail={"field": "share_for_training"})
+    with transaction.atomic():
+        locked = Workspace.objects.select_for_update().get(pk=workspace.pk)
+        if _actor_role(workspace=locked, actor=actor) != Membership.Role.OWNER:
+            raise PermissionDenied("Only an owner decides whether the workspace shares its products for training.")
+        if locked.share_for_training != share:
+            locked.share_for_training = share
+            locked.save(update_fields=["share_for_training"])
+    workspace.share_for_training = share
+    return locked
+
+
 def user_workspace_create(*, user) -> Workspace:
     """The workspace a new user gets on sign-up, with them as its owner."""
     local = (user.email or user.get_username()).split("@")[0][:80] or "My"
@@ -392,6 +411,13 @@ def membership_leave(*, workspace: Workspace, user) -> None:
         _membership_delete(mine)
 
 
+def membership_delete(*, membership: Membership) -> None:
+    """Delete a membership as the admin does (no role checks: staff decide), revoking the keys
+    its user made in the workspace, as every removal does."""
+    with transaction.atomic():
+        _membership_delete(membership)
+
+
 def _membership_delete(membership: Membership) -> None:
     ApiKey.objects.filter(
         workspace_id=membership.workspace_id, created_by_id=membership.user_id, revoked_at__isnull=True
@@ -409,13 +435,14 @@ def _invitation_token() -> tuple[str, str]:
 
 def _invitation_send(invitation, token: str, site_url: str | None) -> None:
     """Send the invitation's email once the transaction that made the token commits. The link
-    starts with ``site_url`` (the request's own, from the dashboard and the API), else
-    ``SHOPREEL_SITE_URL``."""
+    starts with ``SHOPREEL_SITE_URL`` where it is set, else ``site_url`` (the request's own,
+    from the dashboard and the API): a secret link never takes its host from a request header
+    when the site's address is known."""
     from django.core.mail import send_mail
     from django.template.loader import render_to_string
     from django.urls import reverse
 
-    site_url = (site_url or settings.SHOPREEL_SITE_URL or "").rstrip("/")
+    site_url = (settings.SHOPREEL_SITE_URL or site_url or "").rstrip("/")
     if not site_url:
         raise ApplicationError(
             "Set SHOPREEL_SITE_URL (https://app.example.com) so invitation emails can link to the dashboard.",
@@ -559,6 +586,13 @@ def invitation_accept(*, token: str, user) -> Membership:
                 code="invitation_other_email",
             )
         workspace = Workspace.objects.select_for_update().get(pk=invitation.workspace_id)
+        if invitation.hand_over and workspace.agency_id is None:
+            # Another hand-over of the same workspace was accepted first: this one hands
+            # nothing over, and must not make a second stranger an owner.
+            raise ApplicationError(
+                "This workspace was already handed over to someone else; this invitation no longer works.",
+                code="invitation_revoked",
+            )
         members = _lock_members(workspace)
         membership = next((m for m in members if m.user_id == user.pk), None)
         if membership is None:
@@ -573,6 +607,12 @@ def invitation_accept(*, token: str, user) -> Membership:
                 created_by__in=Membership.objects.filter(workspace=workspace).values("user_id")
             ).update(revoked_at=timezone.now())
             workspace_hand_over(workspace=workspace)
+            # Every other open invitation was sent while the agency ran the workspace (by its
+            # staff, its keys, or for another hand-over): none may let the agency, or anyone
+            # else it invited, back in. The new owner invites afresh.
+            Invitation.objects.filter(workspace=workspace, accepted_at__isnull=True, revoked_at__isnull=True).exclude(
+                pk=invitation.pk
+            ).update(revoked_at=timezone.now())
         invitation.accepted_at = timezone.now()
         invitation.accepted_by = user
         invitation.save(update_fields=["accepted_at", "accepted_by", "updated_at"])
@@ -593,6 +633,23 @@ def agency_create_for_user(*, name: str, user) -> Agency:
         agency = agency_create(name=name, slug=_unique_slug(name))
         AgencyMembership.objects.create(agency=agency, user=user)
     return agency
+
+
+def agency_staff_remove(*, agency: Agency, user) -> bool:
+    """Take ``user`` off the agency's staff: from the next request they reach none of its
+    client workspaces, and the API keys they made in those workspaces are revoked (unless they
+    are also a member there, whose keys go with that membership). False when they were not on
+    the staff. The admin's delete goes through here too."""
+    from accounts.models import AgencyMembership
+
+    with transaction.atomic():
+        deleted, _ = AgencyMembership.objects.filter(agency=agency, user=user).delete()
+        if not deleted:
+            return False
+        ApiKey.objects.filter(
+            workspace__agency=agency, created_by=user, revoked_at__isnull=True
+        ).exclude(workspace__memberships__user=user).update(revoked_at=timezone.now())
+    return True
 
 
 def _require_staff(*, agency: Agency, user) -> None:

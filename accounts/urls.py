@@ -10,6 +10,7 @@ ws = "w/<uuid:workspace_id>/"
 urlpatterns = [
     path("", views.home, name="home"),
     path(ws, views.workspace, name="workspace"),
+    path(f"{ws}training/", views.workspace_training, name="workspace-training"),
     path(f"{ws}members/", views.members, name="members"),
     path(f"{ws}members/<uuid:member_id>/role/", views.member_role, name="member-role"),
     path(f"{ws}members/<uuid:member_id>/remove/", views.member_remove, name="member-remove"),

@@ -46,6 +46,8 @@ def _back(request, kwargs) -> str:
     if "agency_id" in kwargs:
         return reverse("dashboard:agency", args=[kwargs["agency_id"]])
     if "workspace_id" in kwargs:
+        if "/training/" in request.path:
+            return reverse("dashboard:workspace", args=[kwargs["workspace_id"]])
         name = "dashboard:api-keys" if "/api-keys/" in request.path else "dashboard:members"
         return reverse(name, args=[kwargs["workspace_id"]])
     return reverse("dashboard:agencies")
@@ -81,7 +83,28 @@ def home(request):
 @_refusals
 def workspace(request, workspace_id):
     access = selectors.workspace_access(user=request.user, workspace_id=workspace_id)
-    return _page(request, "accounts/workspace.html", {}, access=access)
+    context = {}
+    if access.is_owner:
+        from generation.training.selectors import adapters_trained_with
+
+        context["trained_with"] = len(adapters_trained_with(workspace=access.workspace))
+    return _page(request, "accounts/workspace.html", context, access=access)
+
+
+@require_POST
+@_refusals
+def workspace_training(request, workspace_id):
+    """The owner's opt-in to shared training (a checkbox: absent means off)."""
+    access = selectors.workspace_access(user=request.user, workspace_id=workspace_id)
+    share = request.POST.get("share_for_training") == "on"
+    services.workspace_training_share_set(workspace=access.workspace, share=share, actor=request.user)
+    if share:
+        messages.success(request, "Your products may now train the shared adapters of your vertical.")
+    else:
+        messages.success(
+            request, "Your products are left out of every shared adapter trained from now on."
+        )
+    return redirect("dashboard:workspace", workspace_id)
 
 
 # ------------------------------------------------------------------ members and invitations

@@ -60,9 +60,18 @@ class ModelAdapterAdmin(admin.ModelAdmin):
     can read them, retire one (delete the row; the diffusion backend stops using it) or ask a
     running one to stop (cancel_requested)."""
 
-    list_display = ["id", "vertical", "workspace", "pipeline", "state", "rank", "steps", "final_loss", "created_at"]
+    list_display = [
+        "id", "vertical", "workspace", "pipeline", "state", "rank", "steps", "final_loss", "contributors", "created_at",
+    ]
     list_filter = ["state", "vertical", "pipeline"]
-    search_fields = ["id", "vertical", "workspace__slug", "path"]
+    # A workspace id finds the shared adapters trained with its products (after an opt-out).
+    search_fields = ["id", "vertical", "workspace__slug", "path", "dataset__workspace_ids"]
+
+    @admin.display(description="trained on")
+    def contributors(self, obj) -> str:
+        """How many workspaces' products it learnt from (ids in ``dataset``)."""
+        ids = (obj.dataset or {}).get("workspace_ids")
+        return f"{len(ids)} workspace{'s' if len(ids) != 1 else ''}" if ids is not None else "—"
     fields = [
         "workspace", "vertical", "pipeline", "base_weights_dir", "base_fingerprint", "rank", "steps",
         "learning_rate", "final_loss", "dataset", "path", "state", "error", "cancel_requested",

@@ -5,31 +5,35 @@ progress on the RenderJob. The same services run in Celery tasks (generation.tas
 in-process for the command line (``job_run_inline``). A stage run twice (a task redelivered
 after its worker died) finds its work done, or redoes it into the same place: the effects
 happen once.
+
+This module holds the job: its options, stages, progress, cancelling and rendering. The ad
+services (script, claims, edits) are in ``generation/ads.py`` and the shot services (claims,
+backend chains, batches) in ``generation/shots.py``; their public names import from here too.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import timedelta
 from pathlib import Path
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
 from django.utils import timezone
 
 from accounts.models import Workspace
 from config.errors import ApplicationError, InvalidInput, NotFound
-from generation.backends.base import BackendUnavailable, ImageAsset, ShotCancelled, ShotRequest
-from generation.backends.registry import BACKENDS, backend_chain, backend_names
+from generation.ads import DEFAULT_OPTIONS, ad_create, compliance_message
+from generation.ads import ad_script_update as ad_script_update
+from generation.backends.base import ShotCancelled
 from generation.models import Ad, RenderJob, RenderOutput, Shot
 from generation.render.errors import RenderCancelled, RenderError
 from generation.render.spec import FORMATS
+from generation.shots import shot_batches, shots_generate
+from generation.shots import shot_generate as shot_generate
 from generation.specs import render_spec_for
 from products import services as product_services
 from products.models import Product
@@ -38,26 +42,6 @@ from templates_engine import builder, compliance, library
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_OPTIONS = {
-    "template": "auto",
-    "language": "en",
-    "formats": ["9:16"],
-    "length": 15,
-    "seed": 0,
-    "voice": True,
-    "music": True,
-    # Honest claims: the market whose rules the copy is checked against (CN, US, EU), and
-    # whether blocking findings may go through anyway: True, or the name of who decided
-    # (recorded on the Ad with the findings let through).
-    "market": "US",
-    "override_compliance": False,
-    # How the copy is written: where it runs (builder.PLATFORMS), its tone (friendly,
-    # energetic, premium, playful; "" = the template's own) and the call to action
-    # (None = the language's default, "" = no end card).
-    "platform": "",
-    "tone": "",
-    "cta": None,
-}
 # Where each stage's progress starts, in percent of the whole job.
 PROGRESS = {"scrape": 0, "script": 10, "shots": 15, "render": 25, "done": 100}
 CANCEL_POLL_SECONDS = 0.5
@@ -229,372 +213,6 @@ def job_build_script(*, job_id) -> None:
                 _advance(job_id=job_id, from_stage=RenderJob.Stage.SCRIPT, to_stage=RenderJob.Stage.SHOTS)
         if unresolved:  # the Ad and its findings stay stored, for the user to edit or override
             raise ApplicationError(compliance_message(unresolved, market=job.ad.market), code="compliance_blocked")
-
-
-def compliance_message(findings: list[dict], *, market: str) -> str:
-    return (
-        f"The ad was not rendered: its copy makes claims that ads in the {market} market may not "
-        f"make. {compliance.summary(findings)}. Edit the script, or render it anyway with "
-        "override_compliance."
-    )
-
-
-def ad_create(*, workspace: Workspace, product: Product, options: dict, job_id=None) -> Ad:
-    """Write the script, check its claims for the market and store both. With blocking
-    findings and no override the Ad is stored without shots (nothing is made or rendered);
-    with an override, who let which findings through is recorded on the Ad."""
-    options = {**DEFAULT_OPTIONS, **options}
-    product_data = product.as_script_input()
-    try:
-        if options["template"] == "auto":
-            template, why = library.pick_template(
-                product=product_data, language=options["language"], length=options["length"]
-            )
-        else:
-            template, why = library.get_template(options["template"]), "chosen by the user"
-        script = builder.build_script(
-            product=product_data,
-            template=template,
-            language=options["language"],
-            length=options["length"],
-            seed=options["seed"],
-            formats=tuple(options["formats"]),
-            why=why,
-            cta=options["cta"],
-            platform=options["platform"],
-            tone=options["tone"],
-        )
-    except (builder.ScriptError, library.UnknownTemplate) as exc:
-        raise ApplicationError(str(exc), code="script_failed") from exc
-    market = compliance.normalise_market(options["market"])
-    findings = [f.as_dict() for f in compliance.check_script(script, product=product_data, market=market)]
-    blocking = [f for f in findings if f["severity"] == "block"]
-    override = _compliance_override(blocking, options["override_compliance"], job_id=job_id)
-    with transaction.atomic():
-        ad = Ad.objects.create(
-            workspace=workspace,
-            product=product,
-            template=script.template,
-            language=script.language,
-            length=script.length,
-            formats=options["formats"],
-            seed=options["seed"],
-            script=script.model_dump(mode="json"),
-            voice=options["voice"],
-            music=options["music"],
-            market=market,
-            compliance=findings,
-            compliance_override=override,
-        )
-        if blocking and not override:
-            logger.info("script blocked by compliance", extra={"ad_id": str(ad.id), "findings": len(blocking)})
-            return ad
-        Shot.objects.bulk_create(
-            Shot(workspace=workspace, ad=ad, index=i, scene_id=scene.id, shot_type=scene.shot_type)
-            for i, scene in enumerate(script.scenes)
-        )
-    return ad
-
-
-def ad_script_update(*, ad: Ad, script: dict, override_compliance: bool | str = False) -> Ad:
-    """Replace the Ad's script with a user's edit (scene order, captions, voice-over,
-    durations, which photo a shot uses), after checking all of it.
-
-    Errors come back together as ``InvalidInput`` whose ``detail`` maps a field path
-    ("scenes.2.caption") to messages; on error nothing changes. A blocking compliance finding
-    is an error unless ``override_compliance`` (True or who decided), which is then recorded.
-    Shots whose picture changes (photo, shot type, camera move, duration) are made again.
-    """
-    from pydantic import ValidationError
-
-    from templates_engine.schema import AdScript
-    from templates_engine.textfit import fit_caption, speech_seconds
-
-    errors: dict[str, list[str]] = {}
-    try:
-        parsed = AdScript.model_validate(script)
-    except ValidationError as exc:
-        for err in exc.errors():
-            key = ".".join(str(part) for part in err["loc"]) or "script"
-            errors.setdefault(key, []).append(err["msg"].removeprefix("Value error, "))
-        raise InvalidInput("The edited script has errors; nothing was changed.", detail=errors) from None
-    if abs(parsed.length - ad.length) > 0.05:
-        errors.setdefault("length", []).append(f"The ad is {ad.length:g} s long; the scenes must add up to that.")
-    if parsed.language != ad.language:
-        errors.setdefault("language", []).append(f"The ad is in {ad.language}; make another ad for another language.")
-    image_count = ad.product.images.count()
-    for i, scene in enumerate(parsed.scenes):
-        if scene.image_index >= image_count:
-            errors.setdefault(f"scenes.{i}.image_index", []).append(
-                f"The product has {image_count} photo(s); choose 0 to {image_count - 1}."
-            )
-        if scene.caption and fit_caption(scene.caption, parsed.language)[1]:
-            errors.setdefault(f"scenes.{i}.caption", []).append("Too long to fit on screen in two lines; shorten it.")
-        if scene.badge and fit_caption(scene.badge, parsed.language, max_lines=1)[1]:
-            errors.setdefault(f"scenes.{i}.badge", []).append("Too long for one line; shorten it.")
-        needed = speech_seconds(scene.voiceover, parsed.language)
-        if scene.voiceover and needed > scene.duration:
-            errors.setdefault(f"scenes.{i}.voiceover", []).append(
-                f"Takes about {needed:.1f} s to say and the scene lasts {scene.duration:.1f} s; shorten it or lengthen the scene."
-            )
-    product_data = ad.product.as_script_input()
-    findings = [f.as_dict() for f in compliance.check_script(parsed, product=product_data, market=ad.market)]
-    blocking = [f for f in findings if f["severity"] == "block"]
-    if blocking and not override_compliance:
-        for f in blocking:
-            errors.setdefault(f["path"], []).append(
-                f"{f['message']} ({f['rule']}); try: {f['suggestion']!r}" if f["suggestion"] else f"{f['message']} ({f['rule']})"
-            )
-    if errors:
-        raise InvalidInput("The edited script has errors; nothing was changed.", detail=errors)
-    new_script = parsed.model_dump(mode="json")
-    with transaction.atomic():
-        ad = Ad.objects.select_for_update().get(id=ad.id)
-        _shots_resync(ad=ad, old=ad.script, new=new_script)
-        ad.script = new_script
-        ad.compliance = findings
-        if blocking:
-            ad.compliance_override = _compliance_override(blocking, override_compliance)
-        ad.save(update_fields=["script", "compliance", "compliance_override", "updated_at"])
-    return ad
-
-
-_SHOT_FIELDS = ("shot_type", "image_index", "camera_move", "duration")
-
-
-def _shots_resync(*, ad: Ad, old: dict, new: dict) -> None:
-    """One Shot per scene, in the new order; a scene whose picture is unchanged keeps its shot."""
-    old_scenes = {s["id"]: s for s in old.get("scenes", [])}
-    kept = {shot.scene_id: shot for shot in ad.shots.all()}
-    ad.shots.all().delete()
-    shots = []
-    for i, scene in enumerate(new["scenes"]):
-        before, shot = old_scenes.get(scene["id"]), kept.get(scene["id"])
-        same = shot is not None and before is not None and all(before.get(k) == scene.get(k) for k in _SHOT_FIELDS)
-        shots.append(Shot(
-            workspace_id=ad.workspace_id, ad=ad, index=i, scene_id=scene["id"], shot_type=scene["shot_type"],
-            **({"state": shot.state, "backend": shot.backend, "backend_reason": shot.backend_reason,
-                "asset": shot.asset, "attempts": shot.attempts} if same else {}),
-        ))
-    Shot.objects.bulk_create(shots)
-
-
-def _compliance_override(blocking: list[dict], override: bool | str, *, job_id=None) -> dict:
-    """The record of an override: who (the option's value when it names someone), when,
-    from which job, and exactly which findings it let through. Empty when nothing is overridden."""
-    if not blocking or not override:
-        return {}
-    return {
-        "by": override if isinstance(override, str) else "",
-        "at": timezone.now().isoformat(),
-        "job": str(job_id) if job_id else "",
-        "findings": blocking,
-    }
-
-
-def _shot_claim(*, shot_id, claimant: str) -> bool:
-    """Claim a shot for ``claimant`` (a task id): one that is not done and not being made by
-    someone else - unless that claim is older than the hard time limit, so its task is dead.
-    A redelivered task keeps its id and claims its own shots again."""
-    now = timezone.now()
-    stale = now - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
-    free = (
-        ~Q(state=Shot.State.RUNNING)
-        | Q(claimed_by=claimant)
-        | Q(claimed_at__isnull=True)
-        | Q(claimed_at__lt=stale)
-    )
-    return (
-        Shot.objects.filter(free, id=shot_id)
-        .exclude(state=Shot.State.DONE)
-        .update(state=Shot.State.RUNNING, attempts=F("attempts") + 1, claimed_by=claimant, claimed_at=now)
-        == 1
-    )
-
-
-def _shot_release(*, shot_ids, claimant: str) -> None:
-    """Give back shots this claimant holds and did not finish (cancelled, or an error)."""
-    Shot.objects.filter(id__in=shot_ids, state=Shot.State.RUNNING, claimed_by=claimant).update(
-        state=Shot.State.PENDING, error="", claimed_by="", claimed_at=None
-    )
-
-
-def _shot_requests(shots: list[Shot]) -> dict:
-    """ShotRequest per shot id, from the ad's script; the photos are read once per product."""
-    images: dict = {}
-    requests = {}
-    for shot in shots:
-        product = shot.ad.product
-        if product.id not in images:
-            images[product.id] = tuple(
-                ImageAsset(path=image.file.name, cutout=image.cutout.name or "", plain_background=image.plain_background)
-                for image in product.images.all()
-            )
-        scene = next(s for s in shot.ad.script["scenes"] if s["id"] == shot.scene_id)
-        requests[shot.id] = ShotRequest(
-            shot_type=scene["shot_type"],
-            camera_move=scene.get("camera_move", "push_in"),
-            duration=scene["duration"],
-            image_index=scene.get("image_index", 0),
-            images=images[product.id],
-            seed=shot.ad.seed * 1000 + shot.index,
-            vertical=product.vertical,
-            workspace_id=str(shot.workspace_id),
-        )
-    return requests
-
-
-def _shot_workdir(shot: Shot) -> Path:
-    return Path(settings.MEDIA_ROOT) / f"workspaces/{shot.workspace_id}/ads/{shot.ad_id}/shots/{shot.index:02d}"
-
-
-def _shot_done(*, shot: Shot, backend: str, reasons: list[str], asset: dict) -> None:
-    reason = "; ".join(reasons) if reasons else "first in the chain"
-    Shot.objects.filter(id=shot.id).update(
-        state=Shot.State.DONE, backend=backend, backend_reason=reason[:200], asset=asset, error="",
-        fidelity=asset.get("fidelity"),
-    )
-
-
-def _shot_chain_run(
-    *, shot: Shot, request: ShotRequest, progress, should_cancel, reasons: list[str], skip: int = 0
-) -> None:
-    """Make the shot with the first backend of its chain (after ``skip``) that can run here."""
-    for backend in backend_chain(request.shot_type)[skip:]:
-        try:
-            backend.check_available()
-            asset = backend.generate(request, workdir=_shot_workdir(shot), progress=progress, should_cancel=should_cancel)
-        except BackendUnavailable as exc:
-            reasons.append(f"{backend.name}: {exc}")
-            continue
-        _shot_done(shot=shot, backend=backend.name, reasons=reasons, asset=asset)
-        return
-    message = "No shot backend could make this shot: " + "; ".join(reasons)
-    Shot.objects.filter(id=shot.id).update(state=Shot.State.FAILED, error=message, claimed_by="", claimed_at=None)
-    raise ApplicationError(message, code="shot_failed")
-
-
-def shot_generate(
-    *,
-    shot_id,
-    progress: Callable[[int], None] | None = None,
-    should_cancel: Callable[[], bool] | None = None,
-    claimant: str = "",
-) -> Shot:
-    """Make one shot with the first backend in its chain that can run here. ``progress``
-    (percent of this shot) and ``should_cancel`` are handed to the backend for each step.
-    ``claimant``: who makes it (the task id; a fresh id when empty)."""
-    shots_generate(shot_ids=[shot_id], progress=progress, should_cancel=should_cancel, claimant=claimant)
-    return Shot.objects.select_related("ad__product").get(id=shot_id)
-
-
-def shots_generate(
-    *,
-    shot_ids: list,
-    progress: Callable[[int], None] | None = None,
-    should_cancel: Callable[[], bool] | None = None,
-    claimant: str = "",
-) -> list[Shot]:
-    """Make several shots, batching those whose first backend can make them together (the
-    diffusion backend: one pipeline call per model, adapter and frame rate). Each shot is
-    claimed alone; a shot done, or being made by another task, is left as it is. A shot its
-    first backend could not make (drifted, out of memory, ...) goes down the rest of its own
-    chain. ``progress`` is percent of the shots claimed here. The shots, in index order."""
-    claimant = claimant or uuid.uuid4().hex
-    claimed = [shot_id for shot_id in shot_ids if _shot_claim(shot_id=shot_id, claimant=claimant)]
-    shots = list(Shot.objects.select_related("ad__product").filter(id__in=claimed).order_by("ad_id", "index"))
-    failures: list[ApplicationError] = []
-    try:
-        requests = _shot_requests(shots)
-        by_backend: dict[str, list[Shot]] = {}
-        for shot in shots:
-            by_backend.setdefault(backend_names(requests[shot.id].shot_type)[0], []).append(shot)
-        for name, group in by_backend.items():
-            # Per shot: where the batching backend sits in its chain, and why the backends
-            # before it were passed over (None: one of them can run, so no batch).
-            plans: dict = {}
-            for shot in group:
-                chain = backend_chain(requests[shot.id].shot_type)
-                at = next((i for i, backend in enumerate(chain) if backend.name == name), None)
-                batches = len(group) > 1 and at is not None and hasattr(chain[at], "generate_batch")
-                plans[shot.id] = (chain, at, _passed_over(chain[:at]) if batches else None)
-            batch = [shot for shot in group if plans[shot.id][2] is not None]
-            outcomes: dict = {}
-            if len(batch) > 1:
-                chain, at, _ = plans[batch[0].id]
-                try:
-                    chain[at].check_available()
-                    made = chain[at].generate_batch(
-                        [requests[shot.id] for shot in batch],
-                        workdirs=[_shot_workdir(shot) for shot in batch],
-                        progress=progress,
-                        should_cancel=should_cancel,
-                    )
-                except BackendUnavailable as exc:
-                    made = [exc] * len(batch)
-                outcomes = {shot.id: outcome for shot, outcome in zip(batch, made, strict=True)}
-            for shot in group:
-                chain, at, reasons = plans[shot.id]
-                outcome = outcomes.get(shot.id)
-                try:
-                    if isinstance(outcome, dict):
-                        _shot_done(shot=shot, backend=name, reasons=reasons, asset=outcome)
-                    elif outcome is not None:  # the batching backend could not: the rest of its chain
-                        _shot_chain_run(
-                            shot=shot, request=requests[shot.id], progress=None, should_cancel=should_cancel,
-                            reasons=[*reasons, f"{name}: {outcome}"], skip=at + 1,
-                        )
-                    else:
-                        _shot_chain_run(
-                            shot=shot, request=requests[shot.id], progress=progress, should_cancel=should_cancel,
-                            reasons=[],
-                        )
-                except ApplicationError as exc:  # this shot failed; the others are still made
-                    failures.append(exc)
-    except BaseException:
-        _shot_release(shot_ids=claimed, claimant=claimant)
-        raise
-    if failures:
-        raise failures[0]
-    return list(Shot.objects.filter(id__in=shot_ids).order_by("ad_id", "index"))
-
-
-def _passed_over(backends: list) -> list[str] | None:
-    """Why each of ``backends`` cannot run here, or None when one of them can."""
-    reasons = []
-    for backend in backends:
-        try:
-            backend.check_available()
-        except BackendUnavailable as exc:
-            reasons.append(f"{backend.name}: {exc}")
-            continue
-        return None
-    return reasons
-
-
-def shot_batches(*, ad_id) -> list[list]:
-    """How the ad's shots are sent to workers, in index order: shots whose first backend can
-    batch (``generate_batch``) and share its ``batch_key`` go together, up to
-    SHOPREEL_GPU_BATCH_SIZE a batch; every other shot alone."""
-    shots = list(Shot.objects.select_related("ad__product").filter(ad_id=ad_id).order_by("index"))
-    requests = _shot_requests(shots)
-    size = settings.SHOPREEL_GPU_BATCH_SIZE
-    batches: list[list] = []
-    open_batches: dict[tuple, list] = {}
-    for shot in shots:
-        request = requests[shot.id]
-        name = backend_names(request.shot_type)[0]
-        backend = BACKENDS.get(name)
-        if size < 2 or backend is None or not hasattr(backend, "generate_batch"):
-            batches.append([shot.id])
-            continue
-        key = (name, *backend().batch_key(request))
-        batch = open_batches.get(key)
-        if batch is None or len(batch) >= size:
-            batch = open_batches[key] = []
-            batches.append(batch)
-        batch.append(shot.id)
-    return batches
 
 
 def job_generate_shots(*, job_id) -> None:

@@ -33,10 +33,10 @@ def build_script(self, job_id: str):
 
 def shots_signature(job_id: str, ad_id):
     """chord(one task per batch of shots → render_ad). A batch of several shots (same batching
-    backend and model, see services.shot_batches) is one generate_shots task on the gpu
+    backend and model, see shots.shot_batches) is one generate_shots task on the gpu
     queue; a shot alone is a generate_shot task on its backend's queue."""
     from generation.models import Shot
-    from generation.services import shot_batches
+    from generation.shots import shot_batches
 
     shots = {shot.id: shot for shot in Shot.objects.filter(ad_id=ad_id)}
     header = []
@@ -103,15 +103,3 @@ def finetune_adapter(
     workspace = Workspace.objects.get(id=workspace_id) if workspace_id else None
     adapter = model_adapter_train(vertical=vertical, workspace=workspace, steps=steps, rank=rank)
     return str(adapter.id)
-
-
-def finetune_adapter_enqueue(*, vertical: str, workspace_id: str | None, steps: int, rank: int | None = None) -> None:
-    """Queue ``finetune_adapter`` on the gpu queue once the caller's transaction commits."""
-    from django.db import transaction
-
-    transaction.on_commit(
-        lambda: finetune_adapter.apply_async(
-            (vertical, str(workspace_id) if workspace_id else None, steps, rank),
-            queue=settings.SHOPREEL_QUEUE_GPU,
-        )
-    )

@@ -145,7 +145,7 @@ class ImportBatch(WorkspaceOwned):
     class Meta:
         ordering = ["-created_at"]
         indexes = [
-            # batches_for_workspace(): a workspace's batches, newest first.
+            # import_batches_for_workspace(): a workspace's batches, newest first.
             models.Index(fields=["workspace", "-created_at"], name="importbatch_ws_created"),
         ]
 
@@ -188,7 +188,7 @@ class ImportBatchRow(WorkspaceOwned):
             models.UniqueConstraint(fields=["batch", "position"], name="importbatchrow_unique_position"),
         ]
         indexes = [
-            # batch_row_claim(): the batch's next pending (or stale running) row by position.
+            # _batch_row_claim() (products.services): the batch's next pending (or stale running) row by position.
             models.Index(fields=["batch", "state", "position"], name="importbatchrow_claim"),
         ]
 

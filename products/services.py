@@ -21,7 +21,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from accounts.models import Workspace
-from config.errors import ApplicationError
+from config.errors import ApplicationError, InvalidInput
 from products.models import ImportBatch, ImportBatchRow, Product, ProductImage
 from products.scraping import images as image_tools
 from products.scraping.browser import BrowserRenderer, shared_renderer
@@ -30,6 +30,7 @@ from products.scraping.extract import extract_product
 from products.scraping.fetch import IMAGE_TYPES, SafeFetcher
 from products.scraping.prices import currency_code
 from products.scraping.types import (
+    VERTICALS,
     ExtractedProduct,
     FetchFailed,
     FetchResult,
@@ -416,7 +417,7 @@ def product_create_manual(
         fetched_with=Product.FetchedWith.MANUAL, scrape_sources=["manual"],
     )
     _drop_regular_price_not_above_price(product)
-    product.vertical = vertical or classify_vertical(
+    product.vertical = _vertical(vertical) or classify_vertical(
         title=title, breadcrumbs=(), category="", description=description[:500]
     )
     image_list = list(images)
@@ -446,6 +447,17 @@ def _product_photos_add(*, product: Product, images: list[str | bytes], fetcher:
     if fetcher is None and any(isinstance(u, str) for u in images):
         fetcher = fetcher_build()
     product_images_download(product=product, urls=images, fetcher=fetcher, keep_existing=True)
+
+
+def _vertical(value: str | None) -> str:
+    """A vertical given by hand: one of the known ones (it picks templates and names adapter
+    folders, so nothing else may pass), or "" to let the classifier decide."""
+    value = (value or "").strip().lower()
+    if value and value not in VERTICALS:
+        raise InvalidInput(
+            f"The vertical must be one of {', '.join(VERTICALS)}, not {value[:40]!r}.", detail={"field": "vertical"}
+        )
+    return value
 
 
 _COMPLETABLE = ("title", "brand", "description", "availability", "sku", "language", "vertical")
@@ -479,6 +491,8 @@ def product_complete(
         product.regular_price = _decimal(regular_price, field="regular price")
     if features is not None:
         product.features = [f for f in features if f][:8]
+    if "vertical" in fields:
+        fields["vertical"] = _vertical(fields["vertical"]) or product.vertical
     for name, value in fields.items():
         setattr(product, name, value)
     _drop_regular_price_not_above_price(product)
@@ -680,6 +694,12 @@ def import_batch_create(
     else:
         if not _is_web_link(feed_url):
             raise ApplicationError("The feed link must be an http or https address.", code="invalid_feed_url")
+        from products.scraping.fetch import BlockedURL, check_url
+
+        try:  # refused on its face now (the worker checks every resolved address again)
+            check_url(feed_url, allow_hosts=frozenset(h.lower() for h in settings.SHOPREEL_FETCH_ALLOW_HOSTS))
+        except BlockedURL as exc:
+            raise ApplicationError(f"This feed link is refused. {exc.message}", code="invalid_feed_url") from None
         rows, source = [], ImportBatch.Source.FEED_URL
     with transaction.atomic():
         batch = ImportBatch.objects.create(workspace=workspace, source=source, feed_url=feed_url[:2000])

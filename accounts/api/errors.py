@@ -23,7 +23,9 @@ APPLICATION_STATUS = {NotFound: status.HTTP_404_NOT_FOUND}
 CODE_STATUS = {"idempotency_key_reused": 422, "idempotency_in_progress": 409, "ad_busy": 409, "product_busy": 409,
                # members and invitations: not allowed (owners), or not possible in this state
                "permission_denied": 403, "last_owner": 409, "already_member": 409, "already_invited": 409,
-               "invitation_accepted": 409, "invitation_revoked": 409}
+               "invitation_accepted": 409, "invitation_revoked": 409,
+               # a second webhook test inside the interval
+               "webhook_test_too_soon": 429}
 
 
 def error_body(code: str, message: str, detail=None) -> dict:

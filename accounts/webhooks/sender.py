@@ -31,18 +31,32 @@ class WebhookSender(fetch.SafeFetcher):
         answer came (timeout, connection), else return the answer, whatever its status."""
         url = fetch.check_url(url, allow_hosts=self.allow_hosts)
         deadline = time.monotonic() + self.timeout
+        # httpx's timeouts are per socket operation: a receiver that trickles its answer a
+        # byte at a time never trips them. The watchdog shuts the socket at the deadline, so
+        # one attempt lasts ``timeout`` seconds at most, whatever the receiver does.
+        watchdog = fetch.Watchdog(self.timeout)
         request = self._client.build_request(
             "POST", url, content=body, timeout=httpx.Timeout(self.timeout),
             headers={**headers, "Content-Type": "application/json", "Accept": "*/*"},
+            extensions={"trace": watchdog.trace},
         )
+        watchdog.start()
         try:
             response = self._client.send(request, stream=True)
         except httpx.TimeoutException:
+            watchdog.cancel()
             raise FetchFailed(f"No answer within {self.timeout:g} s.", code="timeout") from None
         except httpx.ConnectError:
+            watchdog.cancel()
             raise FetchFailed("Could not connect to the endpoint.", code="connection_failed") from None
         except httpx.HTTPError:
+            watchdog.cancel()
+            if watchdog.fired:
+                raise FetchFailed(f"No complete answer within {self.timeout:g} s.", code="timeout") from None
             raise FetchFailed("The connection broke off before an answer.", code="connection_failed") from None
+        except BaseException:
+            watchdog.cancel()
+            raise
         received = bytearray()
         try:
             for chunk in response.iter_bytes():
@@ -52,6 +66,7 @@ class WebhookSender(fetch.SafeFetcher):
         except httpx.HTTPError:
             pass  # the status is what counts; the excerpt is a courtesy
         finally:
+            watchdog.cancel()
             response.close()
         location = response.headers.get("location", "") if 300 <= response.status_code < 400 else ""
         return WebhookResponse(status=response.status_code, body=bytes(received[:read_bytes]), location=location)

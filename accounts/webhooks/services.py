@@ -221,11 +221,26 @@ def webhook_job_finished(*, job_id, succeeded: bool) -> None:
     )
 
 
+# A test event is one POST, at most one per endpoint in this many seconds: the test endpoint
+# must not turn Shopreel into a request cannon aimed at a registered URL.
+PING_INTERVAL_SECONDS = 60
+
+
 def webhook_endpoint_ping(*, endpoint: WebhookEndpoint) -> WebhookDelivery:
     """A ``ping`` event to this endpoint only (whatever it subscribes to, and even when it is
-    turned off), to check the receiver and its signature code."""
-    data = {"webhook": {"id": str(endpoint.id), "url": endpoint.url}, "message": "A test event from Shopreel."}
-    return _deliveries_create(endpoints=[endpoint], event=PING_EVENT, data=data)[0]
+    turned off), to check the receiver and its signature code. Sent once, never retried; a
+    second test within PING_INTERVAL_SECONDS is refused (``webhook_test_too_soon``, 429)."""
+    with transaction.atomic():
+        WebhookEndpoint.objects.select_for_update().filter(pk=endpoint.pk).first()  # one test at a time
+        since = timezone.now() - timedelta(seconds=PING_INTERVAL_SECONDS)
+        if WebhookDelivery.objects.filter(endpoint=endpoint, event_type=PING_EVENT, created_at__gte=since).exists():
+            raise ApplicationError(
+                f"A test event was sent to this webhook less than {PING_INTERVAL_SECONDS} s ago; "
+                "see its result in the delivery log, then try again.",
+                code="webhook_test_too_soon",
+            )
+        data = {"webhook": {"id": str(endpoint.id), "url": endpoint.url}, "message": "A test event from Shopreel."}
+        return _deliveries_create(endpoints=[endpoint], event=PING_EVENT, data=data)[0]
 
 
 def _queue(*, delivery_id, countdown: float) -> None:
@@ -361,7 +376,7 @@ def _record(*, delivery: WebhookDelivery, attempt: int, outcome: _Outcome) -> We
     delay = None
     if outcome.ok:
         fields.update(state=WebhookDelivery.State.SUCCEEDED, next_attempt_at=None)
-    elif not outcome.permanent and attempt < max_attempts:
+    elif not outcome.permanent and attempt < max_attempts and delivery.event_type != PING_EVENT:
         delay = _retry_delay(attempt)
         fields.update(state=WebhookDelivery.State.RETRYING, next_attempt_at=now + timedelta(seconds=delay))
     else:

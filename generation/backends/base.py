@@ -14,6 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+Progress = Callable[[int], None]  # percent done of the shot (or of a batch of shots)
+ShouldCancel = Callable[[], bool]  # checked between steps; True: raise ShotCancelled
+
 
 class BackendUnavailable(Exception):
     """This backend cannot run here (no GPU, no weights configured, ...). The message says why;
@@ -54,8 +57,8 @@ class ShotBackend(Protocol):
         request: ShotRequest,
         *,
         workdir: Path,
-        progress: Callable[[int], None] | None = None,
-        should_cancel: Callable[[], bool] | None = None,
+        progress: Progress | None = None,
+        should_cancel: ShouldCancel | None = None,
     ) -> dict:
         """Make the shot; return its asset dict. ``workdir`` is where files may be written.
         ``progress`` takes percent done of this shot; ``should_cancel`` is checked between steps

@@ -9,6 +9,7 @@ backend's own loading code, like real weights.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 SIZES = ("tiny", "full")
@@ -178,13 +179,21 @@ def save_random_pipeline(
     pipeline: str = "StableVideoDiffusionPipeline",
 ) -> Path:
     """Build the components and save them as a diffusers weights directory at ``path``."""
-    import diffusers
-    import torch
-
     builders = {
         "StableVideoDiffusionPipeline": svd_components,
         "LTXImageToVideoPipeline": ltx_components,
     }
+    return save_built_pipeline(path, builders, size=size, dtype=dtype, pipeline=pipeline)
+
+
+def save_built_pipeline(
+    path: Path, builders: dict[str, Callable[[str], dict]], *, size: str, dtype: str, pipeline: str
+) -> Path:
+    """Build ``pipeline``'s components with its builder and save them at ``path`` (the video
+    models here and the try-on still models of tryon_models.py)."""
+    import diffusers
+    import torch
+
     if pipeline not in builders:
         raise ValueError(f"pipeline must be one of {sorted(builders)}, got {pipeline!r}")
     pipe = getattr(diffusers, pipeline)(**builders[pipeline](size))

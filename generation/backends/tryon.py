@@ -31,7 +31,6 @@ import os
 import random
 import tempfile
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,21 +38,24 @@ import numpy as np
 from django.conf import settings
 from PIL import Image
 
-from generation.backends.base import BackendUnavailable, ShotCancelled, ShotRequest
+from generation.backends.base import (
+    BackendUnavailable,
+    Progress,
+    ShotCancelled,
+    ShotRequest,
+    ShouldCancel,
+)
 from generation.backends.diffusion import (
     RETRY_SEED_STEP,
     DiffusionBackend,
-    DiffusionConfig,
     DriftedError,
     _media_name,
     _open_photo,
-    activate_adapter,
     adapter_for,
-    check_inputs,
     load_pipeline,
-    make_clip,
-    open_pipeline,
 )
+from generation.backends.diffusion_clips import check_inputs, make_clip
+from generation.backends.diffusion_loading import DiffusionConfig, activate_adapter, open_pipeline
 
 logger = logging.getLogger(__name__)
 
@@ -63,10 +65,6 @@ STILL_SHARE = 40  # percent of a shot's progress for the still; the clip takes t
 GARMENT_TOP, GARMENT_WIDTH, GARMENT_HEIGHT = 0.20, 0.62, 0.62
 CANVAS_FILL = (127, 127, 127)  # what the repainted area starts from
 MIN_GARMENT_SHARE = 0.01  # a cut-out covering less of its photo is not a garment we can place
-
-Progress = Callable[[int], None]
-ShouldCancel = Callable[[], bool]
-
 
 @dataclass(frozen=True)
 class TryOnConfig:

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from generation.backends.diffusion_models import save_built_pipeline
+
 TOKENIZER_MAX_LENGTH = 77  # CLIP's context, as the real tokenizer says it
 
 
@@ -39,7 +41,7 @@ def inpaint_components(size: str = "tiny", *, seed: int = 0) -> dict:
     if size == "full":
         return _full_inpaint_components(seed)
     import torch
-    from diffusers import AutoencoderKL, DDIMScheduler, UNet2DConditionModel
+    from diffusers import AutoencoderKL, UNet2DConditionModel
     from transformers import CLIPTextConfig, CLIPTextModel
 
     torch.manual_seed(seed)
@@ -80,30 +82,12 @@ def inpaint_components(size: str = "tiny", *, seed: int = 0) -> dict:
             vocab_size=len(tokenizer),
         )
     )
-    scheduler = DDIMScheduler(
-        beta_start=0.00085,
-        beta_end=0.012,
-        beta_schedule="scaled_linear",
-        clip_sample=False,
-        set_alpha_to_one=False,
-        steps_offset=1,
-    )
-    return {
-        "unet": unet,
-        "vae": vae,
-        "text_encoder": text_encoder,
-        "tokenizer": tokenizer,
-        "scheduler": scheduler,
-        "safety_checker": None,
-        "feature_extractor": None,
-        "image_encoder": None,
-        "requires_safety_checker": False,
-    }
+    return _inpaint_pipeline(unet=unet, vae=vae, text_encoder=text_encoder, tokenizer=tokenizer)
 
 
 def _full_inpaint_components(seed: int) -> dict:
     import torch
-    from diffusers import AutoencoderKL, DDIMScheduler, UNet2DConditionModel
+    from diffusers import AutoencoderKL, UNet2DConditionModel
     from transformers import CLIPTextConfig, CLIPTextModel
 
     torch.manual_seed(seed)
@@ -132,6 +116,14 @@ def _full_inpaint_components(seed: int) -> dict:
             hidden_act="quick_gelu",
         )
     )
+    return _inpaint_pipeline(unet=unet, vae=vae, text_encoder=text_encoder, tokenizer=tokenizer)
+
+
+def _inpaint_pipeline(*, unet, vae, text_encoder, tokenizer) -> dict:
+    """The inpainting pipeline's components around its networks: SD 1.5's DDIM scheduler, no
+    safety checker (tiny and full sizes differ only in the networks)."""
+    from diffusers import DDIMScheduler
+
     scheduler = DDIMScheduler(
         beta_start=0.00085,
         beta_end=0.012,
@@ -161,14 +153,5 @@ def save_random_tryon_pipeline(
     pipeline: str = "StableDiffusionInpaintPipeline",
 ) -> Path:
     """Build the components and save them as a diffusers weights directory at ``path``."""
-    import diffusers
-    import torch
-
     builders = {"StableDiffusionInpaintPipeline": inpaint_components}
-    if pipeline not in builders:
-        raise ValueError(f"pipeline must be one of {sorted(builders)}, got {pipeline!r}")
-    pipe = getattr(diffusers, pipeline)(**builders[pipeline](size))
-    if dtype != "float32":
-        pipe.to(dtype=getattr(torch, dtype))  # halves the directory; loading casts anyway
-    pipe.save_pretrained(path)
-    return path
+    return save_built_pipeline(path, builders, size=size, dtype=dtype, pipeline=pipeline)

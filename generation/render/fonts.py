@@ -202,10 +202,6 @@ class Run:
     rtl: bool
 
 
-def is_rtl_char(ch: str) -> bool:
-    return unicodedata.bidirectional(ch) in ("R", "AL")
-
-
 def split_runs(text: str, chain: tuple[FontFace, ...]) -> list[Run]:
     """Split cleaned text into runs of one face, in logical (reading) order.
 

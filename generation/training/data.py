@@ -29,16 +29,28 @@ def training_items_for(
     *, vertical: str, workspace=None, photos: int = 3, clips: int = 3
 ) -> tuple[list[TrainingItem], DatasetSummary]:
     """Items and their summary; ApplicationError (``no_products`` / ``no_photos``) when there
-    is nothing to train on, naming the vertical and workspace."""
+    is nothing to train on, naming the vertical and workspace.
+
+    Without ``workspace`` (a vertical-wide adapter, used for every merchant's shots) only the
+    products of workspaces that opted in (``Workspace.share_for_training``) are read: a
+    merchant's photos never train a model other merchants use unless they agreed. The summary
+    records which workspaces contributed, so an opt-out can be traced to existing adapters."""
     products = Product.objects.filter(vertical=vertical).exclude(
         status__in=[Product.Status.PENDING, Product.Status.FAILED]
     )
     if workspace is not None:
         products = products.filter(workspace=workspace)
+    else:
+        products = products.filter(workspace__share_for_training=True)
     products = list(products.prefetch_related("images").order_by("created_at", "id"))
-    scope = f"the vertical {vertical!r}" + (f" of the workspace {workspace.slug!r}" if workspace else "")
+    scope = f"the vertical {vertical!r}" + (
+        f" of the workspace {workspace.slug!r}" if workspace else " of workspaces that share their products for training"
+    )
     if not products:
-        raise ApplicationError(f"No imported products in {scope}: nothing to train on.", code="no_products")
+        hint = "" if workspace else " (none has opted in: Workspace.share_for_training, set by its owner on the dashboard)"
+        raise ApplicationError(
+            f"No imported products in {scope}: nothing to train on{hint}.", code="no_products"
+        )
 
     root = Path(settings.MEDIA_ROOT)
     items: list[TrainingItem] = []
@@ -59,6 +71,8 @@ def training_items_for(
             items.append(_item(root, product, main, caption, clip=clip))
         summary.clips += len(videos)
         summary.product_ids.append(str(product.id))
+        if str(product.workspace_id) not in summary.workspace_ids:
+            summary.workspace_ids.append(str(product.workspace_id))
     if not items:
         raise ApplicationError(
             f"None of the {len(products)} products in {scope} has a readable photo: nothing to train on.",

@@ -32,6 +32,8 @@ class DatasetSummary:
     """What an adapter was trained on; stored on its ModelAdapter row."""
 
     product_ids: list[str] = field(default_factory=list)
+    # The workspaces whose products it learnt from (an opt-out is traced through these).
+    workspace_ids: list[str] = field(default_factory=list)
     images: int = 0
     clips: int = 0
     items: int = 0
@@ -40,6 +42,8 @@ class DatasetSummary:
         return {
             "products": len(self.product_ids),
             "product_ids": list(self.product_ids),
+            "workspaces": len(self.workspace_ids),
+            "workspace_ids": list(self.workspace_ids),
             "images": self.images,
             "clips": self.clips,
             "items": self.items,

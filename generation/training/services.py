@@ -38,11 +38,20 @@ def model_adapter_train(
     workspace's for a vertical-wide adapter) and register it. The row is created first
     (state training) and ends ready, or failed with a plain message; on failure an
     ApplicationError with that message is raised. The adapter folder is
-    ``<out_dir or SHOPREEL_TRAINING_DIR/<vertical>/<workspace slug | _vertical>>/<row id>``."""
+    ``<out_dir or SHOPREEL_TRAINING_DIR/<vertical>/<workspace slug | _vertical>>/<row id>``;
+    ``out_dir`` must be inside SHOPREEL_TRAINING_DIR.
+
+    A vertical-wide adapter learns only from workspaces that opted in
+    (``Workspace.share_for_training``); one that opted out while it trained fails it
+    (``consent_withdrawn``) instead of being registered."""
     if vertical not in VERTICALS:
         raise InvalidInput(f"vertical must be one of {', '.join(VERTICALS)}, got {vertical!r}")
     if steps < 1:
         raise InvalidInput(f"steps must be at least 1, got {steps}")
+    root = Path(settings.SHOPREEL_TRAINING_DIR).resolve()
+    if out_dir and not Path(out_dir).resolve().is_relative_to(root):
+        # The diffusion backend only loads adapters under SHOPREEL_TRAINING_DIR.
+        raise InvalidInput(f"The adapter folder must be inside SHOPREEL_TRAINING_DIR ({root}), got {out_dir}.")
     rank = rank if rank is not None else settings.SHOPREEL_TRAINING_RANK
     learning_rate = learning_rate if learning_rate is not None else settings.SHOPREEL_TRAINING_LEARNING_RATE
     weights_dir = settings.SHOPREEL_DIFFUSION_WEIGHTS_DIR or ""
@@ -61,6 +70,8 @@ def model_adapter_train(
         result, summary = _train(
             adapter, weights_dir=weights_dir, seed=seed, on_step=on_step, should_cancel=should_cancel
         )
+        if workspace is None:
+            _check_consent_kept(summary)
         parent = Path(out_dir) if out_dir else (
             Path(settings.SHOPREEL_TRAINING_DIR) / vertical / (workspace.slug if workspace else "_vertical")
         )
@@ -111,6 +122,28 @@ def model_adapter_train(
         extra={"adapter": str(adapter.id), "path": str(path), "final_loss": result.final_loss},
     )
     return adapter
+
+
+def model_adapter_train_start(
+    *, vertical: str, workspace=None, steps: int, rank: int | None = None
+) -> str:
+    """Hand a fine-tuning run to a gpu worker (queue ``SHOPREEL_QUEUE_GPU``) once the caller's
+    transaction commits; returns the Celery task id. The worker's ``model_adapter_train``
+    creates the ModelAdapter row and records how the run ended."""
+    import uuid
+
+    from django.db import transaction
+
+    from generation.tasks import finetune_adapter
+
+    if vertical not in VERTICALS:
+        raise InvalidInput(f"Unknown vertical {vertical!r}.", detail={"field": "vertical"})
+    task_id = str(uuid.uuid4())
+    args = (vertical, str(workspace.id) if workspace is not None else None, steps, rank)
+    transaction.on_commit(
+        lambda: finetune_adapter.apply_async(args, queue=settings.SHOPREEL_QUEUE_GPU, task_id=task_id)
+    )
+    return task_id
 
 
 def model_adapter_cancel(*, adapter_id) -> bool:
@@ -174,6 +207,20 @@ def _train(adapter: ModelAdapter, *, weights_dir: str, seed: int, on_step, shoul
     )
     result = train_lora(config, items, on_step=on_step, should_cancel=_cancel_check(adapter.id, should_cancel))
     return result, summary
+
+
+def _check_consent_kept(summary) -> None:
+    """Refuse to register a vertical-wide adapter when a workspace it learnt from opted out of
+    shared training while it trained (checked before anything is stored)."""
+    from accounts.models import Workspace
+
+    withdrawn = Workspace.objects.filter(id__in=summary.workspace_ids, share_for_training=False).count()
+    if withdrawn:
+        raise ApplicationError(
+            f"{withdrawn} of the workspaces this adapter learnt from stopped sharing their products "
+            "for training while it trained: it was not stored or registered; train it again.",
+            code="consent_withdrawn",
+        )
 
 
 def _cancel_check(adapter_id, should_cancel):

@@ -12,8 +12,9 @@ How the rules are enforced:
   uses the original host name for SNI and certificate checks, and the Host header is the
   original one, because only the socket layer is replaced.
 * Redirects are followed by hand (at most 5) and every hop goes through both checks again.
-* A total deadline, a byte cap counted on the decoded body (so gzip bombs stop too) and an
-  allow-list of content types bound what one fetch can cost.
+* A total deadline (enforced by a watchdog that shuts the socket, so a server trickling its
+  headers a byte at a time is cut off too), a byte cap counted on the decoded body (so gzip
+  bombs stop too) and an allow-list of content types bound what one fetch can cost.
 
 ``allow_hosts`` exempts exact ``host`` / ``host:port`` entries from the address checks; tests
 and the offline demo shop use it for servers on 127.0.0.1. It is empty by default.
@@ -21,7 +22,9 @@ and the offline demo shop use it for servers on 127.0.0.1. It is empty by defaul
 
 from __future__ import annotations
 
+import contextlib
 import socket
+import threading
 import time
 from collections.abc import Callable, Iterable
 from urllib.parse import urljoin, urlsplit
@@ -303,11 +306,31 @@ class SafeFetcher:
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             raise httpx.ReadTimeout("deadline")
+        # httpx's timeouts are per socket read: a server that trickles its headers a byte at a
+        # time never trips them. The watchdog shuts the socket when the whole budget is spent.
+        watchdog = Watchdog(remaining)
         request = self._client.build_request(
             method, url, headers={**(headers or {}), "Accept": accept_header},
-            content=content, timeout=httpx.Timeout(remaining),
+            content=content, timeout=httpx.Timeout(remaining), extensions={"trace": watchdog.trace},
         )
-        response = self._client.send(request, stream=True)
+        watchdog.start()
+        try:
+            result = self._read_response(
+                self._client.send(request, stream=True), accept, limit, deadline, budget
+            )
+        except httpx.HTTPError:
+            if watchdog.fired:
+                raise httpx.ReadTimeout("deadline") from None
+            raise
+        finally:
+            watchdog.cancel()
+        if watchdog.fired:  # a shut socket can read as a clean end: never return a cut-off body
+            raise httpx.ReadTimeout("deadline")
+        return result
+
+    def _read_response(
+        self, response: httpx.Response, accept: tuple[str, ...], limit: int, deadline: float, budget: float
+    ) -> FetchResult | tuple[str, int]:
         try:
             if response.status_code in REDIRECT_CODES:
                 location = response.headers.get("location")
@@ -347,6 +370,45 @@ class SafeFetcher:
             )
         finally:
             response.close()
+
+
+class Watchdog:
+    """Shuts a request's sockets (learnt from httpcore's ``trace`` events) after ``seconds``:
+    one hard deadline for a whole request, whatever the other side does."""
+
+    def __init__(self, seconds: float):
+        self._timer = threading.Timer(max(seconds, 0.0), self._cut)
+        self._timer.daemon = True
+        self._sockets: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self.fired = False
+
+    def trace(self, event: str, info: dict) -> None:
+        if event == "connection.connect_tcp.complete":
+            stream = info.get("return_value")
+            sock = stream.get_extra_info("socket") if stream is not None else None
+            if sock is not None:
+                with self._lock:
+                    self._sockets.append(sock)
+                    if self.fired:  # connected just as time ran out
+                        _shut(sock)
+
+    def start(self) -> None:
+        self._timer.start()
+
+    def cancel(self) -> None:
+        self._timer.cancel()
+
+    def _cut(self) -> None:
+        with self._lock:
+            self.fired = True
+            for sock in self._sockets:
+                _shut(sock)
+
+
+def _shut(sock: socket.socket) -> None:
+    with contextlib.suppress(OSError):
+        sock.shutdown(socket.SHUT_RDWR)
 
 
 def _too_big(limit: int) -> FetchFailed:

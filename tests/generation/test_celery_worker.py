@@ -3,50 +3,26 @@ canvas scrape → script → shots in parallel → render."""
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 import time
-import uuid
 from pathlib import Path
 
 import pytest
-from django.db import connection
 
 from generation import services
 from generation.models import RenderJob
+from tests.generation.workers import celery_workers
 from tests.media import probe
 
-ROOT = Path(__file__).resolve().parents[2]
 pytestmark = [pytest.mark.services, pytest.mark.slow]
 
 
 @pytest.fixture
 def worker(redis_url, postgres, allow_demo_shop, settings, tmp_path):
-    db = connection.settings_dict
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-        "CELERY_BROKER_URL": redis_url,
-        "CELERY_RESULT_BACKEND": redis_url,
-        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
-        "SHOPREEL_FETCH_ALLOW_HOSTS": allow_demo_shop.host_port,
-    }
-    log = tmp_path / "worker.log"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", "default,gpu,render",
-         "-c", "2", "-n", f"test-{uuid.uuid4().hex[:8]}@%h", "--without-gossip", "--without-mingle",
-         "--loglevel", "INFO"],
-        cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT,
-    )
-    yield process, log
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
+    with celery_workers(
+        {"test": "default,gpu,render"}, redis_url=redis_url, allow_hosts=allow_demo_shop.host_port,
+        log_dir=tmp_path, concurrency=2,
+    ) as (processes, logs):
+        yield processes[0], logs["test"]
 
 
 @pytest.mark.django_db(transaction=True)

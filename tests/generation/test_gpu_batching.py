@@ -26,6 +26,7 @@ from tests.generation.backends.conftest import (  # noqa: F401 (fixtures)
     tiny_ltx_dir,
     tiny_svd_dir,
 )
+from tests.generation.workers import celery_workers
 
 pytest.importorskip("diffusers")
 
@@ -229,21 +230,13 @@ def test_without_weights_nothing_is_batched_or_sent_to_a_gpu(workspace, gpu_sett
 
 
 @pytest.mark.django_db
-def test_the_batch_task_makes_its_shots_and_moves_the_jobs_bar(workspace, gpu_settings, monkeypatch):
+def test_the_batch_task_makes_its_shots_and_moves_the_jobs_bar(workspace, gpu_settings, job_progress_seen):
     ad = _ad(workspace, [("hero", 2.0), ("detail", 2.0), ("cta", 2.0)])
     job = RenderJob.objects.create(
         workspace=workspace, ad=ad, product=ad.product, stage=RenderJob.Stage.SHOTS,
         state=RenderJob.State.RUNNING, progress=15,
     )  # fmt: skip
-    seen: list[int] = []
-    real_progress = services.job_progress
-
-    def recording_progress(*, job_id, progress):
-        seen.append(progress)
-        real_progress(job_id=job_id, progress=progress)
-
-    monkeypatch.setattr(services, "job_progress", recording_progress)
-    monkeypatch.setattr(services, "CANCEL_POLL_SECONDS", 0.0)
+    seen = job_progress_seen
 
     ids = [str(i) for i in _ids(ad)]
     tasks.generate_shots.run(str(job.id), ids[:2])  # the task function, as a worker calls it
@@ -382,23 +375,7 @@ def test_cancelling_stops_the_whole_batch_and_keeps_no_clip(workspace, gpu_setti
 def gpu_and_cpu_workers(redis_url, postgres, allow_demo_shop, tiny_svd_dir, tmp_path):  # noqa: F811
     """Two real Celery workers against the real broker and database, as on two machines: one
     gpu worker (one task at a time) with the tiny model on the CPU, one for default + render."""
-    import os
-    import signal
-    import subprocess
-    import sys
-    import uuid
-
-    from django.db import connection
-
-    db = connection.settings_dict
     env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-        "CELERY_BROKER_URL": redis_url,
-        "CELERY_RESULT_BACKEND": redis_url,
-        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
-        "SHOPREEL_FETCH_ALLOW_HOSTS": allow_demo_shop.host_port,
         "SHOPREEL_SHOT_BACKENDS": '{"default": ["diffusion", "motion"], "cta": ["motion"]}',
         "SHOPREEL_GPU_BATCH_SIZE": "4",
         "SHOPREEL_DIFFUSION_WEIGHTS_DIR": str(tiny_svd_dir),
@@ -411,24 +388,11 @@ def gpu_and_cpu_workers(redis_url, postgres, allow_demo_shop, tiny_svd_dir, tmp_
         "SHOPREEL_DIFFUSION_HEIGHT": "64",
         "SHOPREEL_FIDELITY_THRESHOLD": "0",
     }
-    root = Path(__file__).resolve().parents[2]
-    processes, logs = [], {}
-    for name, queues in (("gpu", "gpu"), ("cpu", "default,render")):
-        logs[name] = tmp_path / f"{name}.log"
-        processes.append(subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", queues, "-c", "1",
-             "-n", f"{name}-{uuid.uuid4().hex[:8]}@%h", "--without-gossip", "--without-mingle",
-             "--loglevel", "INFO"],
-            cwd=root, env=env, stdout=logs[name].open("w"), stderr=subprocess.STDOUT,
-        ))  # fmt: skip
-    yield processes, logs
-    for process in processes:
-        process.send_signal(signal.SIGTERM)
-    for process in processes:
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
+    with celery_workers(
+        {"gpu": "gpu", "cpu": "default,render"}, redis_url=redis_url,
+        allow_hosts=allow_demo_shop.host_port, log_dir=tmp_path, env=env,
+    ) as workers:
+        yield workers
 
 
 @pytest.mark.services

@@ -195,7 +195,18 @@ def test_a_feed_link_is_fetched_by_the_worker_and_a_private_one_fails_the_batch(
         settings.SHOPREEL_FETCH_ALLOW_HOSTS = [host, demo.host_port]
         client = api.client("owner")
         ok = client.post("/api/v1/products/batch/", {"feed_url": f"http://{host}/feed.csv"}, format="json").json()
-        blocked = client.post("/api/v1/products/batch/", {"feed_url": "http://169.254.169.254/feed.xml"}, format="json").json()
+        # A literal private or metadata address is refused at once, nothing stored...
+        before = ImportBatch.objects.count()
+        for hostile in ("http://169.254.169.254/feed.xml", "http://10.0.0.1/feed.csv", "http://127.0.0.1:9/f"):
+            refused = client.post("/api/v1/products/batch/", {"feed_url": hostile}, format="json")
+            assert_error(refused, 400, "invalid_feed_url")
+            assert "refused" in refused.json()["error"]["message"]
+        assert ImportBatch.objects.count() == before
+        # ...and one that got past that (saved before the rule, or a name that resolves to a
+        # private address later) is refused by the worker's fetcher.
+        blocked = {"id": str(ImportBatch.objects.create(
+            workspace=api.home.workspace, source=ImportBatch.Source.FEED_URL, feed_url="http://169.254.169.254/feed.xml"
+        ).id)}
         assert ok["state"] == "queued" and ok["total"] == 0
         import_batch(ok["id"])
         import_batch(blocked["id"])
@@ -309,3 +320,62 @@ def test_a_real_worker_imports_a_batch_from_the_api(api, demo, redis_url, postgr
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+# ------------------------------------------------------------------ hostile feeds (security review)
+
+
+def test_formula_looking_cells_are_plain_text_rows(api, settings):
+    """Spreadsheet formulas in a merchant's file are not ours to run: they are links that are
+    not links (skipped rows) or titles kept as the text they are, never an error."""
+    csv = '=HYPERLINK("http://evil.example","x")\n+cmd|\' /C calc\'!A0\n@SUM(1+1)\n-2+3\n'
+    tsv = "id\ttitle\tprice\timage_link\n=A1\t=1+1 Cap\t15.00 USD\t\n"
+    client = api.client("owner")
+    response = client.post("/api/v1/products/batch/", {"file": SimpleUploadedFile("f.csv", csv.encode())},
+                           format="multipart")
+    assert response.status_code == 202, response.content
+    assert [row["outcome"] for row in response.json()["rows"]] == ["skipped"] * 4
+    assert response.json()["rows"][0]["input"].startswith("=HYPERLINK(")
+    response = client.post("/api/v1/products/batch/", {"file": SimpleUploadedFile("f.tsv", tsv.encode())},
+                           format="multipart")
+    assert response.status_code == 202, response.content
+    assert response.json()["rows"][0]["input"] == "=A1 =1+1 Cap"
+    import_batch(response.json()["id"])
+    assert Product.objects.get(title="=1+1 Cap").status in ("imported", "partial")
+
+
+def test_a_gzip_bomb_feed_link_stops_at_the_byte_cap(api, settings):
+    """The worker reads a feed link through the safe fetcher, whose cap counts the decoded
+    bytes: a few kB of gzip that would inflate to 50 MB fails the batch, plainly."""
+    import gzip
+    from http.server import BaseHTTPRequestHandler
+
+    from tests.servers import run_server
+
+    settings.SHOPREEL_BATCH_MAX_BYTES = 1_000_000
+    bomb = gzip.compress(b"https://shop.example/p/1\n" + b"\n" * 50_000_000, compresslevel=9)
+    assert len(bomb) < 100_000
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.send_header("Content-Type", "text/csv")
+            self.send_header("Content-Encoding", "gzip")
+            self.send_header("Content-Length", str(len(bomb)))
+            self.end_headers()
+            self.wfile.write(bomb)
+
+        def log_message(self, *args):
+            pass
+
+    with run_server(Handler) as server:
+        host = f"127.0.0.1:{server.server_address[1]}"
+        settings.SHOPREEL_FETCH_ALLOW_HOSTS = [host]
+        response = api.client("owner").post("/api/v1/products/batch/", {"feed_url": f"http://{host}/f.csv"}, format="json")
+        assert response.status_code == 202, response.content
+        started = time.monotonic()
+        import_batch(response.json()["id"])
+        assert time.monotonic() - started < 30
+    batch = ImportBatch.objects.get(id=response.json()["id"])
+    assert batch.state == "failed" and batch.rows.count() == 0
+    assert "could not be fetched" in batch.error and batch.error_code

@@ -65,6 +65,21 @@ def test_manual_refuses_bad_price_and_currency(workspace):
         product_create_manual(workspace=workspace, title="Mug", price="9", currency="ZZZZ")
 
 
+@pytest.mark.parametrize("vertical", ["../../etc", "Garden gnomes", "apparel/../x"])
+def test_a_typed_vertical_must_be_a_known_one(workspace, vertical):
+    """The vertical picks templates and names adapter folders: only the known ones pass."""
+    with pytest.raises(ApplicationError, match="vertical must be one of apparel") as info:
+        product_create_manual(workspace=workspace, title="Mug", price="9", currency="USD", vertical=vertical)
+    assert info.value.detail == {"field": "vertical"}
+    assert not Product.objects.filter(workspace=workspace).exists()
+    product = product_create_manual(workspace=workspace, title="Mug", price="9", currency="USD", vertical=" Home ")
+    assert product.vertical == "home"
+    with pytest.raises(ApplicationError, match="vertical must be one of"):
+        product_complete(product=product, vertical=vertical)
+    product.refresh_from_db()
+    assert product.vertical == "home"
+
+
 def test_import_reading_a_partial_page_completes_by_hand(workspace, settings):
     routes = {}
     with serve(routes) as host:

@@ -4,8 +4,10 @@ never see each other's endpoints or logs, read-only keys read but never manage."
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import pytest
+from django.db.models import F
 
 from accounts.webhooks.crypto import secret_decrypt
 from accounts.webhooks.models import WebhookDelivery, WebhookEndpoint
@@ -162,9 +164,36 @@ def test_a_read_only_key_reads_the_endpoints_and_log_but_cannot_manage_them(api,
 def test_the_delivery_log_is_cursor_paginated_newest_first(api):
     endpoint, _ = webhook_endpoint_create(workspace=api.home.workspace, **GOOD)
     client = api.client("owner")
-    made = [client.post(f"/api/v1/webhooks/{endpoint.id}/test/").json()["id"] for _ in range(3)]
+    made = []
+    for _ in range(3):  # one test event a minute per endpoint: the earlier ones are made older
+        WebhookDelivery.objects.update(created_at=F("created_at") - timedelta(minutes=2))
+        made.append(client.post(f"/api/v1/webhooks/{endpoint.id}/test/").json()["id"])
     first = client.get(f"/api/v1/webhooks/{endpoint.id}/deliveries/?limit=2").json()
     assert [d["id"] for d in first["results"]] == made[::-1][:2]
     second = client.get(first["next"]).json()
     assert [d["id"] for d in second["results"]] == made[:1]
     assert first["results"][0]["event_type"] == "ping" and first["results"][0]["state"] == "pending"
+
+
+def test_the_admin_and_the_log_never_show_the_signing_secret(api, client, caplog):
+    import logging
+
+    from django.urls import reverse
+
+    from tests.factories import UserFactory
+
+    caplog.set_level(logging.DEBUG)
+    response = api.client("owner").post("/api/v1/webhooks/", GOOD, format="json")
+    secret = response.json()["secret"]
+    endpoint = WebhookEndpoint.objects.get(id=response.json()["id"])
+    api.client("owner").post(f"/api/v1/webhooks/{endpoint.id}/rotate-secret/")
+    rotated = secret_decrypt(WebhookEndpoint.objects.get(id=endpoint.id).secret_encrypted)
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    pages = [
+        client.get(reverse("admin:accounts_webhookendpoint_changelist")).text,
+        client.get(reverse("admin:accounts_webhookendpoint_change", args=[endpoint.pk])).text,
+    ]
+    assert all(str(endpoint.url) in page for page in pages)
+    for text in [*pages, caplog.text]:
+        for value in (secret, rotated, WebhookEndpoint.objects.get(id=endpoint.id).secret_encrypted):
+            assert value not in text

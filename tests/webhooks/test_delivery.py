@@ -241,8 +241,8 @@ def test_a_redirect_is_not_followed(workspace, make_receiver):
     trap = make_receiver()  # reachable (allow-listed) and must still see nothing
     receiver = make_receiver()
     receiver.script = [(302, {"Location": trap.url("/steal")}, b"")]
-    endpoint, _ = _endpoint(workspace, receiver)
-    delivery = webhook_endpoint_ping(endpoint=endpoint)
+    _endpoint(workspace, receiver)
+    [delivery] = webhook_event_emit(workspace=workspace, event="ad.completed", data={})
     deliver_webhook(str(delivery.id))
     delivery.refresh_from_db()
     assert len(receiver.requests) == 1 and trap.requests == []
@@ -252,11 +252,30 @@ def test_a_redirect_is_not_followed(workspace, make_receiver):
 
 def test_a_dead_port_is_a_retried_connection_failure(workspace, settings):
     settings.SHOPREEL_FETCH_ALLOW_HOSTS = ["127.0.0.1:9"]
-    endpoint, _ = webhook_endpoint_create(workspace=workspace, url="http://127.0.0.1:9/hook", events=ALL)
-    delivery = webhook_endpoint_ping(endpoint=endpoint)
+    webhook_endpoint_create(workspace=workspace, url="http://127.0.0.1:9/hook", events=ALL)
+    [delivery] = webhook_event_emit(workspace=workspace, event="ad.completed", data={})
     deliver_webhook(str(delivery.id))
     delivery.refresh_from_db()
     assert delivery.state == "retrying" and delivery.last_status is None and "connect" in delivery.error
+
+
+def test_the_test_event_is_one_post_and_at_most_one_a_minute_per_endpoint(api, receiver):
+    """The test button must not make Shopreel a request cannon aimed at a registered URL:
+    a failed ping is not retried, and a second one inside the interval is refused (429)."""
+    from accounts.webhooks.services import PING_INTERVAL_SECONDS
+
+    receiver.script = [(500, {}, b"down")]
+    endpoint, _ = _endpoint(api.home.workspace, receiver)
+    client = api.client("owner")
+    assert client.post(f"/api/v1/webhooks/{endpoint.id}/test/").status_code == 202
+    [delivery] = _deliver_open()
+    assert delivery.state == "failed" and delivery.attempts == 1 and delivery.next_attempt_at is None
+    for _ in range(3):
+        response = client.post(f"/api/v1/webhooks/{endpoint.id}/test/")
+        assert response.status_code == 429 and response.json()["error"]["code"] == "webhook_test_too_soon"
+    assert len(receiver.requests) == 1 and WebhookDelivery.objects.count() == 1
+    WebhookDelivery.objects.update(created_at=timezone.now() - timedelta(seconds=PING_INTERVAL_SECONDS + 1))
+    assert client.post(f"/api/v1/webhooks/{endpoint.id}/test/").status_code == 202
 
 
 # ------------------------------------------------------------------ once per endpoint
@@ -340,7 +359,7 @@ def test_a_hostile_answer_is_stored_bounded_and_clean(workspace, receiver):
     delivery = webhook_endpoint_ping(endpoint=endpoint)
     deliver_webhook(str(delivery.id))
     delivery.refresh_from_db()
-    assert delivery.state == "retrying" and delivery.last_status == 500
+    assert delivery.state == "failed" and delivery.last_status == 500  # a test event is never retried
     assert len(delivery.response_excerpt) == 500 and "\x00" not in delivery.response_excerpt
     assert "<script>" in delivery.response_excerpt  # shown as text by the API (JSON), never as HTML
     assert len(delivery.attempt_log[0]["response_excerpt"]) == 200
@@ -348,8 +367,10 @@ def test_a_hostile_answer_is_stored_bounded_and_clean(workspace, receiver):
 
 def test_the_command_prunes_finished_deliveries_past_the_retention_but_keeps_open_ones(workspace, receiver, settings):
     settings.SHOPREEL_WEBHOOK_LOG_DAYS = 30
-    endpoint, _ = _endpoint(workspace, receiver)
-    old_done, old_open, recent = (webhook_endpoint_ping(endpoint=endpoint) for _ in range(3))
+    _endpoint(workspace, receiver)
+    old_done, old_open, recent = (
+        webhook_event_emit(workspace=workspace, event="ad.completed", data={})[0] for _ in range(3)
+    )
     WebhookDelivery.objects.filter(id=old_done.id).update(state="succeeded", created_at=timezone.now() - timedelta(days=31))
     WebhookDelivery.objects.filter(id=old_open.id).update(
         state="retrying", created_at=timezone.now() - timedelta(days=31), next_attempt_at=timezone.now() + timedelta(hours=1)
@@ -358,3 +379,47 @@ def test_the_command_prunes_finished_deliveries_past_the_retention_but_keeps_ope
     call_command("deliver_webhooks")
     assert set(WebhookDelivery.objects.values_list("id", flat=True)) == {old_open.id, recent.id}
     assert receiver.requests == []
+
+
+def test_a_receiver_that_trickles_its_answer_is_cut_off_at_the_timeout(workspace, settings):
+    """httpx's timeouts are per read: a receiver sending a header byte every half second
+    would hold a worker for as long as it likes. One attempt lasts the timeout, then is a
+    retried timeout."""
+    import socket as socketlib
+    import threading
+    import time
+
+    settings.SHOPREEL_WEBHOOK_TIMEOUT = 2
+    server = socketlib.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    port = server.getsockname()[1]
+    stop = threading.Event()
+
+    def trickle():
+        conn, _ = server.accept()
+        with conn:
+            conn.recv(65536)
+            try:
+                conn.sendall(b"HTTP/1.1 200 OK\r\n")
+                while not stop.is_set():
+                    conn.sendall(b"X")  # a header name that never ends
+                    time.sleep(0.5)
+            except OSError:
+                pass
+
+    thread = threading.Thread(target=trickle, daemon=True)
+    thread.start()
+    settings.SHOPREEL_FETCH_ALLOW_HOSTS = [f"127.0.0.1:{port}"]
+    try:
+        webhook_endpoint_create(workspace=workspace, url=f"http://127.0.0.1:{port}/hook", events=ALL)
+        [delivery] = webhook_event_emit(workspace=workspace, event="ad.completed", data={})
+        started = time.monotonic()
+        deliver_webhook(str(delivery.id))
+        took = time.monotonic() - started
+    finally:
+        stop.set()
+        server.close()
+    delivery.refresh_from_db()
+    assert took < 5, took
+    assert delivery.state == "retrying" and delivery.last_status is None and "within 2 s" in delivery.error

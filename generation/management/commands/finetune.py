@@ -1,21 +1,24 @@
-"""python manage.py finetune --vertical V [--workspace SLUG] --steps N [--out DIR] [--json]
+"""python manage.py finetune --vertical V [--workspace SLUG] --steps N [--out DIR] [--queue] [--json]
 
 Fine-tune a LoRA adapter of the video model (SHOPREEL_DIFFUSION_PIPELINE on
 SHOPREEL_DIFFUSION_WEIGHTS_DIR) on a vertical's products, or one workspace's, in this process,
-with the same service the gpu task runs, and register it for the diffusion backend. Without
---workspace the adapter is vertical-wide: trained on, and used for, every workspace's
-products of that vertical (operators only; no API makes one).
+with the same service the gpu task runs, and register it for the diffusion backend; with
+--queue, hand the run to a gpu worker instead and print the task id. Without --workspace the
+adapter is vertical-wide: trained on the products of workspaces that opted in
+(Workspace.share_for_training) and used for every workspace's products of that vertical
+(operators only; no API makes one).
 """
 
 from __future__ import annotations
 
 import json
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.selectors import workspace_by_slug
 from config.errors import ApplicationError
-from generation.training.services import model_adapter_train
+from generation.training.services import model_adapter_train, model_adapter_train_start
 from products.scraping.types import VERTICALS
 
 
@@ -30,11 +33,23 @@ class Command(BaseCommand):
         parser.add_argument("--rank", type=int, default=None, help="LoRA rank (default SHOPREEL_TRAINING_RANK)")
         parser.add_argument("--learning-rate", type=float, default=None)
         parser.add_argument("--seed", type=int, default=0)
+        parser.add_argument(
+            "--queue", action="store_true", help="run on a gpu worker (queue SHOPREEL_QUEUE_GPU), not here"
+        )
         parser.add_argument("--json", action="store_true", help="print the adapter as JSON")
 
     def handle(self, *args, **opts):
         try:
             workspace = workspace_by_slug(slug=opts["workspace"]) if opts["workspace"] else None
+            if opts["queue"]:
+                if opts["out"] or opts["learning_rate"] is not None or opts["seed"]:
+                    raise CommandError("--queue takes --vertical, --workspace, --steps and --rank only.")
+                task_id = model_adapter_train_start(
+                    vertical=opts["vertical"], workspace=workspace, steps=opts["steps"], rank=opts["rank"]
+                )
+                self.stdout.write(json.dumps({"task": task_id, "queue": settings.SHOPREEL_QUEUE_GPU})
+                                  if opts["json"] else f"queued on {settings.SHOPREEL_QUEUE_GPU}: task {task_id}")
+                return
 
             def on_step(step: int, loss: float) -> None:
                 if not opts["json"]:

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from generation.backends import diffusion
+from generation.backends import diffusion, diffusion_loading
 from generation.backends.base import BackendUnavailable, ImageAsset, ShotCancelled, ShotRequest
 from generation.backends.diffusion import DiffusionBackend, DriftedError, read_clip_frames
 from generation.render.scenes import ClipShotScene
@@ -76,7 +76,7 @@ def test_same_seed_same_clip_and_the_pipeline_is_loaded_once(diffusion_settings,
     real = diffusion.load_pipeline
 
     def counting(config):
-        before = dict(diffusion._PIPELINES)
+        before = dict(diffusion_loading._PIPELINES)
         pipe = real(config)
         if config.load_key() not in before:
             loads.append(config.load_key())
@@ -138,7 +138,7 @@ def test_inputs_are_checked_before_loading(diffusion_settings, name, value, mess
     media = Path(diffusion_settings.MEDIA_ROOT)
     with pytest.raises(ValueError, match=message):
         DiffusionBackend().generate(_request(media), workdir=media / "s")
-    assert diffusion._PIPELINES == {}
+    assert diffusion_loading._PIPELINES == {}
 
 
 def test_unavailable_says_why(settings, tmp_path):

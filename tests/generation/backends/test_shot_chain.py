@@ -120,19 +120,11 @@ def _job_for(shot):
     )
 
 
-def test_a_diffusion_shot_moves_the_jobs_bar_while_sampling(shot, diffusion_settings, monkeypatch):
+def test_a_diffusion_shot_moves_the_jobs_bar_while_sampling(shot, diffusion_settings, job_progress_seen):
     from generation.models import RenderJob
 
     job = _job_for(shot)
-    seen: list[int] = []
-    real_progress = services.job_progress
-
-    def recording_progress(*, job_id, progress):
-        seen.append(progress)
-        real_progress(job_id=job_id, progress=progress)
-
-    monkeypatch.setattr(services, "job_progress", recording_progress)
-    monkeypatch.setattr(services, "CANCEL_POLL_SECONDS", 0.0)  # write every step
+    seen = job_progress_seen
 
     services.job_shot_generate(job_id=job.id, shot_id=shot.id)
 

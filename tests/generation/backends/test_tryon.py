@@ -12,7 +12,7 @@ import pytest
 from PIL import Image, ImageDraw
 
 from generation import services
-from generation.backends import diffusion, tryon
+from generation.backends import diffusion, diffusion_loading, tryon
 from generation.backends.base import BackendUnavailable, ImageAsset, ShotCancelled, ShotRequest
 from generation.backends.diffusion import DriftedError
 from generation.backends.tryon import TryOnBackend, TryOnConfig, pick_look, place_garment
@@ -170,13 +170,13 @@ def test_each_seed_picks_its_model_pose_and_background_and_keeps_the_garment(try
 
 def test_both_pipelines_are_loaded_once_per_process(tryon_settings, monkeypatch):
     opened: list[str] = []
-    real = diffusion.open_pipeline
+    real = diffusion_loading.open_pipeline
 
     def counting(config):
         opened.append(config.pipeline)
         return real(config)
 
-    monkeypatch.setattr(diffusion, "open_pipeline", counting)
+    monkeypatch.setattr(diffusion_loading, "open_pipeline", counting)
     monkeypatch.setattr(tryon, "open_pipeline", counting)
     media = Path(tryon_settings.MEDIA_ROOT)
     TryOnBackend().generate(_request(media), workdir=media / "a")
@@ -301,7 +301,7 @@ def test_with_nothing_configured_motion_makes_the_shot_on_cpu_and_the_shot_says_
 
 @pytest.mark.django_db
 def test_with_weights_tryon_makes_the_shot_moves_the_jobs_bar_and_records_its_score(
-    on_model_shot, tryon_settings, monkeypatch
+    on_model_shot, tryon_settings, job_progress_seen
 ):
     from generation.tasks import _shot_queue
 
@@ -310,15 +310,7 @@ def test_with_weights_tryon_makes_the_shot_moves_the_jobs_bar_and_records_its_sc
         workspace=on_model_shot.workspace, ad=on_model_shot.ad, product=on_model_shot.ad.product,
         stage=RenderJob.Stage.SHOTS, state=RenderJob.State.RUNNING, progress=15,
     )  # fmt: skip
-    seen: list[int] = []
-    real_progress = services.job_progress
-
-    def recording_progress(*, job_id, progress):
-        seen.append(progress)
-        real_progress(job_id=job_id, progress=progress)
-
-    monkeypatch.setattr(services, "job_progress", recording_progress)
-    monkeypatch.setattr(services, "CANCEL_POLL_SECONDS", 0.0)
+    seen = job_progress_seen
 
     services.job_shot_generate(job_id=job.id, shot_id=on_model_shot.id)
 

@@ -66,7 +66,8 @@ def test_a_workspace_adapter_is_trained_stored_registered_and_used_for_that_work
     assert adapter.rank == 4 and adapter.steps == 8 and adapter.losses == losses and len(losses) == 8
     assert adapter.final_loss == pytest.approx(np.mean(losses[-5:]))
     assert adapter.dataset == {
-        "products": 1, "product_ids": [str(product.id)], "images": 2, "clips": 0, "items": 2,
+        "products": 1, "product_ids": [str(product.id)], "workspaces": 1, "workspace_ids": [str(workspace.id)],
+        "images": 2, "clips": 0, "items": 2,
     }
     assert len(adapter.base_fingerprint) == 64
     path = Path(adapter.path)
@@ -89,8 +90,10 @@ def test_a_vertical_wide_adapter_serves_every_workspace_and_a_workspaces_own_win
     training_settings, workspace, other_workspace
 ):
     media = Path(training_settings.MEDIA_ROOT)
-    make_product(workspace, media_root=media)
-    make_product(other_workspace, media_root=media)
+    for owner in (workspace, other_workspace):
+        owner.share_for_training = True
+        owner.save()
+        make_product(owner, media_root=media)
     wide = model_adapter_train(vertical="beauty", steps=2)
     assert wide.workspace is None and wide.dataset["products"] == 2
     assert Path(wide.path).parent == Path(training_settings.SHOPREEL_TRAINING_DIR) / "beauty" / "_vertical"
@@ -106,8 +109,99 @@ def test_a_vertical_wide_adapter_serves_every_workspace_and_a_workspaces_own_win
     ModelAdapter.objects.filter(id=wide.id).update(base_fingerprint="0" * 64)
     assert pick(config, _shot_request(media, workspace_id=other_workspace.id)) is None
     # Nor one whose folder is not on this worker.
-    ModelAdapter.objects.filter(id=own.id).update(path=str(media / "gone"))
+    ModelAdapter.objects.filter(id=own.id).update(path=str(Path(training_settings.SHOPREEL_TRAINING_DIR) / "gone"))
     assert pick(config, _shot_request(media, workspace_id=workspace.id)) is None
+
+
+def test_a_stored_adapter_path_outside_the_training_dir_is_never_loaded(training_settings, workspace):
+    """The row's path is data: a real adapter copied elsewhere, or reached through ``..``, is
+    ignored; and training refuses to store one outside SHOPREEL_TRAINING_DIR."""
+    import shutil
+
+    media = Path(training_settings.MEDIA_ROOT)
+    make_product(workspace, media_root=media)
+    own = model_adapter_train(vertical="beauty", workspace=workspace, steps=2)
+    config = diffusion.DiffusionConfig.from_settings()
+    request = _shot_request(media, workspace_id=workspace.id)
+    assert diffusion.adapter_for(config, request)[0] == own.peft_name
+
+    root = Path(training_settings.SHOPREEL_TRAINING_DIR)
+    elsewhere = root.parent / "elsewhere" / "adapter"
+    shutil.copytree(own.path, elsewhere)
+    for hostile in (str(elsewhere), str(root / ".." / "elsewhere" / "adapter")):
+        ModelAdapter.objects.filter(id=own.id).update(path=hostile)
+        assert diffusion.adapter_for(config, request) is None
+
+    from config.errors import InvalidInput
+
+    with pytest.raises(InvalidInput, match="must be inside SHOPREEL_TRAINING_DIR"):
+        model_adapter_train(vertical="beauty", workspace=workspace, steps=1, out_dir=root / ".." / "out")
+    assert ModelAdapter.objects.count() == 1  # refused before a row was made
+
+
+def test_a_typed_vertical_never_walks_out_of_the_adapters_dir(training_settings, workspace):
+    """A product's vertical is merchant data (a hand-made product may say ``../x``): only a
+    known vertical names a folder under SHOPREEL_DIFFUSION_ADAPTERS_DIR."""
+    import shutil
+
+    media = Path(training_settings.MEDIA_ROOT)
+    make_product(workspace, media_root=media)
+    trained = model_adapter_train(vertical="beauty", workspace=workspace, steps=1)
+    adapters = Path(training_settings.SHOPREEL_TRAINING_DIR).parent / "made-elsewhere"
+    shutil.copytree(trained.path, adapters / "verticals" / "beauty")
+    shutil.copytree(trained.path, adapters / "evil")
+    ModelAdapter.objects.all().delete()
+    training_settings.SHOPREEL_DIFFUSION_ADAPTERS_DIR = str(adapters)
+    config = diffusion.DiffusionConfig.from_settings()
+    picked = diffusion.adapter_for(config, _shot_request(media, workspace_id=None, vertical="beauty"))
+    assert picked == ("vertical-beauty", adapters / "verticals" / "beauty")
+    assert (adapters / "verticals" / ".." / "evil" / "adapter_config.json").is_file()
+    assert diffusion.adapter_for(config, _shot_request(media, workspace_id=None, vertical="../evil")) is None
+
+
+def test_a_vertical_wide_adapter_learns_only_from_workspaces_that_opted_in(
+    training_settings, workspace, other_workspace
+):
+    media = Path(training_settings.MEDIA_ROOT)
+    mine = make_product(workspace, media_root=media)
+    make_product(other_workspace, media_root=media)  # has not agreed: never read
+
+    with pytest.raises(ApplicationError, match=r"none has opted in: Workspace\.share_for_training") as caught:
+        model_adapter_train(vertical="beauty", steps=1)
+    assert caught.value.code == "no_products"
+
+    workspace.share_for_training = True
+    workspace.save()
+    items, summary = training_items_for(vertical="beauty")
+    assert {item.product_id for item in items} == {str(mine.id)}
+    assert summary.workspace_ids == [str(workspace.id)]
+
+    wide = model_adapter_train(vertical="beauty", steps=1)
+    assert wide.dataset["product_ids"] == [str(mine.id)] and wide.dataset["workspace_ids"] == [str(workspace.id)]
+    from generation.training.selectors import adapters_trained_with
+
+    assert adapters_trained_with(workspace=workspace) == [wide]
+    assert adapters_trained_with(workspace=other_workspace) == []
+    # A workspace's own adapter still learns from its own products without the opt-in.
+    assert model_adapter_train(vertical="beauty", workspace=other_workspace, steps=1).state == "ready"
+
+
+def test_an_opt_out_while_a_shared_adapter_trains_stops_it_being_stored(training_settings, workspace):
+    from accounts.models import Workspace
+
+    workspace.share_for_training = True
+    workspace.save()
+    make_product(workspace, media_root=Path(training_settings.MEDIA_ROOT))
+
+    def opt_out(step: int, loss: float) -> None:
+        Workspace.objects.filter(id=workspace.id).update(share_for_training=False)
+
+    with pytest.raises(ApplicationError, match="stopped sharing their products for training") as caught:
+        model_adapter_train(vertical="beauty", steps=2, on_step=opt_out)
+    assert caught.value.code == "consent_withdrawn"
+    row = ModelAdapter.objects.get()
+    assert row.state == "failed" and row.path == ""
+    assert not (Path(training_settings.SHOPREEL_TRAINING_DIR) / "beauty" / "_vertical").exists()
 
 
 def test_the_dataset_takes_captions_from_scripts_and_existing_clips_as_targets(training_settings, workspace):
@@ -134,7 +228,8 @@ def test_the_dataset_takes_captions_from_scripts_and_existing_clips_as_targets(t
     items, summary = training_items_for(vertical="beauty", workspace=workspace)
 
     assert summary.as_dict() | {"product_ids": []} == {
-        "products": 1, "product_ids": [], "images": 1, "clips": 1, "items": 2,
+        "products": 1, "product_ids": [], "workspaces": 1, "workspace_ids": [str(workspace.id)],
+        "images": 1, "clips": 1, "items": 2,
     }
     assert {item.caption for item in items} == {"Glow in 7 days Meet the serum."}
     clip_item = next(item for item in items if item.clip is not None)
@@ -191,20 +286,24 @@ def test_a_cancel_request_on_the_row_stops_training(training_settings, workspace
 
 
 def test_the_command_prints_json_and_says_plainly_when_there_is_nothing(
-    training_settings, workspace, capsys, tmp_path
+    training_settings, workspace, capsys
 ):
     # A CommandError is what `manage.py` turns into exit status 1 and one "CommandError: ..." line.
-    with pytest.raises(CommandError, match=r"^No imported products in the vertical 'pets': nothing to train on\.$"):
+    with pytest.raises(
+        CommandError,
+        match=r"^No imported products in the vertical 'pets' of workspaces that share their products for "
+        r"training: nothing to train on \(none has opted in: .*\)\.$",
+    ):
         call_command("finetune", "--vertical", "pets", "--steps", "1")
 
     make_product(workspace, vertical="pets", media_root=Path(training_settings.MEDIA_ROOT))
     call_command(
         "finetune", "--vertical", "pets", "--workspace", workspace.slug, "--steps", "2",
-        "--out", str(tmp_path / "out"), "--json",
+        "--out", str(training_settings.SHOPREEL_TRAINING_DIR / "out"), "--json",
     )
     printed = json.loads(capsys.readouterr().out)
     assert printed["state"] == "ready" and printed["workspace"] == workspace.slug
-    assert printed["path"] == str(tmp_path / "out" / printed["adapter"].replace("-", ""))
+    assert printed["path"] == str(training_settings.SHOPREEL_TRAINING_DIR / "out" / printed["adapter"].replace("-", ""))
     assert len(printed["losses"]) == 2 and printed["dataset"]["products"] == 1
 
 
@@ -265,7 +364,9 @@ def test_the_command_as_the_shell_runs_it_exits_1_with_one_plain_line(tmp_path, 
     result = manage("finetune", "--vertical", "toys", "--steps", "3", "--json")
     assert result.returncode == 1 and result.stdout == ""
     assert result.stderr.strip().splitlines()[-1] == (
-        "CommandError: No imported products in the vertical 'toys': nothing to train on."
+        "CommandError: No imported products in the vertical 'toys' of workspaces that share their products "
+        "for training: nothing to train on (none has opted in: Workspace.share_for_training, set by its "
+        "owner on the dashboard)."
     )
 
 
@@ -281,6 +382,14 @@ def test_staff_read_adapters_in_the_admin_and_cannot_add_one(client, workspace):
     client.force_login(UserFactory(is_staff=True, is_superuser=True))
     listing = client.get(reverse("admin:generation_modeladapter_changelist"))
     assert listing.status_code == 200 and "beauty" in listing.text
+    # After an opt-out, staff find the shared adapters trained with that workspace's products.
+    shared = ModelAdapter.objects.create(
+        vertical="beauty", pipeline="LTXImageToVideoPipeline", base_weights_dir="/w", base_fingerprint="f" * 64,
+        rank=4, steps=2, learning_rate=1e-4, state="ready",
+        dataset={"products": 1, "workspaces": 1, "workspace_ids": [str(workspace.id)]},
+    )
+    found = client.get(reverse("admin:generation_modeladapter_changelist"), {"q": str(workspace.id)})
+    assert found.status_code == 200 and str(shared.id) in found.text and "1 workspace" in found.text
     page = client.get(reverse("admin:generation_modeladapter_change", args=[row.id]))
     assert page.status_code == 200 and "No base weights" in page.text
     assert client.get(reverse("admin:generation_modeladapter_add")).status_code == 403
@@ -300,3 +409,31 @@ def test_an_svd_adapter_trains_and_loads_into_the_backends_unet(training_setting
     styled, styled_frames = _clip(media, _shot_request(media, workspace_id=workspace.id), "b")
     assert base["adapter"] == "" and styled["adapter"] == adapter.peft_name
     assert np.abs(base_frames - styled_frames).mean() > 1.0  # measured 4.9 grey levels
+
+
+def test_finetune_queue_hands_the_run_to_a_gpu_worker(redis_url, workspace, settings, django_capture_on_commit_callbacks):
+    """`finetune --queue` puts one finetune_adapter message on the gpu queue of the real broker
+    (the worker side is the task function, tested above) and trains nothing here."""
+    import base64
+    from io import StringIO
+
+    import redis
+
+    broker = redis.Redis.from_url(redis_url)
+    broker.delete(settings.SHOPREEL_QUEUE_GPU)
+    out = StringIO()
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("finetune", "--vertical", "apparel", "--workspace", workspace.slug, "--steps", "3",
+                     "--queue", "--json", stdout=out)
+    result = json.loads(out.getvalue())
+    assert result["queue"] == settings.SHOPREEL_QUEUE_GPU
+    [raw] = broker.lrange(settings.SHOPREEL_QUEUE_GPU, 0, -1)
+    message = json.loads(raw)
+    assert message["headers"]["task"] == "generation.finetune_adapter"
+    assert message["headers"]["id"] == result["task"]
+    args, kwargs, _ = json.loads(base64.b64decode(message["body"]))
+    assert args == ["apparel", str(workspace.id), 3, None] and kwargs == {}
+    assert not ModelAdapter.objects.exists()
+    broker.delete(settings.SHOPREEL_QUEUE_GPU)
+    with pytest.raises(CommandError, match="--queue takes"):
+        call_command("finetune", "--vertical", "apparel", "--steps", "3", "--queue", "--out", "/tmp/x")

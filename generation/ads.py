@@ -1,0 +1,202 @@
+"""Ad services: write an ad's script and check its claims (``ad_create``), and replace it with
+a user's edit (``ad_script_update``), keeping the Shots in step with the scenes.
+
+The options an ad is made with (``DEFAULT_OPTIONS``) are checked by ``services.job_options_clean``.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import Workspace
+from config.errors import ApplicationError, InvalidInput
+from generation.models import Ad, Shot
+from products.models import Product
+from templates_engine import builder, compliance, library
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_OPTIONS = {
+    "template": "auto",
+    "language": "en",
+    "formats": ["9:16"],
+    "length": 15,
+    "seed": 0,
+    "voice": True,
+    "music": True,
+    # Honest claims: the market whose rules the copy is checked against (CN, US, EU), and
+    # whether blocking findings may go through anyway: True, or the name of who decided
+    # (recorded on the Ad with the findings let through).
+    "market": "US",
+    "override_compliance": False,
+    # How the copy is written: where it runs (builder.PLATFORMS), its tone (friendly,
+    # energetic, premium, playful; "" = the template's own) and the call to action
+    # (None = the language's default, "" = no end card).
+    "platform": "",
+    "tone": "",
+    "cta": None,
+}
+
+
+def compliance_message(findings: list[dict], *, market: str) -> str:
+    return (
+        f"The ad was not rendered: its copy makes claims that ads in the {market} market may not "
+        f"make. {compliance.summary(findings)}. Edit the script, or render it anyway with "
+        "override_compliance."
+    )
+
+
+def ad_create(*, workspace: Workspace, product: Product, options: dict, job_id=None) -> Ad:
+    """Write the script, check its claims for the market and store both. With blocking
+    findings and no override the Ad is stored without shots (nothing is made or rendered);
+    with an override, who let which findings through is recorded on the Ad."""
+    options = {**DEFAULT_OPTIONS, **options}
+    product_data = product.as_script_input()
+    try:
+        if options["template"] == "auto":
+            template, why = library.pick_template(
+                product=product_data, language=options["language"], length=options["length"]
+            )
+        else:
+            template, why = library.get_template(options["template"]), "chosen by the user"
+        script = builder.build_script(
+            product=product_data,
+            template=template,
+            language=options["language"],
+            length=options["length"],
+            seed=options["seed"],
+            formats=tuple(options["formats"]),
+            why=why,
+            cta=options["cta"],
+            platform=options["platform"],
+            tone=options["tone"],
+        )
+    except (builder.ScriptError, library.UnknownTemplate) as exc:
+        raise ApplicationError(str(exc), code="script_failed") from exc
+    market = compliance.normalise_market(options["market"])
+    findings = [f.as_dict() for f in compliance.check_script(script, product=product_data, market=market)]
+    blocking = [f for f in findings if f["severity"] == "block"]
+    override = _compliance_override(blocking, options["override_compliance"], job_id=job_id)
+    with transaction.atomic():
+        ad = Ad.objects.create(
+            workspace=workspace,
+            product=product,
+            template=script.template,
+            language=script.language,
+            length=script.length,
+            formats=options["formats"],
+            seed=options["seed"],
+            script=script.model_dump(mode="json"),
+            voice=options["voice"],
+            music=options["music"],
+            market=market,
+            compliance=findings,
+            compliance_override=override,
+        )
+        if blocking and not override:
+            logger.info("script blocked by compliance", extra={"ad_id": str(ad.id), "findings": len(blocking)})
+            return ad
+        Shot.objects.bulk_create(
+            Shot(workspace=workspace, ad=ad, index=i, scene_id=scene.id, shot_type=scene.shot_type)
+            for i, scene in enumerate(script.scenes)
+        )
+    return ad
+
+
+def ad_script_update(*, ad: Ad, script: dict, override_compliance: bool | str = False) -> Ad:
+    """Replace the Ad's script with a user's edit (scene order, captions, voice-over,
+    durations, which photo a shot uses), after checking all of it.
+
+    Errors come back together as ``InvalidInput`` whose ``detail`` maps a field path
+    ("scenes.2.caption") to messages; on error nothing changes. A blocking compliance finding
+    is an error unless ``override_compliance`` (True or who decided), which is then recorded.
+    Shots whose picture changes (photo, shot type, camera move, duration) are made again.
+    """
+    from pydantic import ValidationError
+
+    from templates_engine.schema import AdScript
+    from templates_engine.textfit import fit_caption, speech_seconds
+
+    errors: dict[str, list[str]] = {}
+    try:
+        parsed = AdScript.model_validate(script)
+    except ValidationError as exc:
+        for err in exc.errors():
+            key = ".".join(str(part) for part in err["loc"]) or "script"
+            errors.setdefault(key, []).append(err["msg"].removeprefix("Value error, "))
+        raise InvalidInput("The edited script has errors; nothing was changed.", detail=errors) from None
+    if abs(parsed.length - ad.length) > 0.05:
+        errors.setdefault("length", []).append(f"The ad is {ad.length:g} s long; the scenes must add up to that.")
+    if parsed.language != ad.language:
+        errors.setdefault("language", []).append(f"The ad is in {ad.language}; make another ad for another language.")
+    image_count = ad.product.images.count()
+    for i, scene in enumerate(parsed.scenes):
+        if scene.image_index >= image_count:
+            errors.setdefault(f"scenes.{i}.image_index", []).append(
+                f"The product has {image_count} photo(s); choose 0 to {image_count - 1}."
+            )
+        if scene.caption and fit_caption(scene.caption, parsed.language)[1]:
+            errors.setdefault(f"scenes.{i}.caption", []).append("Too long to fit on screen in two lines; shorten it.")
+        if scene.badge and fit_caption(scene.badge, parsed.language, max_lines=1)[1]:
+            errors.setdefault(f"scenes.{i}.badge", []).append("Too long for one line; shorten it.")
+        needed = speech_seconds(scene.voiceover, parsed.language)
+        if scene.voiceover and needed > scene.duration:
+            errors.setdefault(f"scenes.{i}.voiceover", []).append(
+                f"Takes about {needed:.1f} s to say and the scene lasts {scene.duration:.1f} s; shorten it or lengthen the scene."
+            )
+    product_data = ad.product.as_script_input()
+    findings = [f.as_dict() for f in compliance.check_script(parsed, product=product_data, market=ad.market)]
+    blocking = [f for f in findings if f["severity"] == "block"]
+    if blocking and not override_compliance:
+        for f in blocking:
+            errors.setdefault(f["path"], []).append(
+                f"{f['message']} ({f['rule']}); try: {f['suggestion']!r}" if f["suggestion"] else f"{f['message']} ({f['rule']})"
+            )
+    if errors:
+        raise InvalidInput("The edited script has errors; nothing was changed.", detail=errors)
+    new_script = parsed.model_dump(mode="json")
+    with transaction.atomic():
+        ad = Ad.objects.select_for_update().get(id=ad.id)
+        _shots_resync(ad=ad, old=ad.script, new=new_script)
+        ad.script = new_script
+        ad.compliance = findings
+        if blocking:
+            ad.compliance_override = _compliance_override(blocking, override_compliance)
+        ad.save(update_fields=["script", "compliance", "compliance_override", "updated_at"])
+    return ad
+
+
+_SHOT_FIELDS = ("shot_type", "image_index", "camera_move", "duration")
+
+
+def _shots_resync(*, ad: Ad, old: dict, new: dict) -> None:
+    """One Shot per scene, in the new order; a scene whose picture is unchanged keeps its shot."""
+    old_scenes = {s["id"]: s for s in old.get("scenes", [])}
+    kept = {shot.scene_id: shot for shot in ad.shots.all()}
+    ad.shots.all().delete()
+    shots = []
+    for i, scene in enumerate(new["scenes"]):
+        before, shot = old_scenes.get(scene["id"]), kept.get(scene["id"])
+        same = shot is not None and before is not None and all(before.get(k) == scene.get(k) for k in _SHOT_FIELDS)
+        shots.append(Shot(
+            workspace_id=ad.workspace_id, ad=ad, index=i, scene_id=scene["id"], shot_type=scene["shot_type"],
+            **({"state": shot.state, "backend": shot.backend, "backend_reason": shot.backend_reason,
+                "asset": shot.asset, "attempts": shot.attempts} if same else {}),
+        ))
+    Shot.objects.bulk_create(shots)
+
+
+def _compliance_override(blocking: list[dict], override: bool | str, *, job_id=None) -> dict:
+    """The record of an override: who (the option's value when it names someone), when,
+    from which job, and exactly which findings it let through. Empty when nothing is overridden."""
+    if not blocking or not override:
+        return {}
+    return {
+        "by": override if isinstance(override, str) else "",
+        "at": timezone.now().isoformat(),
+        "job": str(job_id) if job_id else "",
+        "findings": blocking,
+    }

@@ -1,0 +1,62 @@
+"""Real Celery worker processes for server-stack tests: started against the test's broker,
+PostgreSQL database and MEDIA_ROOT, stopped (SIGTERM, then kill) when the test ends."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from django.conf import settings
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@contextmanager
+def celery_workers(
+    queues: dict[str, str],
+    *,
+    redis_url: str,
+    allow_hosts: str,
+    log_dir: Path,
+    concurrency: int = 1,
+    env: dict[str, str] | None = None,
+) -> Iterator[tuple[list[subprocess.Popen], dict[str, Path]]]:
+    """One worker per entry of ``queues`` (name → comma-separated queues), each logging to
+    ``log_dir/<name>.log``; ``env`` adds settings. Yields the processes and the log paths."""
+    db = connection.settings_dict
+    environ = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "CELERY_BROKER_URL": redis_url,
+        "CELERY_RESULT_BACKEND": redis_url,
+        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+        "SHOPREEL_FETCH_ALLOW_HOSTS": allow_hosts,
+        **(env or {}),
+    }
+    processes, logs = [], {}
+    try:
+        for name, names in queues.items():
+            logs[name] = log_dir / f"{name}.log"
+            processes.append(subprocess.Popen(
+                [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", names,
+                 "-c", str(concurrency), "-n", f"{name}-{uuid.uuid4().hex[:8]}@%h",
+                 "--without-gossip", "--without-mingle", "--loglevel", "INFO"],
+                cwd=ROOT, env=environ, stdout=logs[name].open("w"), stderr=subprocess.STDOUT,
+            ))  # fmt: skip
+        yield processes, logs
+    finally:
+        for process in processes:
+            process.send_signal(signal.SIGTERM)
+        for process in processes:
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
