@@ -17,6 +17,9 @@ class MembershipInline(admin.TabularInline):
     model = Membership
     extra = 0
     autocomplete_fields = ["user"]
+    # Removing a member revokes their keys: that goes through the Membership page's delete
+    # (membership_delete), never through this inline's checkbox.
+    can_delete = False
 
 
 @admin.register(Workspace)

@@ -10,8 +10,8 @@ import pytest
 
 from generation import services
 from generation.models import RenderJob
-from tests.generation.workers import celery_workers
 from tests.media import probe
+from tests.workers import celery_workers
 
 pytestmark = [pytest.mark.services, pytest.mark.slow]
 

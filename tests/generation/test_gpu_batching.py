@@ -26,7 +26,7 @@ from tests.generation.backends.conftest import (  # noqa: F401 (fixtures)
     tiny_ltx_dir,
     tiny_svd_dir,
 )
-from tests.generation.workers import celery_workers
+from tests.workers import celery_workers
 
 pytest.importorskip("diffusers")
 

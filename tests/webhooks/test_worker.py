@@ -3,22 +3,16 @@ gets a 500, schedules its retry through the broker (apply_async countdown) and s
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 import time
-import uuid
-from pathlib import Path
 
 import pytest
-from django.db import connection, transaction
+from django.db import transaction
 
 from accounts.webhooks.models import WebhookDelivery
 from accounts.webhooks.services import webhook_endpoint_create, webhook_event_emit
 from accounts.webhooks.signing import verify_signature
+from tests.workers import celery_workers
 
-ROOT = Path(__file__).resolve().parents[2]
 pytestmark = [pytest.mark.services, pytest.mark.slow]
 
 
@@ -26,23 +20,11 @@ pytestmark = [pytest.mark.services, pytest.mark.slow]
 def test_a_real_worker_delivers_retries_through_the_broker_and_logs_both_attempts(
     redis_url, postgres, workspace, receiver, tmp_path
 ):
-    db = connection.settings_dict
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-        "CELERY_BROKER_URL": redis_url,
-        "CELERY_RESULT_BACKEND": redis_url,
-        "SHOPREEL_FETCH_ALLOW_HOSTS": receiver.host_port,
-        "SHOPREEL_WEBHOOK_RETRY_DELAYS": "1",
-    }
-    log = tmp_path / "worker.log"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", "default", "-c", "1",
-         "-n", f"test-{uuid.uuid4().hex[:8]}@%h", "--without-gossip", "--without-mingle", "--loglevel", "INFO"],
-        cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT,
-    )
-    try:
+    with celery_workers(
+        {"test": "default"}, redis_url=redis_url, allow_hosts=receiver.host_port, log_dir=tmp_path,
+        env={"SHOPREEL_WEBHOOK_RETRY_DELAYS": "1"},
+    ) as (processes, logs):
+        process, log = processes[0], logs["test"]
         receiver.script = [(500, {}, b"not yet")]
         _endpoint, secret = webhook_endpoint_create(workspace=workspace, url=receiver.url(), events=["ad.completed"])
         with transaction.atomic():
@@ -53,12 +35,6 @@ def test_a_real_worker_delivers_retries_through_the_broker_and_logs_both_attempt
             if delivery.state in ("succeeded", "failed"):
                 break
             time.sleep(0.2)
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
     worker_log = log.read_text()
     assert delivery.state == WebhookDelivery.State.SUCCEEDED, worker_log[-3000:]
     assert [a["status"] for a in delivery.attempt_log] == [500, 200]
