@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -40,3 +41,35 @@ def serve(routes: dict[str, tuple[int, str, bytes]]) -> Iterator[str]:
 
     with run_server(Handler) as server:
         yield f"127.0.0.1:{server.server_address[1]}"
+
+
+@contextmanager
+def trickling_server(*, every: float = 0.1) -> Iterator[str]:
+    """A server on 127.0.0.1 that answers "HTTP/1.1 200 OK" and then a header name one byte
+    every ``every`` seconds, forever: each read arrives in time, the answer never does.
+    Yields its ``host:port``."""
+    import socket
+    import threading
+    import time
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    stop = threading.Event()
+
+    def trickle() -> None:
+        with contextlib.suppress(OSError):
+            conn, _ = server.accept()
+            with conn:
+                conn.recv(65536)
+                conn.sendall(b"HTTP/1.1 200 OK\r\n")
+                while not stop.is_set():
+                    conn.sendall(b"X")
+                    time.sleep(every)
+
+    threading.Thread(target=trickle, daemon=True).start()
+    try:
+        yield f"127.0.0.1:{server.getsockname()[1]}"
+    finally:
+        stop.set()
+        server.close()

@@ -20,6 +20,7 @@ from accounts.webhooks.services import (
 from accounts.webhooks.signing import verify_signature
 from accounts.webhooks.tasks import deliver_webhook
 from products.services import product_import, product_scrape
+from tests.servers import trickling_server
 
 pytestmark = pytest.mark.django_db
 
@@ -385,41 +386,16 @@ def test_a_receiver_that_trickles_its_answer_is_cut_off_at_the_timeout(workspace
     """httpx's timeouts are per read: a receiver sending a header byte every half second
     would hold a worker for as long as it likes. One attempt lasts the timeout, then is a
     retried timeout."""
-    import socket as socketlib
-    import threading
     import time
 
     settings.SHOPREEL_WEBHOOK_TIMEOUT = 2
-    server = socketlib.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen()
-    port = server.getsockname()[1]
-    stop = threading.Event()
-
-    def trickle():
-        conn, _ = server.accept()
-        with conn:
-            conn.recv(65536)
-            try:
-                conn.sendall(b"HTTP/1.1 200 OK\r\n")
-                while not stop.is_set():
-                    conn.sendall(b"X")  # a header name that never ends
-                    time.sleep(0.5)
-            except OSError:
-                pass
-
-    thread = threading.Thread(target=trickle, daemon=True)
-    thread.start()
-    settings.SHOPREEL_FETCH_ALLOW_HOSTS = [f"127.0.0.1:{port}"]
-    try:
-        webhook_endpoint_create(workspace=workspace, url=f"http://127.0.0.1:{port}/hook", events=ALL)
+    with trickling_server(every=0.5) as host:
+        settings.SHOPREEL_FETCH_ALLOW_HOSTS = [host]
+        webhook_endpoint_create(workspace=workspace, url=f"http://{host}/hook", events=ALL)
         [delivery] = webhook_event_emit(workspace=workspace, event="ad.completed", data={})
         started = time.monotonic()
         deliver_webhook(str(delivery.id))
         took = time.monotonic() - started
-    finally:
-        stop.set()
-        server.close()
     delivery.refresh_from_db()
     assert took < 5, took
     assert delivery.state == "retrying" and delivery.last_status is None and "within 2 s" in delivery.error

@@ -9,6 +9,7 @@ import pytest
 from products.scraping import netguard
 from products.scraping.fetch import IMAGE_TYPES, SafeFetcher, check_url
 from products.scraping.types import BlockedURL, FetchFailed
+from tests.servers import trickling_server
 
 
 def _fetcher(base: str, **kwargs) -> SafeFetcher:
@@ -206,38 +207,12 @@ def test_trickling_server_hits_the_total_deadline(loopback_server: str) -> None:
 def test_a_server_trickling_its_headers_is_cut_off_at_the_deadline() -> None:
     """httpx's timeouts are per read: headers sent a byte every 0.1 s never trip them. The
     fetch as a whole still ends at its budget."""
-    import socket
-    import threading
-
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen()
-    port = server.getsockname()[1]
-    stop = threading.Event()
-
-    def trickle() -> None:
-        conn, _ = server.accept()
-        with conn:
-            conn.recv(65536)
-            try:
-                conn.sendall(b"HTTP/1.1 200 OK\r\n")
-                while not stop.is_set():
-                    conn.sendall(b"X")  # a header name that never ends
-                    time.sleep(0.1)
-            except OSError:
-                pass
-
-    threading.Thread(target=trickle, daemon=True).start()
-    try:
-        with SafeFetcher(allow_hosts=frozenset({f"127.0.0.1:{port}"}), timeout=1.0) as fetcher:
-            started = time.monotonic()
-            with pytest.raises(FetchFailed, match="took longer than 1 s") as info:
-                fetcher.fetch(f"http://127.0.0.1:{port}/product")
-            assert info.value.code == "timeout"
-            assert time.monotonic() - started < 3
-    finally:
-        stop.set()
-        server.close()
+    with trickling_server(every=0.1) as host, SafeFetcher(allow_hosts=frozenset({host}), timeout=1.0) as fetcher:
+        started = time.monotonic()
+        with pytest.raises(FetchFailed, match="took longer than 1 s") as info:
+            fetcher.fetch(f"http://{host}/product")
+        assert info.value.code == "timeout"
+        assert time.monotonic() - started < 3
 
 
 def test_http_errors_read_as_plain_words(loopback_server: str) -> None:
