@@ -77,6 +77,7 @@ class Membership(models.Model):
     # ads; viewers read. Only owners add, remove, promote or demote owners.
     MANAGERS = (Role.OWNER, Role.ADMIN)
     WRITERS = (Role.OWNER, Role.ADMIN, Role.EDITOR)
+    RANK = {Role.VIEWER: 0, Role.EDITOR: 1, Role.ADMIN: 2, Role.OWNER: 3}  # the higher of two roles wins
 
     class Meta:
         constraints = [

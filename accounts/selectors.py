@@ -40,9 +40,6 @@ def workspace_for_user(*, user, workspace_id) -> Workspace:
     return workspace
 
 
-_ROLE_RANK = {"viewer": 0, "editor": 1, "admin": 2, "owner": 3}
-
-
 def workspace_role(*, workspace: Workspace, user) -> str | None:
     """The user's role in the workspace: their membership's, or admin for the staff of the
     agency whose client it is (the higher of the two), or None."""
@@ -51,7 +48,7 @@ def workspace_role(*, workspace: Workspace, user) -> str | None:
     roles = list(Membership.objects.filter(workspace=workspace, user=user).values_list("role", flat=True))
     if workspace.agency_id and AgencyMembership.objects.filter(agency_id=workspace.agency_id, user=user).exists():
         roles.append(Membership.Role.ADMIN)
-    return max(roles, key=_ROLE_RANK.__getitem__) if roles else None
+    return max(roles, key=Membership.RANK.__getitem__) if roles else None
 
 
 @dataclass(frozen=True)
@@ -74,10 +71,9 @@ class WorkspaceAccess:
         return self.role == Membership.Role.OWNER
 
     def require_manager(self) -> None:
-        from accounts.services import PermissionDenied
+        from accounts.services import _require_manager
 
-        if not self.can_manage:
-            raise PermissionDenied("Only owners and admins manage members, invitations and API keys.")
+        _require_manager(self.role)
 
 
 def workspace_access(*, user, workspace_id) -> WorkspaceAccess:
@@ -208,10 +204,7 @@ def workspace_for_api_key(*, api_key: ApiKey, ref: str | None) -> Workspace:
 
 
 def api_key_get(*, workspace: Workspace, key_id) -> ApiKey:
-    key = api_keys_for_workspace(workspace=workspace).filter(id=key_id).first()
-    if key is None:
-        raise NotFound("API key not found.")
-    return key
+    return scoped_get(api_keys_for_workspace(workspace=workspace), object_id=key_id, label="API key")
 
 
 def scoped_get(queryset: QuerySet, *, object_id, label: str) -> Model:

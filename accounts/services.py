@@ -516,7 +516,9 @@ def invitation_create(
     return invitation
 
 
-def _lock_open_invitation(*, workspace: Workspace, invitation_id):
+def _lock_open_invitation(*, workspace: Workspace, invitation_id, actor):
+    """The open invitation, locked, once ``actor`` may manage it (a manager; an owner for an
+    owner's invitation, unless it hands the workspace over)."""
     from accounts.models import Invitation
 
     invitation = (
@@ -526,17 +528,17 @@ def _lock_open_invitation(*, workspace: Workspace, invitation_id):
         raise NotFound("Invitation not found.")
     if invitation.accepted_at or invitation.revoked_at:
         raise ApplicationError(f"This invitation was already {invitation.state}.", code=f"invitation_{invitation.state}")
+    actor_role = _actor_role(workspace=workspace, actor=actor)
+    _require_manager(actor_role)
+    if not invitation.hand_over:
+        _require_owner_for(actor_role, invitation.role)
     return invitation
 
 
 def invitation_resend(*, workspace: Workspace, invitation_id, actor=None, site_url: str | None = None):
     """Send the invitation again with a new link (the old one stops working) and a new expiry."""
     with transaction.atomic():
-        invitation = _lock_open_invitation(workspace=workspace, invitation_id=invitation_id)
-        actor_role = _actor_role(workspace=workspace, actor=actor)
-        _require_manager(actor_role)
-        if not invitation.hand_over:
-            _require_owner_for(actor_role, invitation.role)
+        invitation = _lock_open_invitation(workspace=workspace, invitation_id=invitation_id, actor=actor)
         token, invitation.token_hash = _invitation_token()
         invitation.sent_at = timezone.now()
         invitation.expires_at = invitation.sent_at + timedelta(days=settings.SHOPREEL_INVITATION_DAYS)
@@ -547,17 +549,10 @@ def invitation_resend(*, workspace: Workspace, invitation_id, actor=None, site_u
 
 def invitation_revoke(*, workspace: Workspace, invitation_id, actor=None):
     with transaction.atomic():
-        invitation = _lock_open_invitation(workspace=workspace, invitation_id=invitation_id)
-        actor_role = _actor_role(workspace=workspace, actor=actor)
-        _require_manager(actor_role)
-        if not invitation.hand_over:
-            _require_owner_for(actor_role, invitation.role)
+        invitation = _lock_open_invitation(workspace=workspace, invitation_id=invitation_id, actor=actor)
         invitation.revoked_at = timezone.now()
         invitation.save(update_fields=["revoked_at", "updated_at"])
     return invitation
-
-
-_ROLE_RANK = {Membership.Role.VIEWER: 0, Membership.Role.EDITOR: 1, Membership.Role.ADMIN: 2, Membership.Role.OWNER: 3}
 
 
 def invitation_accept(*, token: str, user) -> Membership:
@@ -597,7 +592,7 @@ def invitation_accept(*, token: str, user) -> Membership:
         membership = next((m for m in members if m.user_id == user.pk), None)
         if membership is None:
             membership = Membership.objects.create(workspace=workspace, user=user, role=invitation.role)
-        elif _ROLE_RANK[invitation.role] > _ROLE_RANK[membership.role]:
+        elif Membership.RANK[invitation.role] > Membership.RANK[membership.role]:
             membership.role = invitation.role
             membership.save(update_fields=["role"])
         if invitation.hand_over and workspace.agency_id is not None:
