@@ -27,10 +27,11 @@ from products.scraping import images as image_tools
 from products.scraping.browser import BrowserRenderer, shared_renderer
 from products.scraping.catalog import CatalogRow, FeedItem, parse_catalog
 from products.scraping.extract import extract_product
-from products.scraping.fetch import IMAGE_TYPES, SafeFetcher
+from products.scraping.fetch import IMAGE_TYPES, SafeFetcher, check_url
 from products.scraping.prices import currency_code
 from products.scraping.types import (
     VERTICALS,
+    BlockedURL,
     ExtractedProduct,
     FetchFailed,
     FetchResult,
@@ -305,8 +306,6 @@ def product_import(*, workspace: Workspace, url: str, fetcher: SafeFetcher | Non
 def product_import_start(*, workspace: Workspace, url: str) -> Product:
     """Create the product (pending) and queue reading its page once the row is committed
     (the API's path; a worker runs :func:`product_import_run`)."""
-    from django.db import transaction
-
     from products.tasks import import_product
 
     product = product_create_pending(workspace=workspace, url=url)
@@ -317,8 +316,6 @@ def product_import_start(*, workspace: Workspace, url: str) -> Product:
 def product_rescrape_start(*, product: Product) -> Product:
     """Read the product's page again (prices and photos change): pending, then queued like an
     import. Refused for a product without a page, or one being read now."""
-    from django.db import transaction
-
     from products.tasks import import_product
 
     if not product.source_url or product.fetched_with == Product.FetchedWith.MANUAL:
@@ -694,8 +691,6 @@ def import_batch_create(
     else:
         if not _is_web_link(feed_url):
             raise ApplicationError("The feed link must be an http or https address.", code="invalid_feed_url")
-        from products.scraping.fetch import BlockedURL, check_url
-
         try:  # refused on its face now (the worker checks every resolved address again)
             check_url(feed_url, allow_hosts=frozenset(h.lower() for h in settings.SHOPREEL_FETCH_ALLOW_HOSTS))
         except BlockedURL as exc:

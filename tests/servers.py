@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import socket
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -48,10 +50,6 @@ def trickling_server(*, every: float = 0.1) -> Iterator[str]:
     """A server on 127.0.0.1 that answers "HTTP/1.1 200 OK" and then a header name one byte
     every ``every`` seconds, forever: each read arrives in time, the answer never does.
     Yields its ``host:port``."""
-    import socket
-    import threading
-    import time
-
     server = socket.socket()
     server.bind(("127.0.0.1", 0))
     server.listen()

@@ -153,14 +153,14 @@ def _features_from_description(description: str) -> list[str]:
 
 
 def _visible_facts(
-    doc: lxml_html.HtmlElement, url: str, meta: dict[str, list[str]]
+    doc: lxml_html.HtmlElement, url: str, meta: dict[str, list[str]], heading: lxml_html.HtmlElement | None
 ) -> tuple[Facts, list[Decimal], set[Decimal]]:
     """Facts a shopper sees, every amount shown as a current price (an auction's starting
     price included: it is the price until someone bids) and the amounts labelled as a
     starting price, for the cross-checks."""
-    # The product's heading, or on a page without one the element holding the product name
-    # the <title> / og:title gives: it anchors the buy box.
-    anchor = hx.main_heading(doc)
+    # The product's heading (``hx.main_heading``), or on a page without one the element
+    # holding the product name the <title> / og:title gives: it anchors the buy box.
+    anchor = heading
     if anchor is None:
         anchor = hx.title_element(doc, [doc.findtext(".//title") or "", *meta.get("og:title", [])[:1]])
     title = hx._clean(anchor.text_content()) if anchor is not None else ""
@@ -196,15 +196,12 @@ def _visible_title(title: str, heading: lxml_html.HtmlElement | None) -> str:
     return text.strip(" -|:·\u2013\u2014") or title
 
 
-_TITLE_PARTS = re.compile(r"\s+[|–—:-]\s+|\s*[|｜]\s*")  # noqa: RUF001
-
-
 def _without_site_name(title: str, shown: str) -> str:
     """"Shop Name - Lamb stew" -> "Lamb stew" when the page shows "Lamb stew" as the product's
     heading: the other parts of an og:title / <title> are the shop's name or slogan."""
     if not shown or title == shown:
         return title
-    parts = [p.strip() for p in _TITLE_PARTS.split(title) if p.strip()]
+    parts = [p.strip() for p in hx.TITLE_PARTS.split(title) if p.strip()]
     return shown if len(parts) > 1 and shown in parts else title
 
 
@@ -284,7 +281,8 @@ def extract_product(
             layers.append((name, product_facts(node, page_url=url)))
     has_markup = bool(layers) or hx.is_product_type(meta)
     layers.append(("opengraph", hx.meta_facts(meta, url)))
-    visible, shown, starting = _visible_facts(doc, url, meta)
+    heading = hx.main_heading(doc)
+    visible, shown, starting = _visible_facts(doc, url, meta, heading)
     layers.append(("heuristics", visible))
     _check_against_page(layers, shown, starting)
 
@@ -305,7 +303,7 @@ def extract_product(
         product.title = hx.page_title(doc) if has_markup else ""
     if title_from in ("opengraph", ""):  # og:title / <title> carry the shop's name
         product.title = _without_site_name(product.title, visible.title)
-    product.title = _visible_title(product.title, hx.main_heading(doc))
+    product.title = _visible_title(product.title, heading)
     for field_name in ("title", "brand", "description"):
         value = getattr(product, field_name)
         if "&" in value and ";" in value:  # markup that escaped its text twice: "Black &amp; Silver"

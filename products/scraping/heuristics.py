@@ -246,6 +246,10 @@ def main_heading(doc: lxml_html.HtmlElement) -> lxml_html.HtmlElement | None:
     return best
 
 
+# The separators between a page title's parts: "Name | Shop", "Shop - Name", dashes, full-width bars.
+TITLE_PARTS = re.compile(r"\s+[|–—:-]\s+|\s*[|｜]\s*")
+
+
 def title_element(doc: lxml_html.HtmlElement, titles: list[str]) -> lxml_html.HtmlElement | None:
     """For pages without an ``<h1>``: the first element in the body whose own text is the
     product's name as the ``<title>`` or ``og:title`` gives it (any " - " / " | " part of
@@ -253,7 +257,7 @@ def title_element(doc: lxml_html.HtmlElement, titles: list[str]) -> lxml_html.Ht
     names = {
         part.lower()
         for title in titles
-        for part in re.split(r"\s+[|–—:-]\s+|\s*[|｜]\s*", _clean(title))
+        for part in TITLE_PARTS.split(_clean(title))
         if len(part) >= 4
     }
     if not names:
@@ -562,6 +566,10 @@ def stock_status(doc: lxml_html.HtmlElement, heading: lxml_html.HtmlElement | No
     return min(found, key=lambda f: abs(f[0] - anchor))[1]
 
 
+def _is_disabled(button: lxml_html.HtmlElement) -> bool:
+    return button.get("disabled") is not None or button.get("aria-disabled") == "true"
+
+
 def availability_from_text(doc: lxml_html.HtmlElement, heading: lxml_html.HtmlElement | None) -> str:
     """InStock / OutOfStock from buy-box words near the title; "" when the page doesn't say.
 
@@ -583,12 +591,12 @@ def availability_from_text(doc: lxml_html.HtmlElement, heading: lxml_html.HtmlEl
     buttons = " ".join(
         _clean(b.text_content()) + " " + (b.get("value") or "")
         for b in own_buttons
-        if b.get("disabled") is None and b.get("aria-disabled") != "true"
+        if not _is_disabled(b)
     )
     disabled = " ".join(
         _clean(b.text_content()) + " " + (b.get("value") or "")
         for b in own_buttons
-        if b.get("disabled") is not None or b.get("aria-disabled") == "true"
+        if _is_disabled(b)
     )
     if _IN_STOCK.search(disabled) and not _IN_STOCK.search(buttons):
         return "OutOfStock"
@@ -625,7 +633,7 @@ def _has_buy_button(doc: lxml_html.HtmlElement) -> bool:
     """An enabled buy / add-to-cart button outside related-product strips: the product can be
     bought, so it is in stock."""
     for el in doc.iter("button", "input", "a"):
-        if el.get("disabled") is not None or el.get("aria-disabled") == "true":
+        if _is_disabled(el):
             continue
         if el.tag == "a" and not re.search(r"btn|button|cart|buy", el.get("class") or "", re.I):
             continue
