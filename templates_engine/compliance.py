@@ -38,7 +38,7 @@ from dataclasses import asdict, dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
 
-from templates_engine.context import format_number, format_price, product_facts
+from templates_engine.context import ProductFacts, format_number, format_price, product_facts
 from templates_engine.languages import resolve_language
 
 MARKETS = ("CN", "US", "EU")
@@ -255,18 +255,17 @@ def check_script(script: Any, *, product: dict[str, Any], market: str) -> list[F
     market = normalise_market(market)
     data = script.model_dump(mode="json") if hasattr(script, "model_dump") else dict(script)
     language = str(data.get("language") or "en")
+    facts = product_facts(product)
     findings: list[Finding] = []
     for i, scene in enumerate(data.get("scenes") or []):
         for field in FIELDS:
             text = str(scene.get(field) or "")
             if text:
-                findings += check_text(
-                    text, product=product, market=market, language=language,
-                    scene=str(scene.get("id", i)), field=field, path=f"scenes.{i}.{field}",
-                )
+                scene_id = str(scene.get("id", i))
+                findings += _check(text, facts, market, language, scene_id, field, f"scenes.{i}.{field}")
     cta = str(data.get("cta") or "")
     if cta:
-        findings += check_text(cta, product=product, market=market, language=language, scene="", field="cta", path="cta")
+        findings += _check(cta, facts, market, language, "", "cta", "cta")
     return findings
 
 
@@ -275,7 +274,12 @@ def check_text(
     scene: str = "", field: str = "caption", path: str = "",
 ) -> list[Finding]:
     """The findings in one piece of copy."""
-    market = normalise_market(market)
+    return _check(text, product_facts(product), normalise_market(market), language, scene, field, path)
+
+
+def _check(
+    text: str, facts: ProductFacts, market: str, language: str, scene: str, field: str, path: str,
+) -> list[Finding]:
     out: list[Finding] = []
     for rule in RULES:
         severity = rule.severity.get(market)
@@ -286,7 +290,6 @@ def check_text(
             suggestion = _replace(text, start, end, rule.rewrite(hit, language))
             out.append(Finding(rule.id, severity, scene, field, start, end, hit,
                                rule.message.format(text=hit), suggestion, path))
-    facts = product_facts(product)
     if not facts.has_sale:
         for start, end in _spans(_SALE, text):
             hit = text[start:end]
@@ -324,10 +327,7 @@ def _rating_findings(
     text: str, facts, market: str, language: str, scene: str, field: str, path: str,
 ) -> list[Finding]:
     severity = _RATING_SEVERITY[market]
-    try:
-        locale = resolve_language(language, [language])[1]
-    except LookupError:
-        locale = "en_US"
+    locale = _locale(language)
     out: list[Finding] = []
     taken: list[tuple[int, int]] = []
     for index, pattern in enumerate(_RATING_PATTERNS):
@@ -450,14 +450,19 @@ def _price_findings(
 def _page_price(facts, language: str) -> str:
     if facts.price is None:
         return ""
-    try:
-        _, locale = resolve_language(language, [language])
-    except LookupError:
-        locale = "en_US"
+    locale = _locale(language)
     try:
         return format_price(facts.price, facts.currency, locale)
     except (ValueError, LookupError):
         return f"{facts.price} {facts.currency}"
+
+
+def _locale(language: str) -> str:
+    """The Babel locale that numbers and prices in ``language`` copy are written for."""
+    try:
+        return resolve_language(language, [language])[1]
+    except LookupError:
+        return "en_US"
 
 
 def parse_amount(raw: str) -> Decimal | None:

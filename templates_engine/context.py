@@ -185,13 +185,14 @@ def short_title(title: str, brand: str = "") -> str:
         if head and len(head) >= 3:
             text = head
     text = _SIZE_TAIL.sub("", text) or text
-    limit = _SHORT_TITLE_CJK_CHARS if _CJK.search(text) else _SHORT_TITLE_CHARS
+    cjk = _CJK.search(text) is not None
+    limit = _SHORT_TITLE_CJK_CHARS if cjk else _SHORT_TITLE_CHARS
     out: list[str] = []
     for word in text.split():
         if out and len(" ".join([*out, word])) > limit:
             break
         out.append(word)
-    return " ".join(out)[:limit] if _CJK.search(text) else " ".join(out)
+    return " ".join(out)[:limit] if cjk else " ".join(out)
 
 
 def _features(product: dict[str, Any]) -> tuple[tuple[str, ...], bool]:

@@ -7,7 +7,7 @@ checked here, at load time, so a broken file never reaches a render.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -23,7 +23,7 @@ Vertical = Literal[
     "sports", "toys", "pets", "generic",
 ]
 Tone = Literal["friendly", "energetic", "premium", "playful"]
-TONES = ("friendly", "energetic", "premium", "playful")
+TONES: tuple[str, ...] = get_args(Tone)
 MAX_SCENE_SECONDS = 30.0
 FPS = 30
 

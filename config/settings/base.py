@@ -3,12 +3,13 @@ environment (see config/env.py); local/test/production only change defaults."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import dj_database_url
 from kombu import Exchange, Queue
 
-from config.env import env, envbool, envchoice, envfloat, envint, envlist
+from config.env import EnvError, env, envbool, envchoice, envfloat, envint, envlist
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 
@@ -181,10 +182,6 @@ SHOPREEL_SHOT_BACKENDS = {"default": ["motion"], "on_model": ["tryon", "diffusio
 # A deployment's chains as JSON, the same on every host (web and default workers pick queues
 # and batches with it), e.g. {"default": ["diffusion", "motion"], "cta": ["motion"]}.
 if env("SHOPREEL_SHOT_BACKENDS"):
-    import json
-
-    from config.env import EnvError
-
     try:
         SHOPREEL_SHOT_BACKENDS = json.loads(env("SHOPREEL_SHOT_BACKENDS"))
     except ValueError as exc:
@@ -284,8 +281,6 @@ SHOPREEL_FIDELITY_THRESHOLD = envfloat("SHOPREEL_FIDELITY_THRESHOLD", 0.5, low=0
 # 1 = one shot per task. Out of GPU memory, a batch is halved before the size is lowered.
 SHOPREEL_GPU_BATCH_SIZE = envint("SHOPREEL_GPU_BATCH_SIZE", 4)
 if SHOPREEL_GPU_BATCH_SIZE < 1:
-    from config.env import EnvError
-
     raise EnvError(f"SHOPREEL_GPU_BATCH_SIZE must be at least 1, got {SHOPREEL_GPU_BATCH_SIZE}")
 
 # Try-on shots (generation/backends/tryon.py): garment photo -> on-model still (an inpainting
@@ -374,8 +369,6 @@ SHOPREEL_WEBHOOK_TIMEOUT = envint("SHOPREEL_WEBHOOK_TIMEOUT", 10)  # seconds for
 # SHOPREEL_WEBHOOK_MAX_ATTEMPTS times (the last delay repeats when it outnumbers them).
 SHOPREEL_WEBHOOK_RETRY_DELAYS = tuple(envlist("SHOPREEL_WEBHOOK_RETRY_DELAYS", ("30", "120", "600", "3600", "21600")))
 if not SHOPREEL_WEBHOOK_RETRY_DELAYS or not all(d.isdigit() for d in SHOPREEL_WEBHOOK_RETRY_DELAYS):
-    from config.env import EnvError
-
     raise EnvError(f"SHOPREEL_WEBHOOK_RETRY_DELAYS must be whole seconds, comma-separated, got {SHOPREEL_WEBHOOK_RETRY_DELAYS!r}")
 SHOPREEL_WEBHOOK_RETRY_DELAYS = tuple(int(d) for d in SHOPREEL_WEBHOOK_RETRY_DELAYS)
 SHOPREEL_WEBHOOK_MAX_ATTEMPTS = envint("SHOPREEL_WEBHOOK_MAX_ATTEMPTS", 6)

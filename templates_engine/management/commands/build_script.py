@@ -62,7 +62,7 @@ class Command(BaseCommand):
                 "variant": script.variant,
                 "script": script.model_dump(mode="json"),
                 "findings": [f.as_dict() for f in findings],
-                "blocked": any(f.severity == "block" for f in findings),
+                "blocked": bool(compliance.blocking(findings)),
             })
         data = {
             "template": template.slug, "why": why, "language": scripts[0].language,
