@@ -274,4 +274,31 @@ class Invitation(WorkspaceOwned):
         if self.expires_at <= timezone.now():
             return "expired"
         return "open"
+class DomainEvent(models.Model):
+    """Something a service finished that others care about (a product imported, an ad
+    completed or failed; later a credit grant, a campaign run). Written by
+    ``accounts.events.event_record`` in the same transaction as the conditional UPDATE that
+    finished the work, so a redelivered task records none. ``data`` is the emitting app's own
+    representation of the subject; consumers (webhooks, billing, the studio) read it."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="events")
+    type = models.CharField(max_length=64)
+    subject_id = models.UUIDField(null=True, blank=True)  # the product, job, grant... it is about
+    data = models.JSONField(default=dict)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            # A workspace's newest events (the studio's live feed, the admin), optionally of one type.
+            models.Index(fields=["workspace", "-created_at"], name="event_workspace_newest"),
+            # Everything that happened to one subject (a job's story).
+            models.Index(fields=["subject_id"], name="event_subject"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.subject_id} ({self.workspace_id})"
+
+
 from accounts.webhooks.models import WebhookDelivery, WebhookEndpoint  # noqa: E402, F401  (app label: accounts)

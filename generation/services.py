@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from accounts.models import Workspace
 from config.errors import ApplicationError, InvalidInput, NotFound
+from generation import events as generation_events
 from generation.ads import DEFAULT_OPTIONS, ad_create, compliance_message
 from generation.ads import ad_script_update as ad_script_update
 from generation.backends.base import ShotCancelled
@@ -117,9 +118,7 @@ def job_fail(*, job_id, code: str, message: str) -> None:
             state__in=[RenderJob.State.SUCCEEDED, RenderJob.State.FAILED, RenderJob.State.CANCELLED]
         ).update(state=RenderJob.State.FAILED, error_code=code[:40], error=message, finished_at=timezone.now())
         if failed:
-            from accounts.webhooks.services import webhook_job_finished
-
-            webhook_job_finished(job_id=job_id, succeeded=False)
+            generation_events.job_finished(job_id=job_id, succeeded=False)
     logger.info("job failed", extra={"job_id": str(job_id), "code": code})
 
 
@@ -279,9 +278,7 @@ def job_render(*, job_id) -> None:
                 stage=RenderJob.Stage.DONE, state=RenderJob.State.SUCCEEDED, progress=100, finished_at=timezone.now()
             )
             if finished:
-                from accounts.webhooks.services import webhook_job_finished
-
-                webhook_job_finished(job_id=job_id, succeeded=True)
+                generation_events.job_finished(job_id=job_id, succeeded=True)
         if finished:
             logger.info("job succeeded", extra={"job_id": str(job_id), "ad_id": str(ad.id)})
 

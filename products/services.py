@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from accounts.models import Workspace
 from config.errors import ApplicationError, InvalidInput
+from products import events as product_events
 from products.models import ImportBatch, ImportBatchRow, Product, ProductImage
 from products.scraping import images as image_tools
 from products.scraping.browser import BrowserRenderer, shared_renderer
@@ -167,9 +168,7 @@ def product_scrape(
             status=product.status, error_code="", error="", updated_at=product.updated_at
         )
         if finished:
-            from accounts.webhooks.services import webhook_product_imported
-
-            webhook_product_imported(product=product)
+            product_events.product_imported(product=product)
     logger.info("product imported", extra={"product_id": str(product.id), "images": kept})
     return product
 

@@ -10,7 +10,6 @@ import random
 import secrets
 import time
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import urlsplit
@@ -20,8 +19,8 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from accounts.models import Workspace
-from accounts.webhooks import payloads, signing
+from accounts.models import DomainEvent, Workspace
+from accounts.webhooks import signing
 from accounts.webhooks.crypto import secret_decrypt, secret_encrypt
 from accounts.webhooks.models import PING_EVENT, WebhookDelivery, WebhookEndpoint, WebhookEvent
 from accounts.webhooks.selectors import webhook_deliveries_due, webhook_endpoints_for_workspace
@@ -161,10 +160,14 @@ def webhook_endpoint_rotate_secret(*, endpoint: WebhookEndpoint) -> tuple[Webhoo
 # ------------------------------------------------------------------ events
 
 
-def _deliveries_create(*, endpoints: list[WebhookEndpoint], event: str, data: dict) -> list[WebhookDelivery]:
-    event_id = uuid.uuid4()
+def _deliveries_create(
+    *, endpoints: list[WebhookEndpoint], event: str, data: dict, event_id: uuid.UUID | None = None,
+    created=None,
+) -> list[WebhookDelivery]:
+    event_id = event_id or uuid.uuid4()
     now = timezone.now()
-    payload = {"id": str(event_id), "type": event, "created": now.isoformat().replace("+00:00", "Z"), "data": data}
+    created = created or now
+    payload = {"id": str(event_id), "type": event, "created": created.isoformat().replace("+00:00", "Z"), "data": data}
     deliveries = WebhookDelivery.objects.bulk_create([
         WebhookDelivery(
             workspace_id=endpoint.workspace_id, endpoint=endpoint, event_id=event_id, event_type=event,
@@ -177,48 +180,29 @@ def _deliveries_create(*, endpoints: list[WebhookEndpoint], event: str, data: di
     return deliveries
 
 
-def webhook_event_emit(*, workspace: Workspace, event: str, data: dict | Callable[[], dict]) -> list[WebhookDelivery]:
+def _subscribed(*, workspace_id, event: str) -> list[WebhookEndpoint]:
+    endpoints = webhook_endpoints_for_workspace(workspace=Workspace(id=workspace_id)).filter(active=True)
+    return [e for e in endpoints if event in e.events]
+
+
+def webhook_event_emit(*, workspace: Workspace, event: str, data: dict) -> list[WebhookDelivery]:
     """One delivery per active endpoint of the workspace subscribed to ``event``, each sent by
-    the ``accounts.deliver_webhook`` task once the caller's transaction commits. ``data`` may
-    be a callable: it is then built only when some endpoint subscribes."""
+    the ``accounts.deliver_webhook`` task once the caller's transaction commits."""
     if event not in WebhookEvent.values:
         raise ValueError(f"unknown webhook event {event!r}")
-    endpoints = [e for e in webhook_endpoints_for_workspace(workspace=workspace).filter(active=True) if event in e.events]
-    if not endpoints:
-        return []
-    return _deliveries_create(endpoints=endpoints, event=event, data=data() if callable(data) else data)
+    endpoints = _subscribed(workspace_id=workspace.id, event=event)
+    return _deliveries_create(endpoints=endpoints, event=event, data=data) if endpoints else []
 
 
-def _emit_guarded(*, workspace_id, event: str, data: Callable[[], dict]) -> None:
-    """Emit from inside the pipeline: a webhook problem never fails the import or the job
-    that emits it (it is logged with its ids)."""
-    try:
-        with transaction.atomic():
-            webhook_event_emit(workspace=Workspace.objects.get(id=workspace_id), event=event, data=data)
-    except Exception:
-        logger.exception("webhook event not recorded", extra={"event": event, "workspace_id": str(workspace_id)})
-
-
-def webhook_product_imported(*, product) -> None:
-    """``product.imported``: call in the transaction that marks the product imported."""
-    _emit_guarded(
-        workspace_id=product.workspace_id, event=WebhookEvent.PRODUCT_IMPORTED,
-        data=lambda: payloads.product_data(product=product),
-    )
-
-
-def webhook_job_finished(*, job_id, succeeded: bool) -> None:
-    """``ad.completed`` / ``ad.failed``: call in the transaction whose conditional UPDATE
-    finished the job, so a redelivered task emits nothing more."""
-    from generation.models import RenderJob
-
-    workspace_id = RenderJob.objects.filter(id=job_id).values_list("workspace_id", flat=True).first()
-    if workspace_id is None:
-        return
-    _emit_guarded(
-        workspace_id=workspace_id, event=WebhookEvent.AD_COMPLETED if succeeded else WebhookEvent.AD_FAILED,
-        data=lambda: payloads.job_data(job=RenderJob.objects.select_related("workspace").get(id=job_id)),
-    )
+def webhook_event_consume(event: DomainEvent) -> None:
+    """The domain-event consumer (registered in ``AccountsConfig.ready``): a delivery per
+    subscribed endpoint, in the transaction that recorded the event, so an event is delivered
+    exactly once. The delivery's event id is the domain event's id."""
+    endpoints = _subscribed(workspace_id=event.workspace_id, event=event.type)
+    if endpoints:
+        _deliveries_create(
+            endpoints=endpoints, event=event.type, data=event.data, event_id=event.id, created=event.created_at
+        )
 
 
 # A test event is one POST, at most one per endpoint in this many seconds: the test endpoint

@@ -28,6 +28,7 @@ from accounts.api.base import (
 )
 from config.errors import InvalidInput
 from products.models import ImportBatch, ImportBatchRow, Product
+from products.representations import ProductOutputSerializer
 from products.selectors import import_batch_get, product_get, products_for_workspace
 from products.services import (
     import_batch_create,
@@ -35,37 +36,6 @@ from products.services import (
     product_import_start,
     product_rescrape_start,
 )
-
-
-class ProductOutputSerializer(serializers.ModelSerializer):
-    class ImageSerializer(serializers.Serializer):
-        id = serializers.UUIDField()
-        position = serializers.IntegerField()
-        url = serializers.SerializerMethodField()
-        width = serializers.IntegerField()
-        height = serializers.IntegerField()
-        on_model = serializers.BooleanField()
-
-        def get_url(self, image) -> str:
-            url = image.file.url
-            request = self.context.get("request")
-            return request.build_absolute_uri(url) if request else url
-
-    images = ImageSerializer(many=True, read_only=True)
-    fetched_with = serializers.CharField(
-        read_only=True, help_text="How it was read: http, browser, platform-api or manual; empty while pending."
-    )
-
-    class Meta:
-        model = Product
-        fields = [
-            "id", "status", "error_code", "error", "source_url", "title", "brand", "price", "currency",
-            "regular_price", "description", "features", "availability", "sku", "language", "vertical",
-            "variants", "fetched_with", "images", "created_at", "updated_at",
-        ]
-        read_only_fields = fields
-
-
 
 
 class ProductListApi(WorkspaceApiView):

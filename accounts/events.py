@@ -1,0 +1,90 @@
+"""Domain events: how a lower layer tells higher ones that something finished, without
+importing them.
+
+A service that finishes something others care about calls :func:`event_record` inside the
+transaction whose conditional UPDATE finished it (so a redelivered task, whose UPDATE changes
+no row, records nothing). The event row is written, then every consumer registered for its
+type runs in the same transaction, in a savepoint of its own: a consumer that fails is logged
+and rolled back alone, never failing the work that emitted the event.
+
+Consumers register from their app's ``AppConfig.ready`` (``event_consumer_register``): the
+emitting app never imports them. Webhooks are one (``accounts.webhooks``); billing, campaigns
+and the studio's live updates subscribe the same way.
+
+Types are ``<subject>.<verb>`` strings; the emitting app owns its types and builds ``data``
+from its own representation (``products.representations``, ``generation.representations``).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from urllib.parse import urljoin
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
+
+from accounts.models import DomainEvent
+
+logger = logging.getLogger(__name__)
+
+Consumer = Callable[[DomainEvent], None]
+
+# type → consumers; "*" receives every type.
+_consumers: dict[str, list[Consumer]] = {}
+
+
+def event_consumer_register(consumer: Consumer, *, types: tuple[str, ...] = ("*",)) -> None:
+    """Call ``consumer(event)`` for each recorded event of ``types`` (once per consumer)."""
+    for event_type in types:
+        registered = _consumers.setdefault(event_type, [])
+        if consumer not in registered:
+            registered.append(consumer)
+
+
+def event_record(*, workspace_id, type: str, data: dict, subject_id=None) -> DomainEvent:
+    """Record ``type`` for the workspace and hand it to its consumers. Must run inside the
+    transaction that finished the work (``transaction.atomic``); refuses to run outside one,
+    where exactly-once could not hold."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError(
+            f"event_record({type!r}) outside a transaction: record the event in the transaction "
+            "whose conditional UPDATE finished the work"
+        )
+    event = DomainEvent.objects.create(workspace_id=workspace_id, type=type, subject_id=subject_id, data=data)
+    for consumer in [*_consumers.get(type, ()), *_consumers.get("*", ())]:
+        try:
+            with transaction.atomic():
+                consumer(event)
+        except Exception:
+            logger.exception(
+                "event consumer failed",
+                extra={"event_id": str(event.id), "event_type": type, "consumer": consumer.__qualname__},
+            )
+    return event
+
+
+# ------------------------------------------------------------------ helpers for emitters
+
+
+class _SiteRequest:
+    """Just enough of a request for a serializer's ``build_absolute_uri`` outside a request."""
+
+    def __init__(self, base: str):
+        self.base = base.rstrip("/") + "/"
+
+    def build_absolute_uri(self, location: str) -> str:
+        return urljoin(self.base, location.lstrip("/"))
+
+
+def site_context() -> dict:
+    """Serializer context for an event's payload: absolute file links when
+    SHOPREEL_SITE_URL is set, the site-relative ones otherwise."""
+    return {"request": _SiteRequest(settings.SHOPREEL_SITE_URL)} if settings.SHOPREEL_SITE_URL else {}
+
+
+def json_safe(data) -> dict:
+    """UUIDs, decimals and dates as strings, as the API renders them."""
+    return json.loads(json.dumps(data, cls=DjangoJSONEncoder))

@@ -1,0 +1,46 @@
+"""How a product is shown to machines: the API's product body and the ``product.imported``
+event's payload are this one representation, so receivers see one shape."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from accounts.events import json_safe, site_context
+from products.models import Product
+from products.selectors import product_get
+
+
+class ProductOutputSerializer(serializers.ModelSerializer):
+    class ImageSerializer(serializers.Serializer):
+        id = serializers.UUIDField()
+        position = serializers.IntegerField()
+        url = serializers.SerializerMethodField()
+        width = serializers.IntegerField()
+        height = serializers.IntegerField()
+        on_model = serializers.BooleanField()
+
+        def get_url(self, image) -> str:
+            url = image.file.url
+            request = self.context.get("request")
+            return request.build_absolute_uri(url) if request else url
+
+    images = ImageSerializer(many=True, read_only=True)
+    fetched_with = serializers.CharField(
+        read_only=True, help_text="How it was read: http, browser, platform-api or manual; empty while pending."
+    )
+
+    class Meta:
+        model = Product
+        fields = [
+            "id", "status", "error_code", "error", "source_url", "title", "brand", "price", "currency",
+            "regular_price", "description", "features", "availability", "sku", "language", "vertical",
+            "variants", "fetched_with", "images", "created_at", "updated_at",
+        ]
+        read_only_fields = fields
+
+
+def product_representation(*, product: Product) -> dict:
+    """The product as ``GET /products/{id}/`` shows it, JSON-safe, file links absolute where
+    SHOPREEL_SITE_URL is set (the payload of product events)."""
+    product = product_get(workspace=product.workspace, product_id=product.id)
+    return json_safe(ProductOutputSerializer(product, context=site_context()).data)
