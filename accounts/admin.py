@@ -5,6 +5,7 @@ from accounts.models import (
     AgencyMembership,
     ApiKey,
     BrandKit,
+    DomainEvent,
     IdempotencyRecord,
     Invitation,
     Membership,
@@ -125,6 +126,22 @@ class InvitationAdmin(admin.ModelAdmin):
     readonly_fields = [f.name for f in Invitation._meta.fields]
 
     def has_add_permission(self, request) -> bool:
+        return False
+
+
+@admin.register(DomainEvent)
+class DomainEventAdmin(admin.ModelAdmin):
+    """Read-only: events are facts recorded by services, never edited by hand."""
+
+    list_display = ("type", "subject_id", "workspace", "created_at")
+    list_filter = ("type",)
+    search_fields = ("subject_id", "workspace__slug")
+    list_select_related = ("workspace",)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
         return False
 
 

@@ -12,9 +12,8 @@ import struct
 
 from django.core.exceptions import ValidationError
 
-from config.errors import InvalidInput
-from products.scraping.images import ImageInfo, validate_image
-from products.scraping.types import ImageRejected
+from core.errors import ImageRejected, InvalidInput
+from core.images import ImageInfo, validate_image
 
 MAX_LOGO_BYTES = 5_000_000
 MAX_FONT_BYTES = 10_000_000

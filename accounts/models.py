@@ -13,6 +13,7 @@ from django.db import models
 from django.utils import timezone
 
 from accounts.brand import validate_font_file, validate_hex_color, validate_logo_file
+from accounts.ownership import WorkspaceOwned  # also the base of other apps' merchant-owned rows
 
 
 class Agency(models.Model):
@@ -86,18 +87,6 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} in {self.workspace} ({self.role})"
-
-
-class WorkspaceOwned(models.Model):
-    """Base for every merchant-owned row: the workspace it belongs to and a public UUID."""
-
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        abstract = True
 
 
 def _brand_upload_to(instance: BrandKit, filename: str) -> str:

@@ -16,7 +16,7 @@ from accounts.models import (
     Membership,
     Workspace,
 )
-from config.errors import InvalidInput, NotFound
+from core.errors import InvalidInput, NotFound
 
 
 def workspaces_for_user(*, user) -> QuerySet:
@@ -71,9 +71,9 @@ class WorkspaceAccess:
         return self.role == Membership.Role.OWNER
 
     def require_manager(self) -> None:
-        from accounts.services import _require_manager
+        from accounts.roles import require_manager
 
-        _require_manager(self.role)
+        require_manager(self.role)
 
 
 def workspace_access(*, user, workspace_id) -> WorkspaceAccess:
@@ -111,7 +111,7 @@ def invitation_get(*, workspace: Workspace, invitation_id) -> Invitation:
 
 def invitation_for_token(*, token: str) -> Invitation:
     """The invitation a link's token names (any state), or NotFound."""
-    from accounts.services import api_key_hash
+    from accounts.keys import api_key_hash
 
     invitation = Invitation.objects.select_related("workspace", "invited_by").filter(token_hash=api_key_hash(token)).first()
     if invitation is None:
@@ -152,7 +152,7 @@ def brand_kit_for(*, workspace: Workspace) -> BrandKit | None:
 def api_key_for_plaintext(plaintext: str) -> ApiKey | None:
     """The active key whose plaintext this is, or None (unknown, malformed or revoked). The
     row is found by its visible prefix; the hashes are compared in constant time."""
-    from accounts.services import API_KEY_PREFIX, API_KEY_PREFIX_LENGTH, api_key_hash
+    from accounts.keys import API_KEY_PREFIX, API_KEY_PREFIX_LENGTH, api_key_hash
 
     if not plaintext.startswith(API_KEY_PREFIX) or len(plaintext) > 200:
         return None

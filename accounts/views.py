@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts import selectors, services
 from accounts.models import ApiKey, Membership
-from config.errors import ApplicationError, NotFound
+from core.errors import ApplicationError, NotFound
 
 SESSION_WORKSPACE = "shopreel_workspace"
 

@@ -25,8 +25,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from core.money import country_hints, currency_code
 from products.scraping.extract import extract_product
-from products.scraping.prices import country_hints, currency_code
 from products.scraping.scoring import f1
 from products.scraping.types import NotAProduct
 

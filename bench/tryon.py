@@ -51,11 +51,11 @@ def main() -> None:
     from django.conf import settings
     from PIL import Image, ImageDraw
 
+    from core.images import cut_out
     from generation.backends import diffusion, tryon
     from generation.backends.base import ImageAsset, ShotRequest
     from generation.backends.diffusion_models import save_random_pipeline
     from generation.backends.tryon_models import save_random_tryon_pipeline
-    from products.scraping.images import cut_out
 
     dtype = args.dtype or ("bfloat16" if args.device == "cuda" else "float32")
     work = Path(tempfile.mkdtemp(prefix="bench-tryon-"))

@@ -19,9 +19,6 @@ _ALIASES = {
 # Regional aliases whose prices follow their own region (HK$ written the Hong Kong way).
 _REGIONAL_ALIAS_LOCALE = {"zh-hk": "zh_Hant_HK", "zh-mo": "zh_Hant_MO", "zh-sg": "zh_Hans_SG"}
 
-LANGUAGES = ("en", "zh-Hans", "zh-Hant", "ja", "ko", "de", "fr", "es", "pt", "it", "ar")
-# Written right to left; the renderer shapes and orders these lines (raqm).
-RTL_LANGUAGES = frozenset({"ar"})
 
 # Locale used for prices when the request names only the copy language.
 _DEFAULT_LOCALE = {

@@ -16,7 +16,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
-from config.errors import ApplicationError, NotFound
+from core.errors import ApplicationError, NotFound
 
 APPLICATION_STATUS = {NotFound: status.HTTP_404_NOT_FOUND}
 # Codes that answer other than 400: a reused key (422); work already under way (409).

@@ -10,7 +10,7 @@ import hashlib
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 
-from config.errors import ApplicationError
+from core.errors import ApplicationError
 
 
 def _fernet() -> MultiFernet:

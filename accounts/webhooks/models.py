@@ -8,7 +8,7 @@ import uuid
 
 from django.db import models
 
-from accounts.models import WorkspaceOwned
+from accounts.ownership import WorkspaceOwned
 
 
 class WebhookEvent(models.TextChoices):

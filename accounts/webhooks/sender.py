@@ -11,8 +11,8 @@ from dataclasses import dataclass
 import httpx
 from django.conf import settings
 
-from products.scraping import fetch
-from products.scraping.types import FetchFailed
+from core import fetch
+from core.errors import FetchFailed
 
 USER_AGENT = "Shopreel-Webhooks/1.0 (+https://shopreel.app/docs/webhooks)"
 READ_BYTES = 2048

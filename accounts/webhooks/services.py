@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import urlsplit
 
+from celery import signature
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
@@ -25,9 +26,8 @@ from accounts.webhooks.crypto import secret_decrypt, secret_encrypt
 from accounts.webhooks.models import PING_EVENT, WebhookDelivery, WebhookEndpoint, WebhookEvent
 from accounts.webhooks.selectors import webhook_deliveries_due, webhook_endpoints_for_workspace
 from accounts.webhooks.sender import WebhookSender, sender_build
-from config.errors import ApplicationError, InvalidInput
-from products.scraping.fetch import check_url
-from products.scraping.types import BlockedURL, FetchFailed
+from core.errors import ApplicationError, BlockedURL, FetchFailed, InvalidInput
+from core.fetch import check_url
 
 logger = logging.getLogger(__name__)
 
@@ -227,17 +227,20 @@ def webhook_endpoint_ping(*, endpoint: WebhookEndpoint) -> WebhookDelivery:
         return _deliveries_create(endpoints=[endpoint], event=PING_EVENT, data=data)[0]
 
 
+DELIVER_TASK = "accounts.deliver_webhook"
+
+
 def _queue(*, delivery_id, countdown: float) -> None:
     """After commit: the task on the default queue. Without a broker (the command line) the
     first attempt runs in this process after commit; retries wait for ``manage.py deliver_webhooks``.
     ``robust``: a broker or receiver problem is logged and never fails the work that emitted;
-    the delivery stays due, and ``deliver_webhooks`` sends it."""
-    from accounts.webhooks.tasks import deliver_webhook
-
+    the delivery stays due, and ``deliver_webhooks`` sends it. The task is named, not imported
+    (``accounts.webhooks.tasks`` imports this module)."""
     if settings.CELERY_BROKER_URL:
-        transaction.on_commit(lambda: deliver_webhook.apply_async(
-            args=[str(delivery_id)], countdown=max(0, round(countdown)), queue=settings.SHOPREEL_QUEUE_DEFAULT,
-        ), robust=True)
+        transaction.on_commit(lambda: signature(
+            DELIVER_TASK, args=[str(delivery_id)], countdown=max(0, round(countdown)),
+            queue=settings.SHOPREEL_QUEUE_DEFAULT,
+        ).apply_async(), robust=True)
     elif countdown <= 0:
         transaction.on_commit(lambda: webhook_delivery_attempt(delivery_id=delivery_id), robust=True)
 

@@ -2,7 +2,7 @@
 
 Safety: Chromium never opens a connection of its own. Every request the page makes (the
 document, redirects, scripts, XHR/fetch, iframes) is intercepted with ``context.route`` and
-fetched by the caller's :class:`~products.scraping.fetch.SafeFetcher`, which checks the URL
+fetched by the caller's :class:`~core.fetch.SafeFetcher`, which checks the URL
 and connects only to the address it checked (so redirects, sub-resources and DNS rebinding
 cannot reach private addresses, and the fetcher's allow-list is honoured); the answer is handed
 back with ``route.fulfill``. Belt and braces: Chromium's own resolver maps every name to
@@ -34,7 +34,8 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .fetch import SafeFetcher
+from core.fetch import SafeFetcher
+
 from .types import FetchFailed, FetchResult, ScrapeError
 
 logger = logging.getLogger(__name__)

@@ -15,7 +15,8 @@ from decimal import Decimal
 from defusedxml import ElementTree as SafeET
 from defusedxml.common import DefusedXmlException
 
-from .prices import parse_amount
+from core.money import parse_amount
+
 from .structured import availability_name
 from .types import ScrapeError
 

@@ -17,9 +17,10 @@ from urllib.parse import urlsplit
 from lxml import etree
 from lxml import html as lxml_html
 
+from core.money import country_hints, currency_code
+
 from . import heuristics as hx
 from . import platforms
-from .prices import country_hints, currency_code
 from .structured import (
     Facts,
     breadcrumb_names,

@@ -22,7 +22,7 @@ from urllib.parse import urljoin
 from extruct.w3cmicrodata import MicrodataExtractor
 from lxml import html as lxml_html
 
-from .prices import parse_amount
+from core.money import parse_amount
 
 PRODUCT_TYPES = frozenset({
     "product", "productgroup", "individualproduct", "productmodel", "someproducts",

@@ -1,56 +1,21 @@
-"""Plain data passed between the scraper and the Django side. No Django imports."""
+"""Plain data passed between the scraper and the Django side. No Django imports.
+
+The error family and ``FetchResult`` live in ``core`` (the safe HTTP client and image checks
+raise them outside the scraper too); they are re-exported here for the scraper's modules."""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 
-VERTICALS = (
-    "apparel", "beauty", "electronics", "home", "food", "jewellery",
-    "sports", "toys", "pets", "other",
-)
+from core.errors import BlockedURL, FetchFailed, ImageRejected, NotAProduct, ScrapeError
+from core.fetch import FetchResult
+from core.vocabulary import VERTICALS
 
-
-class ScrapeError(Exception):
-    """A failure the user must read. ``code`` is stable for machines, ``message`` is plain words."""
-
-    code = "scrape_failed"
-
-    def __init__(self, message: str, *, code: str | None = None):
-        super().__init__(message)
-        self.message = message
-        if code:
-            self.code = code
-
-
-class BlockedURL(ScrapeError):
-    code = "url_blocked"
-
-
-class FetchFailed(ScrapeError):
-    code = "fetch_failed"
-
-
-class NotAProduct(ScrapeError):
-    code = "not_a_product"
-
-
-class ImageRejected(ScrapeError):
-    code = "image_rejected"
-
-
-@dataclass
-class FetchResult:
-    url: str  # final URL after redirects
-    status: int
-    content_type: str
-    body: bytes
-    encoding: str | None = None
-
-    @property
-    def text(self) -> str:
-        return self.body.decode(self.encoding or "utf-8", errors="replace")
-
+__all__ = [
+    "VERTICALS", "BlockedURL", "ExtractedProduct", "FetchFailed", "FetchResult", "ImageRejected",
+    "NotAProduct", "ScrapeError",
+]
 
 @dataclass
 class ExtractedProduct:

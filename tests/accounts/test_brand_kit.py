@@ -11,7 +11,7 @@ from PIL import Image
 from accounts.models import BrandKit
 from accounts.selectors import brand_kit_for
 from accounts.services import brand_kit_update
-from config.errors import InvalidInput
+from core.errors import InvalidInput
 from generation.models import Ad, Shot
 from generation.specs import render_spec_for
 from tests.factories import ProductFactory

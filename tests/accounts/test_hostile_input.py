@@ -11,6 +11,7 @@ from rest_framework.test import APIClient
 
 from accounts import services
 from accounts.models import AgencyMembership, ApiKey, Invitation, Workspace
+from core.errors import ApplicationError
 from tests.accounts.conftest import role_of, verified_user
 from tests.accounts.helpers import PASSWORD, last_link
 
@@ -164,7 +165,7 @@ def test_a_hand_over_still_open_after_another_was_accepted_is_refused(team, djan
         services.agency_hand_over_start(agency=team.agency, workspace=workspace, email="stranger@example.com", actor=team.staff)
     token = last_link("stranger@example.com", "/app/invitations/").rstrip("/").rsplit("/", 1)[-1]
     services.workspace_hand_over(workspace=workspace)  # handed over some other way meanwhile
-    with pytest.raises(services.ApplicationError, match="already handed over"):
+    with pytest.raises(ApplicationError, match="already handed over"):
         services.invitation_accept(token=token, user=stranger)
     assert role_of(stranger, workspace) is None
 

@@ -16,7 +16,7 @@ from rest_framework.test import APIClient
 
 from accounts import services
 from accounts.models import ApiKey, Invitation, Membership
-from config.errors import ApplicationError
+from core.errors import ApplicationError
 from tests.accounts.conftest import role_of, verified_user
 from tests.accounts.helpers import PASSWORD, last_link, verify
 

@@ -5,7 +5,7 @@ from django.apps import apps
 from django.contrib import admin
 from django.urls import reverse
 
-from config.errors import NotFound
+from core.errors import NotFound
 from products.selectors import product_get, products_for_workspace
 from tests.factories import ProductFactory, UserFactory
 

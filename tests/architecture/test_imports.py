@@ -78,7 +78,8 @@ def test_surfaces_may_import_any_domain_module_but_not_the_reverse(tmp_path):
 
 
 def test_layers_of_real_modules():
-    assert layer_of("products.scraping.fetch") == "products"
+    assert layer_of("products.scraping.extract") == "products"
+    assert layer_of("core.fetch") == "core"
     assert layer_of("products.api.views") == "surfaces"
     assert layer_of("accounts.management.commands.create_api_key") == "surfaces"
     assert layer_of("config.urls") == "surfaces"

@@ -228,7 +228,7 @@ def test_a_test_ping_reaches_even_an_endpoint_that_is_off(api, receiver):
 )
 def test_a_hostile_address_is_refused_at_delivery_too(workspace, monkeypatch, url, words):
     # An endpoint saved before the rules (or its DNS) changed: every attempt checks again.
-    monkeypatch.setattr("products.scraping.fetch.system_resolver", lambda host, port: ["10.9.8.7"])
+    monkeypatch.setattr("core.fetch.system_resolver", lambda host, port: ["10.9.8.7"])
     endpoint, _ = webhook_endpoint_create(workspace=workspace, url="https://hooks.example.com/x", events=ALL)
     WebhookEndpoint.objects.filter(id=endpoint.id).update(url=url)
     delivery = webhook_endpoint_ping(endpoint=endpoint)

@@ -14,7 +14,7 @@ from django.core.management.base import BaseCommand, CommandError
 from accounts.models import ApiKey
 from accounts.selectors import agency_by_slug, workspace_by_slug
 from accounts.services import api_key_create
-from config.errors import ApplicationError
+from core.errors import ApplicationError
 
 
 class Command(BaseCommand):

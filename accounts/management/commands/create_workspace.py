@@ -12,7 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 from accounts.models import Workspace
 from accounts.selectors import agency_by_slug
 from accounts.services import workspace_create
-from config.errors import ApplicationError
+from core.errors import ApplicationError
 
 
 class Command(BaseCommand):

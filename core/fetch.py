@@ -27,16 +27,30 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
 import httpcore
 import httpx
 
-from . import netguard
-from .types import BlockedURL, FetchFailed, FetchResult
+from core import netguard
+from core.errors import BlockedURL, FetchFailed
 
 HTML_TYPES: tuple[str, ...] = ("text/html", "application/xhtml+xml")
 IMAGE_TYPES: tuple[str, ...] = ("image/*",)
+@dataclass
+class FetchResult:
+    url: str  # final URL after redirects
+    status: int
+    content_type: str
+    body: bytes
+    encoding: str | None = None
+
+    @property
+    def text(self) -> str:
+        return self.body.decode(self.encoding or "utf-8", errors="replace")
+
+
 MAX_REDIRECTS = 5
 REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
 USER_AGENT = "Mozilla/5.0 (compatible; ShopreelBot/1.0; +https://shopreel.app/bot)"

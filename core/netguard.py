@@ -3,7 +3,7 @@
 Product URLs are typed by users and fetched by our servers, so a URL is an SSRF vector: it
 could point at the cloud metadata service, a database on the private network or the server
 itself. This module answers one question - "may we connect to this address?" - for literal
-addresses, odd spellings of them and resolved DNS answers. ``fetch.py`` calls it twice: on the
+addresses, odd spellings of them and resolved DNS answers. ``core.fetch`` calls it twice: on the
 URL before the request (clear error, no network) and inside the connection backend on the
 exact address the socket is opened to (so DNS rebinding cannot slip past the check).
 """
@@ -13,7 +13,7 @@ from __future__ import annotations
 import ipaddress
 import re
 
-from .types import BlockedURL
+from core.errors import BlockedURL
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
