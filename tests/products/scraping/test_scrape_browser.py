@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from core.fetch import SafeFetcher
 from products.scraping.browser import CHROMIUM_PATH, BrowserRenderer
 from products.scraping.extract import extract_product
-from products.scraping.fetch import SafeFetcher
 from products.scraping.types import BlockedURL, FetchFailed, NotAProduct
 from tests.servers import run_server, serve
 

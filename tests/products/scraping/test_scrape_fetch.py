@@ -6,8 +6,8 @@ import time
 
 import pytest
 
-from products.scraping import netguard
-from products.scraping.fetch import IMAGE_TYPES, SafeFetcher, check_url
+from core import netguard
+from core.fetch import IMAGE_TYPES, SafeFetcher, check_url
 from products.scraping.types import BlockedURL, FetchFailed
 from tests.servers import trickling_server
 

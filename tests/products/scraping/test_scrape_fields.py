@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from core.money import currency_code
 from products.scraping.extract import extract_product
 from products.scraping.heuristics import url_item_id
-from products.scraping.prices import currency_code
 from products.scraping.structured import clean_brand
 
 URL = "https://shop.example/p/lamp"

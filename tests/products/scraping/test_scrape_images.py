@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from products.scraping.images import (
+from core.images import (
     cut_out,
     dedupe,
     has_plain_background,
