@@ -6,13 +6,9 @@ never adds, removes, promotes or demotes owners)."""
 from __future__ import annotations
 
 from accounts.models import Membership
-from core.errors import ApplicationError, InvalidInput
+from core.errors import InvalidInput, PermissionDenied
 
 API_ACTOR = "api_key"
-
-
-class PermissionDenied(ApplicationError):
-    code = "permission_denied"
 
 
 def require_manager(role: str) -> None:

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts import selectors, services
 from accounts.models import ApiKey, Membership
-from core.errors import ApplicationError, NotFound
+from core.errors import ApplicationError, NotFound, PermissionDenied
 
 SESSION_WORKSPACE = "shopreel_workspace"
 
@@ -32,7 +32,7 @@ def _refusals(view):
             return view(request, *args, **kwargs)
         except NotFound as exc:
             raise Http404(exc.message) from exc
-        except services.PermissionDenied as exc:
+        except PermissionDenied as exc:
             raise DjangoPermissionDenied(exc.message) from exc
         except ApplicationError as exc:
             messages.error(request, exc.message)

@@ -12,7 +12,12 @@ from __future__ import annotations
 
 
 class ApplicationError(Exception):
+    """Something the user must be told. ``code`` is stable for machines, ``message`` is plain
+    words, ``status`` is the HTTP status the API answers with (the class's, one per kind of
+    refusal: pick the subclass, not a status)."""
+
     code = "error"
+    status = 400
 
     def __init__(self, message: str, *, code: str | None = None, detail: dict | None = None):
         super().__init__(message)
@@ -25,12 +30,54 @@ class ApplicationError(Exception):
         return {"error": {"code": self.code, "message": self.message, "detail": self.detail}}
 
 
-class NotFound(ApplicationError):
-    code = "not_found"
-
-
 class InvalidInput(ApplicationError):
+    """The request itself is wrong: a field, a file, a value out of range."""
+
     code = "invalid_input"
+
+
+class PaymentRequired(ApplicationError):
+    """Not enough credits (or no plan) for the work asked for."""
+
+    code = "payment_required"
+    status = 402
+
+
+class PermissionDenied(ApplicationError):
+    """The caller may see this, but not do this (a member's role, a read-only key)."""
+
+    code = "permission_denied"
+    status = 403
+
+
+class NotFound(ApplicationError):
+    """Absent, or another workspace's: the two are never told apart."""
+
+    code = "not_found"
+    status = 404
+
+
+class Conflict(ApplicationError):
+    """Right request, wrong moment: the thing is busy, or its state forbids it now (a job
+    already rendering, the last owner, an invitation already used)."""
+
+    code = "conflict"
+    status = 409
+
+
+class Unprocessable(ApplicationError):
+    """Well-formed, but contradicts an earlier request (an Idempotency-Key reused with
+    another body)."""
+
+    code = "unprocessable"
+    status = 422
+
+
+class TooSoon(ApplicationError):
+    """Allowed, but not again yet."""
+
+    code = "too_soon"
+    status = 429
 
 
 # ------------------------------------------------------------------ reading from outside

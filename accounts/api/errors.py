@@ -1,7 +1,7 @@
 """One error format for the whole API: ``{"error": {"code", "message", "detail"}}``.
 
 ``exception_handler`` (``REST_FRAMEWORK["EXCEPTION_HANDLER"]``) turns the ``ApplicationError``
-family, DRF's exceptions (validation, authentication, permission, throttling, method, parsing)
+family (each class carries its HTTP status), DRF's exceptions (validation, authentication, permission, throttling, method, parsing)
 and Django's ``Http404`` into it; ``not_found`` answers unknown ``/api/`` URLs the same way.
 """
 
@@ -12,39 +12,21 @@ import math
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, JsonResponse
 from django.views import defaults
-from rest_framework import exceptions, status
+from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
-from core.errors import ApplicationError, NotFound
-
-APPLICATION_STATUS = {NotFound: status.HTTP_404_NOT_FOUND}
-# Codes that answer other than 400: a reused key (422); work already under way (409).
-CODE_STATUS = {"idempotency_key_reused": 422, "idempotency_in_progress": 409, "ad_busy": 409, "product_busy": 409,
-               # members and invitations: not allowed (owners), or not possible in this state
-               "permission_denied": 403, "last_owner": 409, "already_member": 409, "already_invited": 409,
-               "invitation_accepted": 409, "invitation_revoked": 409,
-               # a second webhook test inside the interval
-               "webhook_test_too_soon": 429}
+from core.errors import ApplicationError
 
 
 def error_body(code: str, message: str, detail=None) -> dict:
     return {"error": {"code": code, "message": message, "detail": detail or {}}}
 
 
-def _application_status(exc: ApplicationError) -> int:
-    if exc.code in CODE_STATUS:
-        return CODE_STATUS[exc.code]
-    for cls, code in APPLICATION_STATUS.items():
-        if isinstance(exc, cls):
-            return code
-    return status.HTTP_400_BAD_REQUEST
-
-
 def exception_handler(exc, context):
     if isinstance(exc, ApplicationError):
         set_rollback()
-        return Response(error_body(exc.code, exc.message, exc.detail), status=_application_status(exc))
+        return Response(error_body(exc.code, exc.message, exc.detail), status=exc.status)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):

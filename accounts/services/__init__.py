@@ -5,7 +5,6 @@ siblings directly, never this ``__init__``."""
 from accounts.keys import API_KEY_PREFIX, API_KEY_PREFIX_LENGTH, api_key_hash
 from accounts.roles import (
     API_ACTOR,
-    PermissionDenied,
     check_role,
     require_manager,
     require_owner_for,
@@ -61,7 +60,6 @@ __all__ = [
     "IDEMPOTENCY_KEY_MAX_LENGTH",
     "IDEMPOTENCY_TTL",
     "IdempotencyConflict",
-    "PermissionDenied",
     "acting_role",
     "agency_client_create",
     "agency_create",

@@ -8,7 +8,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import IdempotencyRecord, Workspace
-from core.errors import ApplicationError, InvalidInput
+from core.errors import Conflict, InvalidInput, Unprocessable
 
 IDEMPOTENCY_KEY_MAX_LENGTH = 255
 
@@ -17,17 +17,20 @@ IDEMPOTENCY_KEY_MAX_LENGTH = 255
 IDEMPOTENCY_TTL = timedelta(hours=24)
 
 
-class IdempotencyConflict(ApplicationError):
-    code = "idempotency_conflict"
+class IdempotencyConflict(Conflict):
+    code = "idempotency_in_progress"
+
+
+class IdempotencyKeyReused(Unprocessable):
+    code = "idempotency_key_reused"
 
 
 def idempotency_begin(*, workspace: Workspace, key: str, fingerprint: str) -> tuple[IdempotencyRecord, bool]:
     """Claim ``key`` for this request. Returns ``(record, replay)``: ``replay`` is True when the
     same request (same fingerprint) already finished and ``record`` holds its response.
 
-    Raises ``IdempotencyConflict`` when the key was used with another method, path or body
-    (``idempotency_key_reused``) or the first request is still running
-    (``idempotency_in_progress``)."""
+    Raises ``IdempotencyKeyReused`` when the key was used with another method, path or body
+    (422), ``IdempotencyConflict`` while the first request is still running (409)."""
     if not key or len(key) > IDEMPOTENCY_KEY_MAX_LENGTH:
         raise InvalidInput(
             f"The Idempotency-Key header must be 1 to {IDEMPOTENCY_KEY_MAX_LENGTH} characters.",
@@ -48,10 +51,7 @@ def idempotency_begin(*, workspace: Workspace, key: str, fingerprint: str) -> tu
             code="idempotency_in_progress",
         )
     if record.fingerprint != fingerprint:
-        raise IdempotencyConflict(
-            "This Idempotency-Key was already used with another request body; use a new key.",
-            code="idempotency_key_reused",
-        )
+        raise IdempotencyKeyReused("This Idempotency-Key was already used with another request body; use a new key.")
     if record.response_status is None:
         raise IdempotencyConflict(
             "A request with this Idempotency-Key is still being processed; try again.",

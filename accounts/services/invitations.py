@@ -14,8 +14,12 @@ from accounts.models import ApiKey, Membership, Workspace
 from accounts.roles import check_role, require_manager, require_owner_for
 from accounts.services.members import _lock_members
 from accounts.services.workspaces import acting_role, workspace_hand_over
-from core.errors import ApplicationError, InvalidInput, NotFound
+from core.errors import ApplicationError, Conflict, InvalidInput, NotFound
 
+
+def _used_up(invitation) -> type[ApplicationError]:
+    """Accepted or revoked: a conflict with what happened (409); expired: just too old (400)."""
+    return Conflict if invitation.state in ("accepted", "revoked") else ApplicationError
 
 def _invitation_token() -> tuple[str, str]:
     token = secrets.token_urlsafe(32)
@@ -83,7 +87,7 @@ def invitation_create(
         require_manager(actor_role)
         require_owner_for(actor_role, role)
     if Membership.objects.filter(workspace=workspace, user__email__iexact=email).exists():
-        raise ApplicationError(f"{email} is already a member of this workspace.", code="already_member")
+        raise Conflict(f"{email} is already a member of this workspace.", code="already_member")
     now = timezone.now()
     token, token_hash = _invitation_token()
     try:
@@ -98,7 +102,7 @@ def invitation_create(
             )
             _invitation_send(invitation, token, site_url)
     except IntegrityError:
-        raise ApplicationError(
+        raise Conflict(
             f"{email} already has an open invitation to this workspace; re-send or revoke it.",
             code="already_invited",
         ) from None
@@ -116,7 +120,7 @@ def _lock_open_invitation(*, workspace: Workspace, invitation_id, actor):
     if invitation is None:
         raise NotFound("Invitation not found.")
     if invitation.accepted_at or invitation.revoked_at:
-        raise ApplicationError(f"This invitation was already {invitation.state}.", code=f"invitation_{invitation.state}")
+        raise _used_up(invitation)(f"This invitation was already {invitation.state}.", code=f"invitation_{invitation.state}")
     actor_role = acting_role(workspace=workspace, actor=actor)
     require_manager(actor_role)
     if not invitation.hand_over:
@@ -160,7 +164,7 @@ def invitation_accept(*, token: str, user) -> Membership:
         if invitation is None:
             raise NotFound("This invitation link is not valid: it was re-sent, or mistyped. Ask for a new one.")
         if invitation.state != "open":
-            raise ApplicationError(
+            raise _used_up(invitation)(
                 f"This invitation was already {invitation.state}. Ask the workspace's owner for a new one.",
                 code=f"invitation_{invitation.state}",
             )
@@ -173,7 +177,7 @@ def invitation_accept(*, token: str, user) -> Membership:
         if invitation.hand_over and workspace.agency_id is None:
             # Another hand-over of the same workspace was accepted first: this one hands
             # nothing over, and must not make a second stranger an owner.
-            raise ApplicationError(
+            raise Conflict(
                 "This workspace was already handed over to someone else; this invitation no longer works.",
                 code="invitation_revoked",
             )

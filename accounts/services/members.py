@@ -8,7 +8,7 @@ from django.utils import timezone
 from accounts.models import ApiKey, Membership, Workspace
 from accounts.roles import check_role, require_manager, require_owner_for
 from accounts.services.workspaces import acting_role
-from core.errors import ApplicationError, NotFound
+from core.errors import ApplicationError, Conflict, NotFound
 
 
 def _lock_members(workspace: Workspace) -> list[Membership]:
@@ -30,7 +30,7 @@ def _find_member(members: list[Membership], member_id) -> Membership:
 def _check_not_last_owner(members: list[Membership], target: Membership, *, action: str) -> None:
     owners = [m for m in members if m.role == Membership.Role.OWNER]
     if target.role == Membership.Role.OWNER and len(owners) == 1:
-        raise ApplicationError(
+        raise Conflict(
             f"{target.user.email or target.user} is the workspace's last owner and cannot {action}: "
             "make another member an owner first.",
             code="last_owner",

@@ -26,7 +26,7 @@ from accounts.webhooks.crypto import secret_decrypt, secret_encrypt
 from accounts.webhooks.models import PING_EVENT, WebhookDelivery, WebhookEndpoint, WebhookEvent
 from accounts.webhooks.selectors import webhook_deliveries_due, webhook_endpoints_for_workspace
 from accounts.webhooks.sender import WebhookSender, sender_build
-from core.errors import ApplicationError, BlockedURL, FetchFailed, InvalidInput
+from core.errors import ApplicationError, BlockedURL, FetchFailed, InvalidInput, TooSoon
 from core.fetch import check_url
 
 logger = logging.getLogger(__name__)
@@ -218,7 +218,7 @@ def webhook_endpoint_ping(*, endpoint: WebhookEndpoint) -> WebhookDelivery:
         WebhookEndpoint.objects.select_for_update().filter(pk=endpoint.pk).first()  # one test at a time
         since = timezone.now() - timedelta(seconds=PING_INTERVAL_SECONDS)
         if WebhookDelivery.objects.filter(endpoint=endpoint, event_type=PING_EVENT, created_at__gte=since).exists():
-            raise ApplicationError(
+            raise TooSoon(
                 f"A test event was sent to this webhook less than {PING_INTERVAL_SECONDS} s ago; "
                 "see its result in the delivery log, then try again.",
                 code="webhook_test_too_soon",

@@ -11,23 +11,7 @@ import json
 from django.core.management.base import BaseCommand
 
 from templates_engine.library import load_templates
-
-KEYS = ("slug", "vertical", "structure", "name", "description", "languages", "lengths", "min_length", "max_length", "needs")
-
-
-def template_summary(template) -> dict:
-    return {
-        "slug": template.slug,
-        "vertical": template.vertical,
-        "structure": template.structure,
-        "name": template.name,
-        "description": template.description,
-        "languages": list(template.languages),
-        "lengths": [int(x) if float(x).is_integer() else x for x in template.lengths],
-        "min_length": min(template.lengths),
-        "max_length": max(template.lengths),
-        "needs": template.needs.model_dump(),
-    }
+from templates_engine.summary import template_summary
 
 
 class Command(BaseCommand):
