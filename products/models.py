@@ -188,7 +188,7 @@ class ImportBatchRow(WorkspaceOwned):
             models.UniqueConstraint(fields=["batch", "position"], name="importbatchrow_unique_position"),
         ]
         indexes = [
-            # _batch_row_claim() (products.services): the batch's next pending (or stale running) row by position.
+            # _batch_row_claim() (products.services.batches): the batch's next pending (or stale running) row by position.
             models.Index(fields=["batch", "state", "position"], name="importbatchrow_claim"),
         ]
 

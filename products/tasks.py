@@ -1,4 +1,6 @@
-"""Celery tasks for products: thin wrappers that take ids and call a service."""
+"""Celery tasks for products: thin wrappers that take ids and call a service. Services queue
+them by name (``products.services.queueing``), so this module is the only one that imports
+the other way."""
 
 from __future__ import annotations
 
@@ -7,7 +9,7 @@ from celery import shared_task
 
 @shared_task(name="products.import_product")
 def import_product(product_id: str) -> None:
-    from products.services import product_import_run
+    from products.services.importing import product_import_run
 
     product_import_run(product_id=product_id)
 
@@ -15,7 +17,7 @@ def import_product(product_id: str) -> None:
 @shared_task(name="products.import_batch")
 def import_batch(batch_id: str) -> None:
     """Import a batch's rows; a long batch goes on in a new task after each slice."""
-    from products.services import import_batch_run
+    from products.services.batches import import_batch_run
 
     if import_batch_run(batch_id=batch_id):
         import_batch.delay(batch_id)

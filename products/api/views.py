@@ -26,7 +26,7 @@ from accounts.api.base import (
     idempotent,
     paginated,
 )
-from config.errors import InvalidInput
+from core.errors import InvalidInput
 from products.models import ImportBatch, ImportBatchRow, Product
 from products.representations import ProductOutputSerializer
 from products.selectors import import_batch_get, product_get, products_for_workspace

@@ -37,7 +37,7 @@ schema = schemathesis.openapi.from_dict(SchemaGenerator().get_schema(request=Non
 @settings(max_examples=8, deadline=None, suppress_health_check=list(HealthCheck), database=None)
 def test_generated_requests_get_no_5xx_and_documented_answers(case, api, monkeypatch, keep_test_connection):
     # Generated photo URLs must not reach the network (DNS included): photos are refused here.
-    monkeypatch.setattr("products.services.product_images_download", lambda **kwargs: 0)
+    monkeypatch.setattr("products.services.photos.product_images_download", lambda **kwargs: 0)
     case.call_and_validate(
         app=application,
         headers={"Authorization": f"Bearer {api.keys['owner']}"},

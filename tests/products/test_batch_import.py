@@ -271,9 +271,9 @@ def test_a_row_that_breaks_is_recorded_and_the_batch_goes_on(workspace, demo):
 
 
 def test_the_task_queues_the_next_slice_while_rows_are_left(workspace, demo, settings, monkeypatch):
-    from products import services
+    from products.services import batches
 
-    monkeypatch.setattr(services, "BATCH_SLICE_SECONDS", 0.0)
+    monkeypatch.setattr(batches, "BATCH_SLICE_SECONDS", 0.0)
     batch = import_batch_create(workspace=workspace, urls=[demo.product_urls["terra-stoneware-mug"],
                                                                   demo.product_urls["aurora-organic-tee"]])
     sent = []

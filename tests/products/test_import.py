@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from config.errors import ApplicationError
+from core.errors import ApplicationError
 from products.models import Product
 from products.services import product_import
 from tests.servers import serve

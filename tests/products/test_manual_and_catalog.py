@@ -13,8 +13,8 @@ import pytest
 from django.core.management import call_command
 from PIL import Image
 
-from config.errors import ApplicationError
-from products.models import Product
+from core.errors import ApplicationError
+from products.models import ImportBatch, Product
 from products.scraping.browser import CHROMIUM_PATH
 from products.services import (
     catalog_import,
@@ -155,6 +155,19 @@ def test_merchant_tsv_feed(workspace):
     assert (product.title, product.price, product.currency, product.availability) == (
         "Running Cap", Decimal("15.00"), "USD", "OutOfStock")
     assert outcomes[0].status == "partial"
+
+
+def test_the_command_line_import_is_the_api_batch_run_in_process(workspace, django_capture_on_commit_callbacks):
+    """One "import many" path: catalog_import stores the API's ImportBatch (repeated items
+    imported once) and runs it here; nothing is queued for a worker."""
+    tsv = "id\ttitle\tprice\timage_link\nA1\tRunning Cap\t15.00 USD\t\nA1\tRunning Cap again\t15.00 USD\t\n"
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        outcomes = catalog_import(workspace=workspace, data=tsv.encode())
+    assert callbacks == []
+    assert [(o.row, o.status) for o in outcomes] == [(1, "partial"), (2, "duplicate")]
+    assert outcomes[1].product_id == outcomes[0].product_id and "row 1" in outcomes[1].message
+    batch = ImportBatch.objects.get(workspace=workspace)
+    assert (batch.source, batch.state, batch.total, batch.done) == ("file", "done", 2, 2)
 
 
 def test_csv_of_links_through_the_command(workspace, settings, tmp_path):

@@ -2,6 +2,8 @@
 
 Creates one product per row of a CSV of product links or a Google Merchant feed (XML or TSV)
 and prints each row's outcome. Exit status 0 even when rows failed: the report says which.
+The import is the API's batch (``POST /products/batch/``: the same limits, duplicate rows
+imported once), run to its end in this process rather than by a worker.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from accounts.selectors import workspace_by_slug
 from accounts.services import workspace_get_or_create_default
-from config.errors import ApplicationError
+from core.errors import ApplicationError
 from products.services import catalog_import
 
 

@@ -17,7 +17,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from products.scraping.extract import extract_product
 from products.scraping.types import ScrapeError
-from products.services import _fetch_page, browser_build, fetcher_build, page_extract
+from products.services import browser_build, fetcher_build, page_extract, page_fetch
 
 OUTPUT_KEYS = (
     "title", "brand", "price", "currency", "regular_price", "images", "description", "features",
@@ -65,7 +65,7 @@ class Command(BaseCommand):
                 product = extract_product(read_saved_page(opts["html"]), url)
             else:
                 fetcher = fetcher_build()
-                page = _fetch_page(fetcher=fetcher, url=url)
+                page = page_fetch(fetcher=fetcher, url=url)
                 browser = None if opts["no_browser"] else browser_build()
                 product = page_extract(page=page, fetcher=fetcher, browser=browser)
         except ScrapeError as exc:

@@ -1,0 +1,149 @@
+"""Importing one product from its page: create it pending, read the page and photos, apply
+what was read, record a failure in plain words. Queued by the API (import, re-read) and run by
+the ``products.import_product`` task; run in-process by the command line and ``make_ad``."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import Workspace
+from core.errors import ApplicationError, Conflict, ScrapeError
+from core.fetch import SafeFetcher
+from products import events as product_events
+from products.models import Product
+from products.scraping.browser import BrowserRenderer
+from products.scraping.types import ExtractedProduct
+from products.services import photos
+from products.services.pages import browser_build, fetcher_build, page_extract, page_fetch
+from products.services.queueing import IMPORT_PRODUCT_TASK, task_queue_on_commit
+
+logger = logging.getLogger(__name__)
+
+
+def product_create_pending(*, workspace: Workspace, url: str) -> Product:
+    return Product.objects.create(workspace=workspace, source_url=url[:2000])
+
+
+def product_scrape(
+    *, product: Product, fetcher: SafeFetcher | None = None,
+    browser: BrowserRenderer | bool | None = True,
+) -> Product:
+    """Read the product's page and photos. On failure the product records a plain-words error
+    (``status`` failed or partial) and an ``ApplicationError`` with the same message is raised.
+    What was read before the failure is kept. ``browser=True`` uses this worker's warm
+    browser when the static page lacks the product (and the setting allows it); ``False``
+    never does."""
+    fetcher = fetcher or fetcher_build()
+    renderer = browser_build() if browser is True else (browser or None)
+    try:
+        page = page_fetch(fetcher=fetcher, url=product.source_url)
+        extracted = page_extract(page=page, fetcher=fetcher, browser=renderer)
+    except ScrapeError as exc:
+        _product_fail(product=product, code=exc.code, message=exc.message, status=Product.Status.FAILED)
+        raise ApplicationError(exc.message, code=exc.code) from exc
+
+    product_apply_extracted(product=product, extracted=extracted)
+    # Through the module, so a test may replace the download (tests/api/test_schemathesis.py).
+    kept = photos.product_images_download(product=product, urls=extracted.images, fetcher=fetcher)
+    if kept == 0:
+        message = (
+            "No usable product photo was found on the page "
+            f"({len(extracted.images)} image link(s) tried). Add photos by hand to make an ad."
+        )
+        _product_fail(product=product, code="no_image", message=message, status=Product.Status.PARTIAL)
+        raise ApplicationError(message, code="no_image")
+
+    product.status = Product.Status.IMPORTED
+    product.error_code = product.error = ""
+    product.updated_at = timezone.now()
+    with transaction.atomic():
+        # Conditional, so of two runs of one import (a redelivered task) one emits the webhook.
+        finished = Product.objects.filter(pk=product.pk).exclude(status=Product.Status.IMPORTED).update(
+            status=product.status, error_code="", error="", updated_at=product.updated_at
+        )
+        if finished:
+            product_events.product_imported(product=product)
+    logger.info("product imported", extra={"product_id": str(product.id), "images": kept})
+    return product
+
+
+def product_apply_extracted(*, product: Product, extracted: ExtractedProduct) -> Product:
+    product.title = extracted.title[:300]
+    product.brand = extracted.brand[:120]
+    product.price = _money(extracted.price)
+    product.currency = extracted.currency[:3]
+    product.regular_price = _money(extracted.regular_price)
+    product.description = extracted.description
+    product.features = list(extracted.features)
+    product.availability = extracted.availability[:20]
+    product.sku = extracted.sku[:100]
+    product.language = extracted.language[:20]
+    product.vertical = extracted.vertical
+    product.breadcrumbs = list(extracted.breadcrumbs)
+    product.image_urls = list(extracted.images)
+    product.scrape_sources = list(extracted.sources)
+    product.variants = list(extracted.variants)
+    product.fetched_with = extracted.fetched_with
+    product.rating = extracted.rating
+    product.rating_scale = extracted.rating_scale if extracted.rating is not None else None
+    product.review_count = extracted.review_count if extracted.rating is not None else None
+    product.save()
+    return product
+
+
+def _product_fail(*, product: Product, code: str, message: str, status: str) -> None:
+    product.status = status
+    product.error_code = code[:40]
+    product.error = message
+    product.save(update_fields=["status", "error_code", "error", "updated_at"])
+
+
+def _money(value: Decimal | None) -> Decimal | None:
+    if value is None:
+        return None
+    return value.quantize(Decimal("0.01"))
+
+
+def product_import(*, workspace: Workspace, url: str, fetcher: SafeFetcher | None = None) -> Product:
+    """Create the product, then read it. The row stays (with its error) when reading fails."""
+    product = product_create_pending(workspace=workspace, url=url)
+    return product_scrape(product=product, fetcher=fetcher)
+
+
+def product_import_start(*, workspace: Workspace, url: str) -> Product:
+    """Create the product (pending) and queue reading its page once the row is committed
+    (the API's path; a worker runs :func:`product_import_run`)."""
+    product = product_create_pending(workspace=workspace, url=url)
+    task_queue_on_commit(name=IMPORT_PRODUCT_TASK, object_id=product.id)
+    return product
+
+
+def product_rescrape_start(*, product: Product) -> Product:
+    """Read the product's page again (prices and photos change): pending, then queued like an
+    import. Refused for a product without a page, or one being read now."""
+    if not product.source_url or product.fetched_with == Product.FetchedWith.MANUAL:
+        raise ApplicationError("The product was entered by hand: it has no page to read again.",
+                               code="no_source_page")
+    updated = Product.objects.filter(id=product.id).exclude(status=Product.Status.PENDING).update(
+        status=Product.Status.PENDING, error_code="", error=""
+    )
+    if not updated:
+        raise Conflict("The product's page is being read now; wait for it.", code="product_busy")
+    task_queue_on_commit(name=IMPORT_PRODUCT_TASK, object_id=product.id)
+    product.refresh_from_db()
+    return product
+
+
+def product_import_run(*, product_id) -> None:
+    """Read a pending product's page (the worker side of :func:`product_import_start`). A
+    failure is recorded on the product; a product no longer pending is left alone."""
+    product = Product.objects.filter(id=product_id, status=Product.Status.PENDING).first()
+    if product is None:
+        return
+    with contextlib.suppress(ApplicationError):  # written to the product by product_scrape
+        product_scrape(product=product)
