@@ -1,4 +1,4 @@
-"""Writes for products, by domain (docs/ARCHITECTURE.md):
+"""Writes for products, by domain:
 
 - ``pages``: the safe fetcher, the warm browser, a page fetched and its product extracted;
 - ``importing``: one product from its page (pending, read, applied, failed; queued by the API);

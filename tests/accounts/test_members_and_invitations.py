@@ -184,6 +184,7 @@ def test_only_owners_promote_or_remove_owners_in_the_services(team):
     assert role_of(team.users["admin"], team.workspace) is None
 
 
+@pytest.mark.services
 @pytest.mark.django_db(transaction=True)
 def test_two_owners_demoting_each_other_at_once_leave_one_owner(postgres):
     from tests.accounts.conftest import verified_user as make_user

@@ -39,7 +39,7 @@ def _deliver_open() -> list[WebhookDelivery]:
 
 
 def _verified(request, secret) -> dict:
-    """The receiver's side, as docs/ARCHITECTURE.md tells it: verify, then parse."""
+    """The receiver's side, as docs/API.md tells it: verify, then parse."""
     verify_signature(body=request.body, header=request.headers["Shopreel-Signature"], secret=secret)
     return json.loads(request.body)
 
@@ -307,6 +307,7 @@ def test_an_attempt_in_flight_holds_the_delivery(workspace, receiver):
     assert len(receiver.requests) == 1 and delivery.state == "succeeded" and delivery.attempts == 2
 
 
+@pytest.mark.services
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_redelivered_tasks_post_once(postgres, workspace, receiver):
     import threading

@@ -1,4 +1,4 @@
-"""The signature receivers check (the helper in docs/ARCHITECTURE.md, "Webhooks")."""
+"""The signature receivers check (the helper in docs/API.md, "Webhooks")."""
 
 from __future__ import annotations
 
@@ -47,13 +47,13 @@ def test_any_of_several_v1_signatures_may_match():
     assert verify_signature(body=BODY, header=header, secret=SECRET, now=1_800_000_000)
 
 
-def test_the_snippet_in_the_architecture_doc_verifies_what_we_send():
-    """The receiver-side snippet in docs/ARCHITECTURE.md ("Webhooks") is the one they copy."""
+def test_the_snippet_in_the_api_doc_verifies_what_we_send():
+    """The receiver-side snippet in docs/API.md ("Webhooks") is the one they copy."""
     import re
     import time
     from pathlib import Path
 
-    doc = (Path(__file__).resolve().parents[2] / "docs" / "ARCHITECTURE.md").read_text()
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "API.md").read_text()
     section = doc.split("## Webhooks", 1)[1].split("\n## ", 1)[0]
     code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
     namespace: dict = {}
