@@ -386,3 +386,16 @@ SHOPREEL_SITE_URL = env("SHOPREEL_SITE_URL", "")
 SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {})["WebhookDeliveryStateEnum"] = (
     "accounts.webhooks.models.WebhookDelivery.State"
 )
+
+# ------------------------------------------------------------------ billing
+# "on": renders cost credits (plans, packs, Stripe); "off" (the quick start, self-hosting without
+# payments): no charges and no limits.
+SHOPREEL_BILLING = envchoice("SHOPREEL_BILLING", "off", ("on", "off")) == "on"
+STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", "")
+STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", "")
+# Another server speaking Stripe's API (tests: a fake on loopback); empty: Stripe's own.
+STRIPE_API_BASE = env("STRIPE_API_BASE", "")
+# Seconds a Stripe-Signature timestamp may be old (Stripe's libraries use 300).
+STRIPE_WEBHOOK_TOLERANCE = envint("STRIPE_WEBHOOK_TOLERANCE", 300)
+# The studio warns below this balance (credits).
+SHOPREEL_BILLING_LOW_BALANCE = envint("SHOPREEL_BILLING_LOW_BALANCE", 20)

@@ -2,7 +2,15 @@
 
 from config.env import EnvError, envbool
 from config.settings.base import *  # noqa: F403
-from config.settings.base import DATABASES, EMAIL_HOST, SECRET_KEY, SHOPREEL_CACHE_URL
+from config.settings.base import (
+    DATABASES,
+    EMAIL_HOST,
+    SECRET_KEY,
+    SHOPREEL_BILLING,
+    SHOPREEL_CACHE_URL,
+    STRIPE_SECRET_KEY,
+    STRIPE_WEBHOOK_SECRET,
+)
 
 DEBUG = False
 if SECRET_KEY == "dev-only-insecure-key":  # noqa: S105 (the dev default must not reach production)
@@ -15,6 +23,9 @@ if not SHOPREEL_CACHE_URL:
 if not EMAIL_HOST:
     # Sign-up verification, password resets and invitations are emails; the console loses them.
     raise EnvError("EMAIL_HOST must be set in production (verification, reset and invitation emails)")
+if SHOPREEL_BILLING and not (STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET):
+    # Billing on without Stripe would take no money and verify no webhook.
+    raise EnvError("SHOPREEL_BILLING=on needs STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET")
 SESSION_COOKIE_SECURE = envbool("SESSION_COOKIE_SECURE", True)
 CSRF_COOKIE_SECURE = envbool("CSRF_COOKIE_SECURE", True)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
