@@ -115,6 +115,9 @@ class ClientCap(models.Model):
     monthly_credits = models.PositiveIntegerField()
     updated_at = models.DateTimeField(auto_now=True)
 
+    def __str__(self) -> str:
+        return f"{self.monthly_credits} credits a month for {self.workspace_id}"
+
 
 class LedgerEntry(models.Model):
     class Kind(models.TextChoices):
@@ -146,8 +149,12 @@ class LedgerEntry(models.Model):
     class Meta:
         ordering = ["-created_at"]
         constraints = [
-            # One reserve, one settle and one release per job, however often a task is redelivered.
-            models.UniqueConstraint(fields=["kind", "job_id"], condition=Q(job_id__isnull=False), name="ledger_once_per_job"),
+            # One reserve per job, and one end to it (settled or released), however often a task is
+            # redelivered or a cancel races a finish.
+            models.UniqueConstraint(fields=["job_id"], condition=Q(kind="reserve"), name="ledger_job_reserved_once"),
+            models.UniqueConstraint(
+                fields=["job_id"], condition=Q(kind__in=["settle", "release"]), name="ledger_job_ended_once"
+            ),
             # One grant per invoice, one purchase per checkout session, one refund per charge.
             models.UniqueConstraint(fields=["kind", "reference"], condition=~Q(reference=""), name="ledger_once_per_reference"),
         ]
