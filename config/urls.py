@@ -8,6 +8,7 @@ api_v1 = [
     path("", include("accounts.api.urls")),
     path("", include("products.api.urls")),
     path("", include("generation.api.urls")),
+    path("", include("billing.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-v1:schema"), name="docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="api-v1:schema"), name="redoc"),
@@ -18,6 +19,7 @@ urlpatterns = [
     path("api/v1/", include((api_v1, "api-v1"))),
     path("accounts/", include("allauth.urls")),
     path("app/", include("accounts.urls")),
+    path("billing/", include("billing.urls")),
 ]
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

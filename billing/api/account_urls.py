@@ -1,0 +1,3 @@
+"""/api/v1/billing/ and /api/v1/billing/ledger/ (and agency client caps)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""/api/v1/billing/checkout/ and /api/v1/billing/portal/."""
+
+urlpatterns: list = []
