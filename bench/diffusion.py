@@ -116,7 +116,7 @@ def main() -> None:
             backend.generate(requests[0], workdir=media / f"shot{i}")
         else:
             made = backend.generate_batch(requests, workdirs=[media / f"shot{i}-{j}" for j in range(args.batch)])
-            failed = [str(m) for m in made if not isinstance(m, dict)]
+            failed = [str(m) for m in made if isinstance(m, BaseException)]
             if failed:
                 sys.exit(f"batch of {args.batch} failed: {failed[0]}")
         if args.device == "cuda":

@@ -1,44 +1,26 @@
 """Ad services: write an ad's script and check its claims (``ad_create``), and replace it with
 a user's edit (``ad_script_update``), keeping the Shots in step with the scenes.
 
-The options an ad is made with (``DEFAULT_OPTIONS``) are checked by ``services.job_options_clean``.
+The options an ad is made with are a ``JobOptions`` (generation/options.py), checked once.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Workspace
-from config.errors import ApplicationError, InvalidInput
+from core.errors import ApplicationError, InvalidInput
 from generation.models import Ad, Shot
+from generation.options import JobOptions
 from products.models import Product
 from templates_engine import builder, compliance, library
 
 logger = logging.getLogger(__name__)
-
-DEFAULT_OPTIONS = {
-    "template": "auto",
-    "language": "en",
-    "formats": ["9:16"],
-    "length": 15,
-    "seed": 0,
-    "voice": True,
-    "music": True,
-    # Honest claims: the market whose rules the copy is checked against (CN, US, EU), and
-    # whether blocking findings may go through anyway: True, or the name of who decided
-    # (recorded on the Ad with the findings let through).
-    "market": "US",
-    "override_compliance": False,
-    # How the copy is written: where it runs (builder.PLATFORMS), its tone (friendly,
-    # energetic, premium, playful; "" = the template's own) and the call to action
-    # (None = the language's default, "" = no end card).
-    "platform": "",
-    "tone": "",
-    "cta": None,
-}
 
 
 def compliance_message(findings: list[dict], *, market: str) -> str:
@@ -49,37 +31,41 @@ def compliance_message(findings: list[dict], *, market: str) -> str:
     )
 
 
-def ad_create(*, workspace: Workspace, product: Product, options: dict, job_id=None) -> Ad:
-    """Write the script, check its claims for the market and store both. With blocking
+def ad_create(
+    *, workspace: Workspace, product: Product, options: JobOptions | Mapping[str, Any], job_id=None
+) -> Ad:
+    """Write the script, check its claims for the market and store both. ``options``: a
+    JobOptions, or the user's dict (checked with ``JobOptions.from_input``). With blocking
     findings and no override the Ad is stored without shots (nothing is made or rendered);
     with an override, who let which findings through is recorded on the Ad."""
-    options = {**DEFAULT_OPTIONS, **options}
+    if not isinstance(options, JobOptions):
+        options = JobOptions.from_input(options)
     product_data = product.as_script_input()
     try:
-        if options["template"] == "auto":
+        if options.template == "auto":
             template, why = library.pick_template(
-                product=product_data, language=options["language"], length=options["length"]
+                product=product_data, language=options.language, length=options.length
             )
         else:
-            template, why = library.get_template(options["template"]), "chosen by the user"
+            template, why = library.get_template(options.template), "chosen by the user"
         script = builder.build_script(
             product=product_data,
             template=template,
-            language=options["language"],
-            length=options["length"],
-            seed=options["seed"],
-            formats=tuple(options["formats"]),
+            language=options.language,
+            length=options.length,
+            seed=options.seed,
+            formats=options.formats,
             why=why,
-            cta=options["cta"],
-            platform=options["platform"],
-            tone=options["tone"],
+            cta=options.cta,
+            platform=options.platform,
+            tone=options.tone,
         )
     except (builder.ScriptError, library.UnknownTemplate) as exc:
         raise ApplicationError(str(exc), code="script_failed") from exc
-    market = compliance.normalise_market(options["market"])
+    market = compliance.normalise_market(options.market)
     findings = [f.as_dict() for f in compliance.check_script(script, product=product_data, market=market)]
     blocking = [f for f in findings if f["severity"] == "block"]
-    override = _compliance_override(blocking, options["override_compliance"], job_id=job_id)
+    override = _compliance_override(blocking, options.override_compliance, job_id=job_id)
     with transaction.atomic():
         ad = Ad.objects.create(
             workspace=workspace,
@@ -87,11 +73,11 @@ def ad_create(*, workspace: Workspace, product: Product, options: dict, job_id=N
             template=script.template,
             language=script.language,
             length=script.length,
-            formats=options["formats"],
-            seed=options["seed"],
+            formats=list(options.formats),
+            seed=options.seed,
             script=script.model_dump(mode="json"),
-            voice=options["voice"],
-            music=options["music"],
+            voice=options.voice,
+            music=options.music,
             market=market,
             compliance=findings,
             compliance_override=override,

@@ -167,12 +167,14 @@ class ModelAdapter(models.Model):
     Not WorkspaceOwned: ``workspace`` is null for a vertical-wide adapter, trained on every
     workspace's products of the vertical and used for all of them. Only operators make those
     (``manage.py finetune`` without ``--workspace``, or the task queued by staff code); no
-    merchant-facing API creates adapters. The diffusion backend picks the newest ready adapter
+    merchant-facing API creates adapters. The row is made queued before its run is queued; the
+    run claims it (queued → training) once, so a redelivered task trains nothing. The diffusion backend picks the newest ready adapter
     of the shot's workspace and vertical, else the newest vertical-wide one, for the loaded
     pipeline class and base weights (``selectors.adapter_for_shot``).
     """
 
     class State(models.TextChoices):
+        QUEUED = "queued"  # made by the service that queues the run; claimed by one worker
         TRAINING = "training"
         READY = "ready"
         FAILED = "failed"
@@ -193,7 +195,7 @@ class ModelAdapter(models.Model):
     # {"products", "product_ids", "images", "clips", "items"} (training.dataset.DatasetSummary)
     dataset = models.JSONField(default=dict, blank=True)
     path = models.CharField(max_length=500, blank=True)  # the peft adapter folder, absolute
-    state = models.CharField(max_length=10, choices=State.choices, default=State.TRAINING)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
     error = models.TextField(blank=True)  # plain words, never a traceback
     cancel_requested = models.BooleanField(default=False)
     seconds = models.FloatField(null=True, blank=True)

@@ -6,18 +6,21 @@ in-process for the command line (``job_run_inline``). A stage run twice (a task 
 after its worker died) finds its work done, or redoes it into the same place: the effects
 happen once.
 
-This module holds the job: its options, stages, progress, cancelling and rendering. The ad
-services (script, claims, edits) are in ``generation/ads.py`` and the shot services (claims,
-backend chains, batches) in ``generation/shots.py``; their public names import from here too.
+This module holds the job: its stages, progress, cancelling and rendering. Its options are a
+``JobOptions`` (generation/options.py); its Celery canvas is built by task name in
+generation/workflow.py. The ad services (script, claims, edits) are in ``generation/ads.py``
+and the shot services (claims, backend chains, batches) in ``generation/shots.py``; their
+public names import from here too.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
@@ -25,21 +28,21 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Workspace
-from config.errors import ApplicationError, InvalidInput, NotFound
+from core.errors import ApplicationError, Conflict, InvalidInput, NotFound
+from core.fetch import SafeFetcher
 from generation import events as generation_events
-from generation.ads import DEFAULT_OPTIONS, ad_create, compliance_message
+from generation import workflow
+from generation.ads import ad_create, compliance_message
 from generation.ads import ad_script_update as ad_script_update
 from generation.backends.base import ShotCancelled
 from generation.models import Ad, RenderJob, RenderOutput, Shot
+from generation.options import JobOptions
 from generation.render.errors import RenderCancelled, RenderError
-from generation.render.spec import FORMATS
 from generation.shots import shot_batches, shots_generate
 from generation.shots import shot_generate as shot_generate
 from generation.specs import render_spec_for
 from products import services as product_services
 from products.models import Product
-from products.scraping.fetch import SafeFetcher
-from templates_engine import builder, compliance, library
 
 logger = logging.getLogger(__name__)
 
@@ -51,50 +54,17 @@ CANCEL_POLL_SECONDS = 0.5
 # --- creating and finishing jobs ------------------------------------------------------------
 
 
-def job_options_clean(options: dict) -> dict:
-    """Check the user's options before any work; an InvalidInput names what is wrong."""
-    unknown = set(options) - set(DEFAULT_OPTIONS)
-    if unknown:
-        raise InvalidInput(f"Unknown option(s): {', '.join(sorted(unknown))}.")
-    clean = {**DEFAULT_OPTIONS, **{k: v for k, v in options.items() if v is not None}}
-    formats = list(dict.fromkeys(clean["formats"]))
-    bad = [name for name in formats if name not in FORMATS]
-    if not formats or bad:
-        raise InvalidInput(f"Unknown format(s) {bad}; choose from {', '.join(FORMATS)}.")
-    clean["formats"] = formats
-    try:
-        clean["length"] = float(clean["length"])
-    except (TypeError, ValueError):
-        raise InvalidInput("The length must be a number of seconds.") from None
-    if not 3 <= clean["length"] <= 60:
-        raise InvalidInput("The length must be between 3 and 60 seconds.")
-    if clean["template"] != "auto":
-        try:
-            library.get_template(clean["template"])
-        except library.UnknownTemplate as exc:
-            raise InvalidInput(str(exc), code="unknown_template") from None
-    clean["seed"] = int(clean["seed"])
-    try:
-        clean["market"] = compliance.normalise_market(str(clean["market"]))
-    except ValueError as exc:
-        raise InvalidInput(f"Unknown market {clean['market']!r}; choose from {', '.join(compliance.MARKETS)}.") from exc
-    if str(clean["platform"]).lower() not in builder.PLATFORMS:
-        raise InvalidInput(f"Unknown platform {clean['platform']!r}; choose from {', '.join(p for p in builder.PLATFORMS if p)}.")
-    if clean["tone"] and str(clean["tone"]).lower() not in builder.TONES:
-        raise InvalidInput(f"Unknown tone {clean['tone']!r}; choose from {', '.join(builder.TONES)}.")
-    override = clean["override_compliance"]
-    if not isinstance(override, bool | str):
-        raise InvalidInput("override_compliance must be true/false or the name of who decided.")
-    clean["override_compliance"] = override.strip()[:150] if isinstance(override, str) else override
-    return clean
-
-
 def job_create(
-    *, workspace: Workspace, url: str = "", options: dict | None = None, product: Product | None = None
+    *,
+    workspace: Workspace,
+    url: str = "",
+    options: JobOptions | Mapping[str, Any] | None = None,
+    product: Product | None = None,
 ) -> RenderJob:
     """A queued job for a product URL, or for a product already imported (``product``: its
-    scrape stage then has nothing to do)."""
-    clean = job_options_clean(options or {})
+    scrape stage then has nothing to do). ``options``: a JobOptions, or the user's dict
+    (checked with ``JobOptions.from_input`` before any work)."""
+    clean = options if isinstance(options, JobOptions) else JobOptions.from_input(options)
     if product is not None:
         if product.workspace_id != workspace.id:
             raise NotFound("Product not found.")
@@ -108,7 +78,9 @@ def job_create(
         url = url or product.source_url
     if not url and product is None:
         raise InvalidInput("Give a product URL or a product.")
-    return RenderJob.objects.create(workspace=workspace, source_url=url, product=product, options=clean)
+    return RenderJob.objects.create(
+        workspace=workspace, source_url=url, product=product, options=clean.to_json()
+    )
 
 
 def job_fail(*, job_id, code: str, message: str) -> None:
@@ -204,7 +176,10 @@ def job_build_script(*, job_id) -> None:
         with transaction.atomic():
             job = RenderJob.objects.select_for_update().get(id=job_id)
             if job.ad_id is None:
-                ad = ad_create(workspace=job.workspace, product=job.product, options=job.options, job_id=job.id)
+                ad = ad_create(
+                    workspace=job.workspace, product=job.product, options=JobOptions.from_json(job.options),
+                    job_id=job.id,
+                )
                 job.ad = ad
                 job.save(update_fields=["ad", "updated_at"])
             unresolved = job.ad.compliance_unresolved()
@@ -358,31 +333,30 @@ def ad_render_start(*, ad: Ad) -> RenderJob:
     """Render the ad again (after a script edit, or to retry a failed render): a new job for
     the existing ad and its options, queued after commit. Its scrape and script stages have
     nothing to do (the script's claims are checked again); shots already made are kept."""
-    from generation.tasks import pipeline_signature
-
     with transaction.atomic():
         Ad.objects.select_for_update().filter(id=ad.id).first()  # one new render at a time
         if RenderJob.objects.filter(ad=ad, state__in=[RenderJob.State.QUEUED, RenderJob.State.RUNNING]).exists():
-            raise ApplicationError(
-                "The ad is being rendered already: wait for its job, or cancel it first.", code="ad_busy"
-            )
-        options = job_options_clean({
+            raise Conflict("The ad is being rendered already: wait for its job, or cancel it first.", code="ad_busy")
+        options = JobOptions.from_input({
             "template": ad.template, "language": ad.language, "length": ad.length, "formats": ad.formats,
             "seed": ad.seed, "voice": ad.voice, "music": ad.music, "market": ad.market,
         })
         job = RenderJob.objects.create(
-            workspace=ad.workspace, product=ad.product, ad=ad, source_url=ad.product.source_url, options=options
+            workspace=ad.workspace, product=ad.product, ad=ad, source_url=ad.product.source_url,
+            options=options.to_json(),
         )
-    transaction.on_commit(lambda: pipeline_signature(str(job.id)).apply_async())
+    transaction.on_commit(lambda: workflow.pipeline_signature(str(job.id)).apply_async())
     return job
 
 
 def job_start(
-    *, workspace: Workspace, url: str = "", options: dict | None = None, product: Product | None = None
+    *,
+    workspace: Workspace,
+    url: str = "",
+    options: JobOptions | Mapping[str, Any] | None = None,
+    product: Product | None = None,
 ) -> RenderJob:
     """Create a job and queue its canvas once the row is committed (the server path)."""
-    from generation.tasks import pipeline_signature
-
     job = job_create(workspace=workspace, url=url, options=options, product=product)
-    transaction.on_commit(lambda: pipeline_signature(str(job.id)).apply_async())
+    transaction.on_commit(lambda: workflow.pipeline_signature(str(job.id)).apply_async())
     return job

@@ -8,6 +8,7 @@ The job-level wrappers (the job's stage, its progress bar, cancelling) are in se
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
@@ -15,11 +16,14 @@ from django.conf import settings
 from django.db.models import F, Q
 from django.utils import timezone
 
-from config.errors import ApplicationError
+from core.errors import ApplicationError
 from generation.backends.base import (
     BackendUnavailable,
+    BatchingBackend,
     ImageAsset,
     Progress,
+    ShotAsset,
+    ShotBackend,
     ShotRequest,
     ShouldCancel,
 )
@@ -83,19 +87,19 @@ def _shot_workdir(shot: Shot) -> Path:
     return Path(settings.MEDIA_ROOT) / f"workspaces/{shot.workspace_id}/ads/{shot.ad_id}/shots/{shot.index:02d}"
 
 
-def _shot_done(*, shot: Shot, backend: str, reasons: list[str], asset: dict) -> None:
+def _shot_done(*, shot: Shot, backend: str, reasons: list[str], asset: ShotAsset) -> None:
     reason = "; ".join(reasons) if reasons else "first in the chain"
     Shot.objects.filter(id=shot.id).update(
-        state=Shot.State.DONE, backend=backend, backend_reason=reason[:200], asset=asset, error="",
-        fidelity=asset.get("fidelity"),
+        state=Shot.State.DONE, backend=backend, backend_reason=reason[:200], asset=asset.to_json(), error="",
+        fidelity=asset.fidelity,
     )
 
 
 def _shot_chain_run(
-    *, shot: Shot, request: ShotRequest, progress, should_cancel, reasons: list[str], skip: int = 0
+    *, shot: Shot, request: ShotRequest, backends: list[ShotBackend], progress, should_cancel, reasons: list[str]
 ) -> None:
-    """Make the shot with the first backend of its chain (after ``skip``) that can run here."""
-    for backend in backend_chain(request.shot_type)[skip:]:
+    """Make the shot with the first of ``backends`` (the rest of its chain) that can run here."""
+    for backend in backends:
         try:
             backend.check_available()
             asset = backend.generate(request, workdir=_shot_workdir(shot), progress=progress, should_cancel=should_cancel)
@@ -130,8 +134,8 @@ def shots_generate(
     should_cancel: ShouldCancel | None = None,
     claimant: str = "",
 ) -> list[Shot]:
-    """Make several shots, batching those whose first backend can make them together (the
-    diffusion backend: one pipeline call per model, adapter and frame rate). Each shot is
+    """Make several shots, batching those whose first backend can make them together (a
+    ``BatchingBackend``: one pipeline call per model, adapter and frame rate). Each shot is
     claimed alone; a shot done, or being made by another task, is left as it is. A shot its
     first backend could not make (drifted, out of memory, ...) goes down the rest of its own
     chain. ``progress`` is percent of the shots claimed here. The shots, in index order."""
@@ -145,44 +149,29 @@ def shots_generate(
         for shot in shots:
             by_backend.setdefault(backend_names(requests[shot.id].shot_type)[0], []).append(shot)
         for name, group in by_backend.items():
-            # Per shot: where the batching backend sits in its chain, and why the backends
-            # before it were passed over (None: one of them can run, so no batch).
-            plans: dict = {}
-            for shot in group:
-                chain = backend_chain(requests[shot.id].shot_type)
-                at = next((i for i, backend in enumerate(chain) if backend.name == name), None)
-                batches = len(group) > 1 and at is not None and hasattr(chain[at], "generate_batch")
-                plans[shot.id] = (chain, at, _passed_over(chain[:at]) if batches else None)
-            batch = [shot for shot in group if plans[shot.id][2] is not None]
+            plans = {shot.id: _shot_plan(requests[shot.id], name=name, group_size=len(group)) for shot in group}
+            batch = [shot for shot in group if plans[shot.id].batching is not None]
             outcomes: dict = {}
             if len(batch) > 1:
-                chain, at, _ = plans[batch[0].id]
-                try:
-                    chain[at].check_available()
-                    made = chain[at].generate_batch(
-                        [requests[shot.id] for shot in batch],
-                        workdirs=[_shot_workdir(shot) for shot in batch],
-                        progress=progress,
-                        should_cancel=should_cancel,
-                    )
-                except BackendUnavailable as exc:
-                    made = [exc] * len(batch)
-                outcomes = {shot.id: outcome for shot, outcome in zip(batch, made, strict=True)}
+                outcomes = _batch_generate(
+                    shots=batch, backend=plans[batch[0].id].batching, requests=requests,
+                    progress=progress, should_cancel=should_cancel,
+                )
             for shot in group:
-                chain, at, reasons = plans[shot.id]
-                outcome = outcomes.get(shot.id)
+                plan, outcome = plans[shot.id], outcomes.get(shot.id)
                 try:
-                    if isinstance(outcome, dict):
-                        _shot_done(shot=shot, backend=name, reasons=reasons, asset=outcome)
+                    if isinstance(outcome, ShotAsset):
+                        _shot_done(shot=shot, backend=name, reasons=list(plan.passed_over), asset=outcome)
                     elif outcome is not None:  # the batching backend could not: the rest of its chain
                         _shot_chain_run(
-                            shot=shot, request=requests[shot.id], progress=None, should_cancel=should_cancel,
-                            reasons=[*reasons, f"{name}: {outcome}"], skip=at + 1,
+                            shot=shot, request=requests[shot.id], backends=plan.chain[plan.at + 1 :],
+                            progress=None, should_cancel=should_cancel,
+                            reasons=[*plan.passed_over, f"{name}: {outcome}"],
                         )
                     else:
                         _shot_chain_run(
-                            shot=shot, request=requests[shot.id], progress=progress, should_cancel=should_cancel,
-                            reasons=[],
+                            shot=shot, request=requests[shot.id], backends=plan.chain,
+                            progress=progress, should_cancel=should_cancel, reasons=[],
                         )
                 except ApplicationError as exc:  # this shot failed; the others are still made
                     failures.append(exc)
@@ -194,7 +183,50 @@ def shots_generate(
     return list(Shot.objects.filter(id__in=shot_ids).order_by("ad_id", "index"))
 
 
-def _passed_over(backends: list) -> list[str] | None:
+@dataclass(frozen=True)
+class _ShotPlan:
+    """How one shot of a group (shots whose first configured backend is the same) is made:
+    in the group's one call to ``batching``, which sits at ``at`` in the shot's ``chain``
+    after the backends passed over (``passed_over``: why each cannot run here); or, without
+    ``batching``, alone down its whole chain."""
+
+    chain: list[ShotBackend]
+    batching: BatchingBackend | None = None
+    at: int = -1
+    passed_over: tuple[str, ...] = ()
+
+
+def _shot_plan(request: ShotRequest, *, name: str, group_size: int) -> _ShotPlan:
+    """The shot is batched when its group has several shots, the group's backend ``name``
+    batches, and every backend before it in the shot's chain cannot run here."""
+    chain = backend_chain(request.shot_type)
+    at = next((i for i, backend in enumerate(chain) if backend.name == name), None)
+    if group_size < 2 or at is None or not isinstance(chain[at], BatchingBackend):
+        return _ShotPlan(chain=chain)
+    passed_over = _passed_over(chain[:at])
+    if passed_over is None:
+        return _ShotPlan(chain=chain)
+    return _ShotPlan(chain=chain, batching=chain[at], at=at, passed_over=tuple(passed_over))
+
+
+def _batch_generate(
+    *, shots: list[Shot], backend: BatchingBackend, requests: dict, progress, should_cancel
+) -> dict:
+    """Per shot id: its asset from one ``generate_batch`` call, or why the backend did not make it."""
+    try:
+        backend.check_available()
+        made = backend.generate_batch(
+            [requests[shot.id] for shot in shots],
+            workdirs=[_shot_workdir(shot) for shot in shots],
+            progress=progress,
+            should_cancel=should_cancel,
+        )
+    except BackendUnavailable as exc:
+        made = [exc] * len(shots)
+    return {shot.id: outcome for shot, outcome in zip(shots, made, strict=True)}
+
+
+def _passed_over(backends: list[ShotBackend]) -> list[str] | None:
     """Why each of ``backends`` cannot run here, or None when one of them can."""
     reasons = []
     for backend in backends:
@@ -208,22 +240,23 @@ def _passed_over(backends: list) -> list[str] | None:
 
 
 def shot_batches(*, ad_id) -> list[list]:
-    """How the ad's shots are sent to workers, in index order: shots whose first backend can
-    batch (``generate_batch``) and share its ``batch_key`` go together, up to
+    """How the ad's shots are sent to workers, in index order: shots whose first backend
+    batches (a ``BatchingBackend``) and share its ``batch_key`` go together, up to
     SHOPREEL_GPU_BATCH_SIZE a batch; every other shot alone."""
     shots = list(Shot.objects.select_related("ad__product").filter(ad_id=ad_id).order_by("index"))
     requests = _shot_requests(shots)
     size = settings.SHOPREEL_GPU_BATCH_SIZE
+    backends = {name: cls() for name, cls in BACKENDS.items()}
     batches: list[list] = []
     open_batches: dict[tuple, list] = {}
     for shot in shots:
         request = requests[shot.id]
         name = backend_names(request.shot_type)[0]
-        backend = BACKENDS.get(name)
-        if size < 2 or backend is None or not hasattr(backend, "generate_batch"):
+        backend = backends.get(name)
+        if size < 2 or not isinstance(backend, BatchingBackend):
             batches.append([shot.id])
             continue
-        key = (name, *backend().batch_key(request))
+        key = (name, *backend.batch_key(request))
         batch = open_batches.get(key)
         if batch is None or len(batch) >= size:
             batch = open_batches[key] = []

@@ -8,6 +8,7 @@ from django.conf import settings
 
 from accounts.models import BrandKit
 from accounts.selectors import brand_kit_for
+from generation.backends.base import ShotAsset
 from generation.models import Ad, Shot
 from generation.render.spec import (
     FORMATS,
@@ -25,15 +26,16 @@ def media_path(name: str) -> Path:
     return Path(settings.MEDIA_ROOT) / name
 
 
-def shot_to_render(asset: dict):
-    if asset.get("kind") == "clip":
-        return ClipShot(path=media_path(asset["path"]))
+def shot_to_render(asset: ShotAsset) -> ClipShot | MotionShot:
+    """The renderer's shot from a made shot's asset (paths resolved under MEDIA_ROOT)."""
+    if asset.kind == "clip":
+        return ClipShot(path=media_path(asset.path))
     return MotionShot(
-        images=tuple(media_path(name) for name in asset["images"]),
-        cutouts=tuple(media_path(name) for name in asset.get("cutouts", [])),
-        move=asset.get("move", "push_in"),
-        background=asset.get("background", "studio"),
-        seed=int(asset.get("seed", 0)),
+        images=tuple(media_path(name) for name in asset.images),
+        cutouts=tuple(media_path(name) for name in asset.cutouts),
+        move=asset.move,
+        background=asset.background,
+        seed=asset.seed,
     )
 
 
@@ -61,7 +63,7 @@ def render_spec_for(*, ad: Ad, shots: list[Shot], format_name: str) -> RenderSpe
         scenes.append(
             SceneSpec(
                 duration=scene.duration,
-                shot=shot_to_render(shot.asset),
+                shot=shot_to_render(ShotAsset.from_json(shot.asset)),
                 shot_type=scene.shot_type,
                 caption=scene.caption,
                 voiceover=scene.voiceover,

@@ -9,6 +9,7 @@ from __future__ import annotations
 from drf_spectacular.utils import (
     OpenApiParameter,
     extend_schema,
+    extend_schema_field,
     extend_schema_serializer,
     inline_serializer,
 )
@@ -22,6 +23,8 @@ from accounts.api.base import (
     idempotent,
     paginated,
 )
+from core.errors import InvalidInput
+from generation.options import JobOptions
 from generation.render.spec import FORMATS
 from generation.representations import AdOutputSerializer, JobOutputSerializer
 from generation.selectors import ad_get, ads_for_workspace, job_get
@@ -29,7 +32,7 @@ from generation.services import ad_render_start, ad_script_update, job_cancel, j
 from products.selectors import product_get
 from templates_engine import compliance
 from templates_engine.library import load_templates
-from templates_engine.management.commands.list_templates import template_summary
+from templates_engine.summary import template_summary
 
 
 def _decided_by(request) -> str:
@@ -40,8 +43,6 @@ def _decided_by(request) -> str:
 def inline_list(item):
     """``{"results": [item, ...]}`` for the schema."""
     return inline_serializer(name="TemplateList", fields={"results": item(many=True)})
-
-
 
 
 # ------------------------------------------------------------------ templates
@@ -109,23 +110,54 @@ class AdListApi(WorkspaceApiView):
         return self.paginate(ads, AdOutputSerializer)
 
 
+def _documented(field_class: type[serializers.Field], schema: dict) -> type[serializers.Field]:
+    """``field_class`` (which only reads the value's type) documented with the rule that
+    ``JobOptions`` checks (``schema``: enum, minimum, maximum, maxLength)."""
+    return extend_schema_field(schema)(type(f"JobOption{field_class.__name__}", (field_class,), {}))
+
+
+FormatField = _documented(serializers.CharField, {"type": "string", "enum": list(FORMATS)})
+MarketField = _documented(serializers.CharField, {"type": "string", "enum": list(compliance.MARKETS)})
+LengthField = _documented(
+    serializers.FloatField,
+    {"type": "number", "format": "double", "minimum": JobOptions.MIN_LENGTH, "maximum": JobOptions.MAX_LENGTH},
+)
+SeedField = _documented(serializers.IntegerField, {"type": "integer", "minimum": 0, "maximum": JobOptions.MAX_SEED})
+LanguageField = _documented(serializers.CharField, {"type": "string", "maxLength": JobOptions.MAX_LANGUAGE})
+CtaField = _documented(
+    serializers.CharField, {"type": "string", "nullable": True, "maxLength": JobOptions.MAX_CTA}
+)
+
+
+def _job_options(given: dict) -> JobOptions:
+    """The body's options as a JobOptions. Its problems with fields answer as every other
+    field error does (400 ``invalid_input``, "see detail", ``detail`` by field); one with its
+    own code (``unknown_template``) answers with that code."""
+    try:
+        return JobOptions.from_input(given)
+    except InvalidInput as exc:
+        if exc.code == InvalidInput.code:
+            raise serializers.ValidationError(exc.detail) from None
+        raise
+
+
 class AdCreateApi(WorkspaceApiView):
     @extend_schema_serializer(component_name="AdCreateInput")
     class InputSerializer(serializers.Serializer):
+        # Reads the body's types; what each option may be is checked by JobOptions (the schema
+        # documents its rules), whose defaults fill what is left out.
         product = serializers.UUIDField(help_text="An imported product of this workspace.")
-        template = serializers.CharField(default="auto", max_length=80, help_text="A template slug, or auto.")
-        formats = serializers.ListField(
-            child=serializers.ChoiceField(choices=list(FORMATS)), required=False, min_length=1
-        )
-        language = serializers.CharField(required=False, max_length=20)
-        length = serializers.FloatField(required=False, min_value=3, max_value=60)
-        market = serializers.ChoiceField(choices=list(compliance.MARKETS), required=False)
-        seed = serializers.IntegerField(required=False, min_value=0, max_value=2**31 - 1)
+        template = serializers.CharField(required=False, help_text="A template slug, or auto (the default).")
+        formats = serializers.ListField(child=FormatField(), required=False, min_length=1)
+        language = LanguageField(required=False)
+        length = LengthField(required=False)
+        market = MarketField(required=False)
+        seed = SeedField(required=False)
         voice = serializers.BooleanField(required=False)
         music = serializers.BooleanField(required=False)
-        platform = serializers.CharField(required=False, allow_blank=True, max_length=20)
-        tone = serializers.CharField(required=False, allow_blank=True, max_length=20)
-        cta = serializers.CharField(required=False, allow_null=True, allow_blank=True, max_length=60)
+        platform = serializers.CharField(required=False, allow_blank=True)
+        tone = serializers.CharField(required=False, allow_blank=True)
+        cta = CtaField(required=False, allow_null=True, allow_blank=True)
         override_compliance = serializers.BooleanField(required=False)
 
     @extend_schema(
@@ -139,10 +171,12 @@ class AdCreateApi(WorkspaceApiView):
     def post(self, request):
         serializer = AdCreateApi.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        options = dict(serializer.validated_data)
-        if options.get("override_compliance"):
-            options["override_compliance"] = _decided_by(request)
-        product = product_get(workspace=self.workspace, product_id=options.pop("product"))
+        given = dict(serializer.validated_data)
+        product_id = given.pop("product")
+        if given.get("override_compliance"):
+            given["override_compliance"] = _decided_by(request)
+        options = _job_options(given)
+        product = product_get(workspace=self.workspace, product_id=product_id)
         job = job_start(workspace=self.workspace, product=product, options=options)
         job = job_get(workspace=self.workspace, job_id=job.id)
         return Response(JobOutputSerializer(job, context={"request": request}).data, status=status.HTTP_202_ACCEPTED)

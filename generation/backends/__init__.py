@@ -1,7 +1,9 @@
-"""Shot backends: each turns one scene of an ad's script into an *asset*, a JSON dict on its Shot.
+"""Shot backends: each turns one scene of an ad's script into a ``ShotAsset`` (base.py), stored
+as JSON on its Shot (``to_json``/``from_json``; the JSON shapes are below).
 
 The interface is ``base.py`` (``check_available()``; ``generate(request, *, workdir,
-progress=None, should_cancel=None)``). ``BackendUnavailable`` says in plain words why a backend
+progress=None, should_cancel=None) -> ShotAsset``; a backend that also has ``batch_key`` and
+``generate_batch`` is a ``BatchingBackend``, a runtime-checkable protocol). ``BackendUnavailable`` says in plain words why a backend
 cannot make a shot here, and the chain moves on; ``ShotCancelled`` means the job was cancelled
 and nothing was kept. ``registry.py`` names the backends: ``motion``, ``diffusion``, ``tryon``.
 
@@ -18,15 +20,15 @@ Shots
   on-model shot stays on the CPU queue, the worker still tries the whole chain, and the Shot
   says ``tryon: no try-on weights configured (SHOPREEL_TRYON_WEIGHTS_DIR); diffusion: no
   weights configured (...)`` and is made by ``motion``.
-- Batches: ``shots.shot_batches`` puts shots whose first backend batches (``generate_batch``
-  and ``batch_key``: only ``diffusion``) and share its batch key into one ``generate_shots``
+- Batches: ``shots.shot_batches`` puts shots whose first backend batches (a
+  ``BatchingBackend``: only ``diffusion``) and share its batch key into one ``generate_shots``
   task on ``gpu``, up to ``SHOPREEL_GPU_BATCH_SIZE`` (4; 1 turns batching off); every other
   shot is a ``generate_shot`` task. In a task each shot is claimed alone and only the claimed
   ones are batched; a shot its batch could not make goes down the rest of its own chain.
 - A shot's seed is ``ad.seed * 1000 + shot index``. The job's shots stage moves its bar from
   15 to 25 % (a throttled callback per step) and polls the cancel flag; ``ShotCancelled``
   leaves the Shot pending with no file and the job cancelled.
-- ``motion`` returns ``{"kind": "motion", "images", "cutouts", "background", "move",
+- ``motion`` makes ``{"kind": "motion", "images", "cutouts", "background", "move",
   "seed"}``: a packshot's cut-out on a studio background for product scenes, a photo with its
   surroundings for lifestyle and on-model scenes. The renderer animates it per output format,
   so each format is laid out for its own frame and no intermediate video is encoded.
@@ -36,7 +38,8 @@ Shots
 A diffusers image-to-video pipeline conditioned on the product photo. Put it first in a chain
 to use it (``SHOPREEL_SHOT_BACKENDS='{"default": ["diffusion", "motion"]}'``). Its asset:
 ``{"kind": "clip", "path", "seed", "backend", "pipeline", "fidelity", "frames", "fps",
-"width", "height", "tries", "batch", "adapter"}``; ``path`` is relative to ``MEDIA_ROOT``
+"width", "height", "tries", "batch", "adapter"}`` (how it was made, ``pipeline`` to
+``batch``, is the asset's ``details``); ``path`` is relative to ``MEDIA_ROOT``
 (``diffusion-<seed>.mp4`` in the shot's folder), ``width``/``height`` the size it was made at.
 
 - Pipelines (``SHOPREEL_DIFFUSION_PIPELINE``, from the allow-list

@@ -59,6 +59,7 @@ from generation.backends.base import (
     BackendUnavailable,
     ImageAsset,
     Progress,
+    ShotAsset,
     ShotCancelled,
     ShotRequest,
     ShouldCancel,
@@ -124,7 +125,7 @@ def adapter_for(config: DiffusionConfig, request: ShotRequest) -> tuple[str, Pat
     registered = _registered_adapter(config, request)
     if registered is not None:
         return registered
-    from products.scraping.types import VERTICALS
+    from core.vocabulary import VERTICALS
 
     # The vertical is product data (a merchant may type it): only a known one names a folder.
     if not config.adapters_dir or request.vertical not in VERTICALS:
@@ -236,7 +237,7 @@ class DiffusionBackend:
         workdir: Path,
         progress: Progress | None = None,
         should_cancel: ShouldCancel | None = None,
-    ) -> dict:
+    ) -> ShotAsset:
         result = self.generate_batch(
             [request], workdirs=[workdir], progress=progress, should_cancel=should_cancel
         )[0]
@@ -251,7 +252,7 @@ class DiffusionBackend:
         workdirs: list[Path],
         progress: Progress | None = None,
         should_cancel: ShouldCancel | None = None,
-    ) -> list[dict | BackendUnavailable]:
+    ) -> list[ShotAsset | BackendUnavailable]:
         """Make several shots in as few pipeline calls as they allow: shots with the same
         adapter and conditioning frame rate share a call (each with its own seed). Returns,
         per request, its asset or the ``BackendUnavailable`` saying why this backend did not
@@ -263,7 +264,7 @@ class DiffusionBackend:
             raise ValueError(f"workdirs must hold one folder per request ({len(requests)}), got {len(workdirs)}")
         for request in requests:
             check_inputs(config, duration=request.duration)
-        results: list[dict | BackendUnavailable | None] = [None] * len(requests)
+        results: list[ShotAsset | BackendUnavailable | None] = [None] * len(requests)
         items: list[_Item] = []
         for i, request in enumerate(requests):
             if not request.images:
@@ -299,8 +300,8 @@ class DiffusionBackend:
                     pipe, config, group, progress=shares.part(len(group)), should_cancel=should_cancel, made=made
                 )
                 for item, outcome in zip(group, outcomes, strict=True):
-                    if isinstance(outcome, dict):
-                        outcome["adapter"] = name
+                    if isinstance(outcome, ShotAsset):
+                        outcome = dataclasses.replace(outcome, adapter=name)
                     results[item.index] = outcome
         except ShotCancelled:
             for path in made:
@@ -319,7 +320,7 @@ class DiffusionBackend:
         made: list[Path],
         sizes: tuple[tuple[int, int], ...] = (),
         tried: tuple[tuple[int, int], ...] = (),
-    ) -> list[dict | BackendUnavailable]:
+    ) -> list[ShotAsset | BackendUnavailable]:
         """The batch at the first of ``sizes`` (the configured size, then a lower one). Out of
         memory: halve the batch; a single shot goes to the next size, then gives up."""
         import torch
@@ -371,13 +372,13 @@ class DiffusionBackend:
         progress: Progress | None,
         should_cancel: ShouldCancel | None,
         made: list[Path],
-    ) -> list[dict | BackendUnavailable]:
+    ) -> list[ShotAsset | BackendUnavailable]:
         """Make each item's clip (one pipeline call for all), and once more, with a new seed,
         each item whose product drifted (one call for those). Per item: its asset, or a
         DriftedError with the scores."""
         fitted = [item.fit((config.width, config.height)) for item in items]
         tried: list[list[tuple[float, int]]] = [[] for _ in items]  # (score, seed) rejected
-        results: list[dict | BackendUnavailable | None] = [None] * len(items)
+        results: list[ShotAsset | BackendUnavailable | None] = [None] * len(items)
         pending = list(range(len(items)))
         for attempt in range(2):
             seeds = {i: (items[i].request.seed + attempt * RETRY_SEED_STEP) % 2**32 for i in pending}
@@ -418,20 +419,22 @@ class DiffusionBackend:
                 final = items[i].workdir / f"diffusion-{clip.seed}.mp4"
                 os.replace(clip.path, final)
                 made.append(final)
-                results[i] = {
-                    "kind": "clip",
-                    "path": _media_name(final),
-                    "seed": clip.seed,
-                    "backend": self.name,
-                    "pipeline": config.pipeline,
-                    "fidelity": score,
-                    "frames": clip.num_frames,
-                    "fps": round(clip.fps, 3),
-                    "width": clip.width,
-                    "height": clip.height,
-                    "tries": len(tried[i]) + 1,
-                    "batch": len(clips),
-                }
+                results[i] = ShotAsset(
+                    kind="clip",
+                    path=_media_name(final),
+                    seed=clip.seed,
+                    backend=self.name,
+                    fidelity=score,
+                    tries=len(tried[i]) + 1,
+                    details={
+                        "pipeline": config.pipeline,
+                        "frames": clip.num_frames,
+                        "fps": round(clip.fps, 3),
+                        "width": clip.width,
+                        "height": clip.height,
+                        "batch": len(clips),
+                    },
+                )
             pending = drifted
             if not pending:
                 break

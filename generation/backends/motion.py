@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from generation.backends.base import BackendUnavailable, ImageAsset, ShotRequest
+from generation.backends.base import BackendUnavailable, ImageAsset, ShotAsset, ShotRequest
 
 # Shots that present the product itself want the clean cut-out on a studio background;
 # the others want a photo with its surroundings.
@@ -21,20 +21,20 @@ class MotionBackend:
     def check_available(self) -> None:
         return None  # runs everywhere
 
-    def generate(self, request: ShotRequest, *, workdir: Path, progress=None, should_cancel=None) -> dict:
+    def generate(self, request: ShotRequest, *, workdir: Path, progress=None, should_cancel=None) -> ShotAsset:
         # Choosing photos is instant: nothing to report or cancel.
         if not request.images:
             raise BackendUnavailable("the product has no photos to animate")
         chosen = self._choose(request)
         use_cutout = request.shot_type in PRODUCT_SHOTS and all(image.cutout for image in chosen)
-        return {
-            "kind": "motion",
-            "images": [image.path for image in chosen],
-            "cutouts": [image.cutout for image in chosen] if use_cutout else [],
-            "background": "studio" if use_cutout else "blur",
-            "move": request.camera_move,
-            "seed": request.seed,
-        }
+        return ShotAsset(
+            kind="motion",
+            images=tuple(image.path for image in chosen),
+            cutouts=tuple(image.cutout for image in chosen) if use_cutout else (),
+            background="studio" if use_cutout else "blur",
+            move=request.camera_move,
+            seed=request.seed,
+        )
 
     @staticmethod
     def _choose(request: ShotRequest) -> list[ImageAsset]:

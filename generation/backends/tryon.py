@@ -41,6 +41,7 @@ from PIL import Image
 from generation.backends.base import (
     BackendUnavailable,
     Progress,
+    ShotAsset,
     ShotCancelled,
     ShotRequest,
     ShouldCancel,
@@ -265,7 +266,7 @@ class TryOnBackend:
         workdir: Path,
         progress: Progress | None = None,
         should_cancel: ShouldCancel | None = None,
-    ) -> dict:
+    ) -> ShotAsset:
         # 1. Inputs: a garment, and one we can cut out of its photo.
         if request.vertical != "apparel":
             raise BackendUnavailable(
@@ -323,9 +324,7 @@ class TryOnBackend:
             if asset is None:
                 tried.append((score, seed))
                 continue
-            asset["tries"] = len(tried) + 1
-            asset["adapter"] = adapter[0] if adapter else ""
-            return asset
+            return dataclasses.replace(asset, tries=len(tried) + 1, adapter=adapter[0] if adapter else "")
         scores = ", ".join(f"{score:.2f} (seed {seed})" for score, seed in tried)
         raise DriftedError(
             f"drifted: score {scores} below {config.video.fidelity_threshold:.2f}",
@@ -346,7 +345,7 @@ class TryOnBackend:
         workdir: Path,
         progress: Progress,
         should_cancel: ShouldCancel,
-    ) -> tuple[dict | None, float]:
+    ) -> tuple[ShotAsset | None, float]:
         """One generation: its asset and fidelity score; no asset, and no file kept, when the
         garment drifted."""
         if should_cancel():
@@ -391,18 +390,20 @@ class TryOnBackend:
             clip.path.unlink(missing_ok=True)
             raise
         os.replace(clip.path, final)
-        return {
-            "kind": "clip",
-            "path": _media_name(final),
-            "still": _media_name(still_path),
-            "seed": seed,
-            "backend": self.name,
-            "pipeline": config.pipeline,
-            "video_pipeline": config.video.pipeline,
-            "look": dataclasses.asdict(look),
-            "fidelity": score,
-            "frames": clip.num_frames,
-            "fps": round(clip.fps, 3),
-            "width": clip.width,
-            "height": clip.height,
-        }, score
+        return ShotAsset(
+            kind="clip",
+            path=_media_name(final),
+            seed=seed,
+            backend=self.name,
+            fidelity=score,
+            details={
+                "still": _media_name(still_path),
+                "pipeline": config.pipeline,
+                "video_pipeline": config.video.pipeline,
+                "look": dataclasses.asdict(look),
+                "frames": clip.num_frames,
+                "fps": round(clip.fps, 3),
+                "width": clip.width,
+                "height": clip.height,
+            },
+        ), score

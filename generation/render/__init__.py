@@ -27,8 +27,8 @@ binary); moviepy 2 owns the timeline (a ``VideoClip`` on our frame function,
   closest camera move (zoom 1.14 plus drift), so a tall photo never runs into the caption in
   any format.
 
-Captions (captions.py, fonts.py, wordsync.py)
----------------------------------------------
+Captions (captions.py, linebreak.py, fonts.py, wordsync.py)
+-----------------------------------------------------------
 - A font chain per language (the bundled ``render/fonts/`` first, then Noto Sans, Noto Sans
   CJK, Noto Sans Arabic, DejaVu), glyph fall-back per run of characters by cmap, emoji without
   a glyph dropped, right-to-left shaping through raqm; wrapped and shrunk to at most 3 lines

@@ -7,7 +7,7 @@ the language in its file name (``en_US-lessac-medium``) or config (``language.co
 Word timings: Piper speaks one sentence per chunk. Voices exported with alignments give the
 samples per phoneme; the phonemizer separates words with a space phoneme, so word starts are
 real where the spoken and the written words line up one to one. Otherwise the sentence's
-words are estimated over its audio (``audio.estimate_words``), and ``Speech.timed`` says so.
+words are estimated over its audio (``speech.estimate_words``), and ``Speech.timed`` says so.
 """
 
 from __future__ import annotations
@@ -18,9 +18,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .audio import Speech, estimate_words
 from .errors import RenderError, TTSUnavailable
 from .spec import WordTiming
+from .speech import Speech, estimate_words
 
 SETTING = "SHOPREEL_PIPER_VOICES_DIR"
 

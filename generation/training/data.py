@@ -15,7 +15,8 @@ from pathlib import Path
 from django.conf import settings
 from PIL import Image
 
-from config.errors import ApplicationError
+from core.errors import ApplicationError
+from generation.backends.base import ShotAsset
 from generation.models import Ad, RenderOutput, Shot
 from generation.training.dataset import DatasetSummary, TrainingItem
 from products.models import Product
@@ -132,9 +133,12 @@ def _videos(root: Path, product) -> list[Path]:
         "-created_at"
     )
     for shot in shots:
-        name = (shot.asset or {}).get("path")
-        if (shot.asset or {}).get("kind") == "clip" and name:
-            found.append(root / name)
+        try:
+            asset = ShotAsset.from_json(shot.asset or {})
+        except ValueError:  # not a made shot's asset: nothing to learn from
+            continue
+        if asset.kind == "clip" and asset.path:
+            found.append(root / asset.path)
     outputs = RenderOutput.objects.filter(ad__product=product).order_by("-created_at")
     found += [root / output.video.name for output in outputs if output.video]
     return [path for path in found if path.is_file() and root.resolve() in path.resolve().parents]

@@ -1,4 +1,6 @@
-"""``model_adapter_train``: a ModelAdapter row, the training run, the stored adapter."""
+"""Fine-tuning runs: a queued ModelAdapter row (``model_adapter_create``), its run, claimed
+once (``model_adapter_run``), and the stored adapter; in this process (``model_adapter_train``)
+or on a gpu worker (``model_adapter_train_start``)."""
 
 from __future__ import annotations
 
@@ -8,18 +10,55 @@ from collections.abc import Callable
 from pathlib import Path
 
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 
-from config.errors import ApplicationError, InvalidInput
+from core.errors import ApplicationError, InvalidInput
+from core.vocabulary import VERTICALS
+from generation import workflow
 from generation.models import ModelAdapter
 from generation.training.loop import TrainingCancelled
-from products.scraping.types import VERTICALS
 
 logger = logging.getLogger(__name__)
 
 CANCEL_POLL_SECONDS = 2.0
 # Failures whose message is plain enough for the row (checks, files, a diverging loss).
 _PLAIN_ERRORS = (ValueError, OSError, FloatingPointError, TrainingCancelled)
+
+
+def model_adapter_create(
+    *,
+    vertical: str,
+    workspace=None,
+    steps: int,
+    rank: int | None = None,
+    learning_rate: float | None = None,
+    out_dir: Path | str | None = None,
+) -> ModelAdapter:
+    """A queued ModelAdapter row for a fine-tuning run, after checking its arguments (an
+    InvalidInput names what is wrong; no row is made then). ``out_dir`` is only checked here:
+    it must be inside SHOPREEL_TRAINING_DIR."""
+    if vertical not in VERTICALS:
+        raise InvalidInput(
+            f"vertical must be one of {', '.join(VERTICALS)}, got {vertical!r}", detail={"field": "vertical"}
+        )
+    if steps < 1:
+        raise InvalidInput(f"steps must be at least 1, got {steps}")
+    root = Path(settings.SHOPREEL_TRAINING_DIR).resolve()
+    if out_dir and not Path(out_dir).resolve().is_relative_to(root):
+        # The diffusion backend only loads adapters under SHOPREEL_TRAINING_DIR.
+        raise InvalidInput(f"The adapter folder must be inside SHOPREEL_TRAINING_DIR ({root}), got {out_dir}.")
+    return ModelAdapter.objects.create(
+        workspace=workspace,
+        vertical=vertical,
+        pipeline=settings.SHOPREEL_DIFFUSION_PIPELINE,
+        base_weights_dir=settings.SHOPREEL_DIFFUSION_WEIGHTS_DIR or "",
+        base_fingerprint="",
+        rank=rank if rank is not None else settings.SHOPREEL_TRAINING_RANK,
+        steps=steps,
+        learning_rate=learning_rate if learning_rate is not None else settings.SHOPREEL_TRAINING_LEARNING_RATE,
+        state=ModelAdapter.State.QUEUED,
+    )
 
 
 def model_adapter_train(
@@ -35,45 +74,59 @@ def model_adapter_train(
     should_cancel: Callable[[], bool] | None = None,
 ) -> ModelAdapter:
     """Fine-tune a LoRA adapter on ``vertical``'s products (``workspace``'s only, or every
-    workspace's for a vertical-wide adapter) and register it. The row is created first
-    (state training) and ends ready, or failed with a plain message; on failure an
-    ApplicationError with that message is raised. The adapter folder is
-    ``<out_dir or SHOPREEL_TRAINING_DIR/<vertical>/<workspace slug | _vertical>>/<row id>``;
-    ``out_dir`` must be inside SHOPREEL_TRAINING_DIR.
+    workspace's for a vertical-wide adapter) in this process and register it: the row
+    (``model_adapter_create``) and its run (``model_adapter_run``), which ends it ready, or
+    failed with a plain message (an ApplicationError with that message is raised)."""
+    adapter = model_adapter_create(
+        vertical=vertical, workspace=workspace, steps=steps, rank=rank, learning_rate=learning_rate, out_dir=out_dir
+    )
+    trained = model_adapter_run(
+        adapter_id=adapter.id, out_dir=out_dir, seed=seed, on_step=on_step, should_cancel=should_cancel
+    )
+    if trained is None:  # only a caller holding the new row's id could have claimed it first
+        raise ApplicationError("The adapter's run was claimed by another worker.", code="adapter_claimed")
+    return trained
+
+
+def model_adapter_run(
+    *,
+    adapter_id,
+    out_dir: Path | str | None = None,
+    seed: int = 0,
+    on_step: Callable[[int, float], None] | None = None,
+    should_cancel: Callable[[], bool] | None = None,
+) -> ModelAdapter | None:
+    """Train the queued row ``adapter_id`` and register the adapter. The row is claimed first
+    (queued → training, a conditional UPDATE): when it is not queued any more (a redelivered
+    task, a second worker) nothing is done and None is returned. The row ends ready, or
+    failed with a plain message; on failure an ApplicationError with that message is raised.
+    The adapter folder is ``<out_dir or SHOPREEL_TRAINING_DIR/<vertical>/<workspace slug |
+    _vertical>>/<row id>``.
 
     A vertical-wide adapter learns only from workspaces that opted in
     (``Workspace.share_for_training``); one that opted out while it trained fails it
     (``consent_withdrawn``) instead of being registered."""
-    if vertical not in VERTICALS:
-        raise InvalidInput(f"vertical must be one of {', '.join(VERTICALS)}, got {vertical!r}")
-    if steps < 1:
-        raise InvalidInput(f"steps must be at least 1, got {steps}")
-    root = Path(settings.SHOPREEL_TRAINING_DIR).resolve()
-    if out_dir and not Path(out_dir).resolve().is_relative_to(root):
-        # The diffusion backend only loads adapters under SHOPREEL_TRAINING_DIR.
-        raise InvalidInput(f"The adapter folder must be inside SHOPREEL_TRAINING_DIR ({root}), got {out_dir}.")
-    rank = rank if rank is not None else settings.SHOPREEL_TRAINING_RANK
-    learning_rate = learning_rate if learning_rate is not None else settings.SHOPREEL_TRAINING_LEARNING_RATE
-    weights_dir = settings.SHOPREEL_DIFFUSION_WEIGHTS_DIR or ""
-    adapter = ModelAdapter.objects.create(
-        workspace=workspace,
-        vertical=vertical,
+    # The base model is this worker's (its weights directory is local to it).
+    claimed = ModelAdapter.objects.filter(id=adapter_id, state=ModelAdapter.State.QUEUED).update(
+        state=ModelAdapter.State.TRAINING,
         pipeline=settings.SHOPREEL_DIFFUSION_PIPELINE,
-        base_weights_dir=weights_dir,
-        base_fingerprint="",
-        rank=rank,
-        steps=steps,
-        learning_rate=learning_rate,
+        base_weights_dir=settings.SHOPREEL_DIFFUSION_WEIGHTS_DIR or "",
+        updated_at=timezone.now(),
     )
+    if claimed != 1:
+        logger.info("training: adapter not queued, nothing to do", extra={"adapter": str(adapter_id)})
+        return None
+    adapter = ModelAdapter.objects.select_related("workspace").get(id=adapter_id)
+    workspace = adapter.workspace
     started = time.monotonic()
     try:
         result, summary = _train(
-            adapter, weights_dir=weights_dir, seed=seed, on_step=on_step, should_cancel=should_cancel
+            adapter, weights_dir=adapter.base_weights_dir, seed=seed, on_step=on_step, should_cancel=should_cancel
         )
         if workspace is None:
             _check_consent_kept(summary)
         parent = Path(out_dir) if out_dir else (
-            Path(settings.SHOPREEL_TRAINING_DIR) / vertical / (workspace.slug if workspace else "_vertical")
+            Path(settings.SHOPREEL_TRAINING_DIR) / adapter.vertical / (workspace.slug if workspace else "_vertical")
         )
         from generation.training.loop import save_adapter
 
@@ -82,12 +135,12 @@ def model_adapter_train(
             parent.resolve() / adapter.id.hex,
             metadata={
                 "adapter": str(adapter.id),
-                "vertical": vertical,
+                "vertical": adapter.vertical,
                 "workspace": str(adapter.workspace_id or ""),
                 "pipeline": adapter.pipeline,
                 "base_fingerprint": adapter.base_fingerprint,
-                "steps": steps,
-                "rank": rank,
+                "steps": adapter.steps,
+                "rank": adapter.rank,
                 "losses": result.losses,
                 "dataset": summary.as_dict(),
             },
@@ -126,32 +179,22 @@ def model_adapter_train(
 
 def model_adapter_train_start(
     *, vertical: str, workspace=None, steps: int, rank: int | None = None
-) -> str:
-    """Hand a fine-tuning run to a gpu worker (queue ``SHOPREEL_QUEUE_GPU``) once the caller's
-    transaction commits; returns the Celery task id. The worker's ``model_adapter_train``
-    creates the ModelAdapter row and records how the run ended."""
-    import uuid
-
-    from django.db import transaction
-
-    from generation.tasks import finetune_adapter
-
-    if vertical not in VERTICALS:
-        raise InvalidInput(f"Unknown vertical {vertical!r}.", detail={"field": "vertical"})
-    task_id = str(uuid.uuid4())
-    args = (vertical, str(workspace.id) if workspace is not None else None, steps, rank)
-    transaction.on_commit(
-        lambda: finetune_adapter.apply_async(args, queue=settings.SHOPREEL_QUEUE_GPU, task_id=task_id)
-    )
-    return task_id
+) -> ModelAdapter:
+    """Hand a fine-tuning run to a gpu worker (queue ``SHOPREEL_QUEUE_GPU``): the row is made
+    here (state queued) and the task, which takes its id, is sent once the caller's
+    transaction commits. The task's id is the row's id."""
+    adapter = model_adapter_create(vertical=vertical, workspace=workspace, steps=steps, rank=rank)
+    adapter_id = str(adapter.id)
+    transaction.on_commit(lambda: workflow.finetune_signature(adapter_id).apply_async(task_id=adapter_id))
+    return adapter
 
 
 def model_adapter_cancel(*, adapter_id) -> bool:
-    """Ask a running training to stop at its next step; False when it is not training."""
+    """Ask a queued or running training to stop at its next step; False when it is neither."""
     return bool(
-        ModelAdapter.objects.filter(id=adapter_id, state=ModelAdapter.State.TRAINING).update(
-            cancel_requested=True
-        )
+        ModelAdapter.objects.filter(
+            id=adapter_id, state__in=[ModelAdapter.State.QUEUED, ModelAdapter.State.TRAINING]
+        ).update(cancel_requested=True)
     )
 
 

@@ -14,7 +14,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import ApiKey, Membership, Workspace
 from accounts.services import api_key_create, api_key_hash, api_key_revoke
-from config.errors import ApplicationError
+from core.errors import ApplicationError
 from tests.factories import MembershipFactory
 
 pytestmark = pytest.mark.django_db

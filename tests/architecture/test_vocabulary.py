@@ -31,4 +31,4 @@ def test_the_copy_library_offers_exactly_the_shared_languages():
     templates = list(load_templates().values())
     offered = {language for t in templates for language in t.languages}
     assert offered == set(vocabulary.LANGUAGES)
-    assert vocabulary.RTL_LANGUAGES <= set(vocabulary.LANGUAGES)
+    assert vocabulary.RTL_LANGUAGES.issubset(vocabulary.LANGUAGES)

@@ -8,9 +8,10 @@ from decimal import Decimal
 
 import pytest
 
-from config.errors import InvalidInput
+from core.errors import InvalidInput
 from generation import services
 from generation.models import Ad, RenderJob, Shot
+from generation.options import JobOptions
 from products.models import ProductImage
 from tests.factories import ProductFactory
 
@@ -87,9 +88,9 @@ def test_an_override_lets_the_claim_through_and_is_recorded(workspace):
 
 def test_options_name_a_known_market():
     with pytest.raises(InvalidInput, match="market"):
-        services.job_options_clean({"market": "MARS"})
-    assert services.job_options_clean({})["market"] == "US"
-    assert services.job_options_clean({"market": "eu"})["market"] == "EU"
+        JobOptions.from_input({"market": "MARS"})
+    assert JobOptions.from_input({}).market == "US"
+    assert JobOptions.from_input({"market": "eu"}).market == "EU"
 
 
 # --- editing ------------------------------------------------------------------------------------
@@ -99,7 +100,7 @@ def _ad(workspace, *, market="US") -> Ad:
     product = _product(workspace)
     return services.ad_create(
         workspace=workspace, product=product,
-        options={**services.DEFAULT_OPTIONS, "template": "apparel-lookbook", "length": 15, "market": market},
+        options=JobOptions(template="apparel-lookbook", length=15, market=market),
     )
 
 
@@ -164,14 +165,14 @@ def test_reordering_scenes_keeps_one_shot_per_scene_in_the_new_order(workspace):
 
 def test_platform_tone_and_cta_options_reach_the_script(workspace):
     product = _product(workspace)
-    options = services.job_options_clean({"template": "generic-feature-showcase", "length": 30, "platform": "tiktok",
-                                          "tone": "energetic", "cta": "Get yours"})
+    options = JobOptions.from_input({"template": "generic-feature-showcase", "length": 30, "platform": "TikTok",
+                                     "tone": "energetic", "cta": "Get yours"})
     ad = services.ad_create(workspace=workspace, product=product, options=options)
     script = ad.script
     assert (script["platform"], script["tone"], script["cta"]) == ("tiktok", "energetic", "Get yours")
     assert {s["transition"] for s in script["scenes"]} == {"cut"}
     assert script["scenes"][-1]["caption"] == "Get yours"
     with pytest.raises(InvalidInput, match="platform"):
-        services.job_options_clean({"platform": "myspace"})
+        JobOptions.from_input({"platform": "myspace"})
     with pytest.raises(InvalidInput, match="tone"):
-        services.job_options_clean({"tone": "sarcastic"})
+        JobOptions.from_input({"tone": "sarcastic"})

@@ -13,7 +13,7 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
-from generation import services, tasks
+from generation import services, tasks, workflow
 from generation.backends import diffusion
 from generation.backends.base import ImageAsset, ShotCancelled, ShotRequest
 from generation.backends.diffusion import DiffusionBackend, read_clip_frames
@@ -172,15 +172,15 @@ def test_batching_does_not_change_a_shot(request, model):
     alone = [backend.generate(r, workdir=media / f"alone{i}") for i, r in enumerate(requests)]
 
     for together, single in zip(batched, alone, strict=True):
-        assert together["batch"] == 3 and single["batch"] == 1
-        assert together["seed"] == single["seed"]
-        a = read_clip_frames(media / together["path"]).astype(int)
-        b = read_clip_frames(media / single["path"]).astype(int)
+        assert together.details["batch"] == 3 and single.details["batch"] == 1
+        assert together.seed == single.seed
+        a = read_clip_frames(media / together.path).astype(int)
+        b = read_clip_frames(media / single.path).astype(int)
         assert a.shape == b.shape
         assert np.abs(a - b).mean() < 0.5  # of 255 levels (measured: 0 to 0.16)
-        assert together["fidelity"] == pytest.approx(single["fidelity"], abs=0.02)
+        assert together.fidelity == pytest.approx(single.fidelity, abs=0.02)
     # And different seeds do give different clips: the tolerance is not hiding everything.
-    first, second = (read_clip_frames(media / s["path"]).astype(int) for s in alone[:2])
+    first, second = (read_clip_frames(media / s.path).astype(int) for s in alone[:2])
     assert np.abs(first - second).mean() > 5
 
 
@@ -202,7 +202,7 @@ def test_the_canvas_batches_gpu_shots_per_model_and_motion_shots_stay_alone(work
     ids = [str(i) for i in _ids(ad)]
     job = RenderJob.objects.create(workspace=workspace, ad=ad, product=ad.product)
 
-    signature = tasks.shots_signature(str(job.id), ad.id)
+    signature = workflow.shots_signature(str(job.id), ad.id)
 
     gpu, render = gpu_settings.SHOPREEL_QUEUE_GPU, gpu_settings.SHOPREEL_QUEUE_RENDER
     assert _header(signature.tasks) == [
@@ -215,7 +215,7 @@ def test_the_canvas_batches_gpu_shots_per_model_and_motion_shots_stay_alone(work
     assert signature.body.task == "generation.render_ad" and signature.body.options["queue"] == render
 
     gpu_settings.SHOPREEL_GPU_BATCH_SIZE = 1  # batching off: one task per shot, as before
-    header = _header(tasks.shots_signature(str(job.id), ad.id).tasks)
+    header = _header(workflow.shots_signature(str(job.id), ad.id).tasks)
     assert [name for name, _, _ in header] == ["generation.generate_shot"] * 7
     assert [queue for _, _, queue in header] == [gpu] * 6 + [render]
 
@@ -225,7 +225,7 @@ def test_without_weights_nothing_is_batched_or_sent_to_a_gpu(workspace, gpu_sett
     gpu_settings.SHOPREEL_DIFFUSION_WEIGHTS_DIR = ""
     ad = _ad(workspace, [("hero", 2.0), ("detail", 2.0)])
     job = RenderJob.objects.create(workspace=workspace, ad=ad, product=ad.product)
-    header = _header(tasks.shots_signature(str(job.id), ad.id).tasks)
+    header = _header(workflow.shots_signature(str(job.id), ad.id).tasks)
     assert [(name, queue) for name, _, queue in header] == [("generation.generate_shot", gpu_settings.SHOPREEL_QUEUE_RENDER)] * 2
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from config.errors import ApplicationError, InvalidInput
+from core.errors import ApplicationError, InvalidInput
 from generation import services
 from generation.models import RenderJob, RenderOutput, Shot
 from tests.media import probe

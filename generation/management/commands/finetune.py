@@ -3,7 +3,8 @@
 Fine-tune a LoRA adapter of the video model (SHOPREEL_DIFFUSION_PIPELINE on
 SHOPREEL_DIFFUSION_WEIGHTS_DIR) on a vertical's products, or one workspace's, in this process,
 with the same service the gpu task runs, and register it for the diffusion backend; with
---queue, hand the run to a gpu worker instead and print the task id. Without --workspace the
+--queue, make the adapter's row (state queued) here and hand its run to a gpu worker, and
+print the row's id (also the task's id). Without --workspace the
 adapter is vertical-wide: trained on the products of workspaces that opted in
 (Workspace.share_for_training) and used for every workspace's products of that vertical
 (operators only; no API makes one).
@@ -17,9 +18,9 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.selectors import workspace_by_slug
-from config.errors import ApplicationError
+from core.errors import ApplicationError
+from core.vocabulary import VERTICALS
 from generation.training.services import model_adapter_train, model_adapter_train_start
-from products.scraping.types import VERTICALS
 
 
 class Command(BaseCommand):
@@ -44,11 +45,15 @@ class Command(BaseCommand):
             if opts["queue"]:
                 if opts["out"] or opts["learning_rate"] is not None or opts["seed"]:
                     raise CommandError("--queue takes --vertical, --workspace, --steps and --rank only.")
-                task_id = model_adapter_train_start(
+                queued = model_adapter_train_start(
                     vertical=opts["vertical"], workspace=workspace, steps=opts["steps"], rank=opts["rank"]
                 )
-                self.stdout.write(json.dumps({"task": task_id, "queue": settings.SHOPREEL_QUEUE_GPU})
-                                  if opts["json"] else f"queued on {settings.SHOPREEL_QUEUE_GPU}: task {task_id}")
+                # The task's id is the row's id.
+                task_id, queue = str(queued.id), settings.SHOPREEL_QUEUE_GPU
+                self.stdout.write(
+                    json.dumps({"adapter": task_id, "state": queued.state, "task": task_id, "queue": queue})
+                    if opts["json"] else f"adapter {task_id} queued on {queue}: task {task_id}"
+                )
                 return
 
             def on_step(step: int, loss: float) -> None:

@@ -21,11 +21,13 @@ from django.utils.text import slugify
 
 from accounts.selectors import workspace_by_slug
 from accounts.services import workspace_get_or_create_default
-from config.errors import ApplicationError
+from core.errors import InvalidInput
 from generation import services
 from generation.models import RenderJob
+from generation.options import JobOptions
 from generation.render.spec import FORMATS
 from products.services import fetcher_build
+from templates_engine import compliance
 
 
 class Command(BaseCommand):
@@ -34,19 +36,21 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("url", nargs="?", help="the product page")
         parser.add_argument("--out", type=Path, default=Path("out"), help="folder for the finished files (default ./out)")
-        parser.add_argument("--format", dest="formats", action="append", choices=list(FORMATS),
-                            help="output format; repeat for several (default 9:16)")
-        parser.add_argument("--template", default="auto", help="template slug, or auto (default)")
-        parser.add_argument("--language", default="en", help="language of the script and voice (default en)")
-        parser.add_argument("--length", type=float, default=15, help="seconds (default 15)")
-        parser.add_argument("--seed", type=int, default=0)
-        parser.add_argument("--market", default="US", choices=["US", "EU", "CN"],
-                            help="advertising rules the copy is checked against (default US)")
+        defaults = JobOptions()
+        parser.add_argument("--format", dest="formats", action="append",
+                            help=f"output format ({', '.join(FORMATS)}); repeat for several "
+                                 f"(default {', '.join(defaults.formats)})")
+        parser.add_argument("--template", help=f"template slug, or auto (default {defaults.template})")
+        parser.add_argument("--language", help=f"language of the script and voice (default {defaults.language})")
+        parser.add_argument("--length", type=float, help=f"seconds (default {defaults.length:g})")
+        parser.add_argument("--seed", type=int, help=f"(default {defaults.seed})")
+        parser.add_argument("--market", help="advertising rules the copy is checked against "
+                                             f"({', '.join(compliance.MARKETS)}; default {defaults.market})")
         parser.add_argument("--override-compliance", action="store_true",
                             help="render even when the claims check blocks; recorded on the ad")
-        parser.add_argument("--platform", default="", help="tiktok, reels, shorts, ... (shapes the copy)")
-        parser.add_argument("--tone", default="", help="friendly, energetic, premium, playful")
-        parser.add_argument("--cta", default=None, help='call to action text ("" for no end card)')
+        parser.add_argument("--platform", help="tiktok, reels, shorts, ... (shapes the copy)")
+        parser.add_argument("--tone", help="friendly, energetic, premium, playful")
+        parser.add_argument("--cta", help='call to action text ("" for no end card)')
         parser.add_argument("--no-voice", action="store_true", help="no voice-over")
         parser.add_argument("--no-music", action="store_true", help="no music bed")
         parser.add_argument("--workspace", help="workspace slug (default: the command line's own)")
@@ -59,24 +63,25 @@ class Command(BaseCommand):
             raise CommandError("Give a product URL, or --demo for the built-in demo shop.")
         _migrate_embedded_database()
         workspace = workspace_by_slug(slug=opts["workspace"]) if opts["workspace"] else workspace_get_or_create_default()
-        options = {
-            "template": opts["template"],
-            "language": opts["language"],
-            "formats": opts["formats"] or ["9:16"],
-            "length": opts["length"],
-            "seed": opts["seed"],
-            "market": opts["market"],
-            "override_compliance": "command line" if opts["override_compliance"] else False,
-            "platform": opts["platform"],
-            "tone": opts["tone"],
-            "cta": opts["cta"],
-            "voice": settings.SHOPREEL_VOICE and not opts["no_voice"],
-            "music": settings.SHOPREEL_MUSIC and not opts["no_music"],
-        }
         try:
-            services.job_options_clean(options)
-        except ApplicationError as exc:
-            raise CommandError(exc.message) from None
+            # An option not given (None) takes JobOptions' default.
+            options = JobOptions.from_input({
+                "template": opts["template"],
+                "language": opts["language"],
+                "formats": opts["formats"],
+                "length": opts["length"],
+                "seed": opts["seed"],
+                "market": opts["market"],
+                "override_compliance": "command line" if opts["override_compliance"] else None,
+                "platform": opts["platform"],
+                "tone": opts["tone"],
+                "cta": opts["cta"],
+                "voice": settings.SHOPREEL_VOICE and not opts["no_voice"],
+                "music": settings.SHOPREEL_MUSIC and not opts["no_music"],
+            })
+        except InvalidInput as exc:
+            problems = dict.fromkeys(message for messages in exc.detail.values() for message in messages)
+            raise CommandError(" ".join(problems) or exc.message) from None
 
         with ExitStack() as stack:
             if opts["demo"]:

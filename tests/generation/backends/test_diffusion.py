@@ -52,13 +52,13 @@ def test_backend_makes_a_clip_the_renderer_plays(diffusion_settings):
     backend.check_available()
     asset = backend.generate(request, workdir=workdir, progress=percents.append)
 
-    assert asset["kind"] == "clip" and asset["backend"] == "diffusion"
-    assert asset["seed"] == 7 and asset["tries"] == 1
-    assert asset["path"] == "workspaces/w/ads/a/shots/00/diffusion-7.mp4"  # relative to MEDIA_ROOT
-    frames = read_clip_frames(media / asset["path"])
+    assert asset.kind == "clip" and asset.backend == "diffusion"
+    assert asset.seed == 7 and asset.tries == 1
+    assert asset.path == "workspaces/w/ads/a/shots/00/diffusion-7.mp4"  # relative to MEDIA_ROOT
+    frames = read_clip_frames(media / asset.path)
     assert frames.shape == (8, 64, 64, 3)
-    assert asset["fps"] == pytest.approx(4.0)  # 8 frames over the 2 s scene
-    assert 0.0 <= asset["fidelity"] <= 1.0
+    assert asset.details["fps"] == pytest.approx(4.0)  # 8 frames over the 2 s scene
+    assert 0.0 <= asset.fidelity <= 1.0
     assert [p.name for p in workdir.iterdir()] == ["diffusion-7.mp4"]  # no temporary file left
     # Progress: once per sampling step (3), then once per decoded chunk (8 frames by 3).
     assert percents == [30, 60, 90, 93, 97, 100]
@@ -87,7 +87,7 @@ def test_same_seed_same_clip_and_the_pipeline_is_loaded_once(diffusion_settings,
     second = DiffusionBackend().generate(_request(media), workdir=media / "b")
     assert len(loads) == 1
     assert np.array_equal(
-        read_clip_frames(media / first["path"]), read_clip_frames(media / second["path"])
+        read_clip_frames(media / first.path), read_clip_frames(media / second.path)
     )
 
 
@@ -122,7 +122,7 @@ def test_drifted_clip_is_made_again_with_a_new_seed_then_refused(diffusion_setti
 def test_scene_length_is_clamped_to_two_to_five_seconds(diffusion_settings):
     media = Path(diffusion_settings.MEDIA_ROOT)
     asset = DiffusionBackend().generate(_request(media, duration=9.0), workdir=media / "s")
-    assert asset["fps"] == pytest.approx(8 / 5)
+    assert asset.details["fps"] == pytest.approx(8 / 5)
 
 
 @pytest.mark.parametrize(
@@ -226,14 +226,14 @@ def test_a_verticals_lora_adapter_is_loaded_on_top_and_switched_off_for_others(
     def make(vertical: str, folder: str) -> tuple[dict, np.ndarray]:
         request = dataclasses.replace(_request(media), vertical=vertical)
         asset = DiffusionBackend().generate(request, workdir=media / folder)
-        return asset, read_clip_frames(media / asset["path"])
+        return asset, read_clip_frames(media / asset.path)
 
     base_asset, base = make("home", "a")
     apparel_asset, apparel = make("apparel", "b")
     again_asset, again = make("home", "c")
 
-    assert base_asset["adapter"] == "" and again_asset["adapter"] == ""
-    assert apparel_asset["adapter"] == "vertical-apparel"
+    assert base_asset.adapter == "" and again_asset.adapter == ""
+    assert apparel_asset.adapter == "vertical-apparel"
     assert (
         np.abs(apparel.astype(int) - base.astype(int)).mean() > 1.0
     )  # the adapter changes the clip
@@ -257,8 +257,8 @@ def test_out_of_memory_tries_a_lower_resolution_then_gives_up(diffusion_settings
     limit = 48
     asset = DiffusionBackend().generate(_request(media), workdir=media / "a")
     assert sizes == [(64, 64), (48, 48)]
-    assert (asset["width"], asset["height"]) == (48, 48)
-    assert read_clip_frames(media / asset["path"]).shape == (8, 48, 48, 3)
+    assert (asset.details["width"], asset.details["height"]) == (48, 48)
+    assert read_clip_frames(media / asset.path).shape == (8, 48, 48, 3)
 
     limit = 16
     with pytest.raises(BackendUnavailable, match="out of GPU memory at 64x64 and 48x48"):

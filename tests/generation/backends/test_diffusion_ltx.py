@@ -36,8 +36,8 @@ def test_ltx_makes_a_clip(ltx_settings):
     backend = DiffusionBackend()
     backend.check_available()
     asset = backend.generate(_request(media), workdir=media / "s", progress=percents.append)
-    assert asset["pipeline"] == "LTXImageToVideoPipeline" and asset["kind"] == "clip"
-    assert read_clip_frames(media / asset["path"]).shape == (9, 64, 64, 3)
+    assert asset.details["pipeline"] == "LTXImageToVideoPipeline" and asset.kind == "clip"
+    assert read_clip_frames(media / asset.path).shape == (9, 64, 64, 3)
     assert percents == [30, 60, 90, 93, 96, 100]  # 3 steps, then 9 frames in 3 chunks of 3
 
 
@@ -71,6 +71,6 @@ def test_ltx_takes_a_verticals_lora_adapter(ltx_settings, tiny_ltx_dir, tmp_path
     styled = DiffusionBackend().generate(
         dataclasses.replace(_request(media), vertical="beauty"), workdir=media / "b"
     )
-    assert styled["adapter"] == "vertical-beauty" and base["adapter"] == ""
-    a, b = (read_clip_frames(media / asset["path"]).astype(int) for asset in (base, styled))
+    assert styled.adapter == "vertical-beauty" and base.adapter == ""
+    a, b = (read_clip_frames(media / asset.path).astype(int) for asset in (base, styled))
     assert np.abs(a - b).mean() > 1.0

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
+from core.images import cut_out
 from generation import services
 from generation.backends import diffusion, diffusion_loading, tryon
 from generation.backends.base import BackendUnavailable, ImageAsset, ShotCancelled, ShotRequest
@@ -18,7 +19,6 @@ from generation.backends.diffusion import DriftedError
 from generation.backends.tryon import TryOnBackend, TryOnConfig, pick_look, place_garment
 from generation.models import Ad, RenderJob, Shot
 from products.models import ProductImage
-from products.scraping.images import cut_out
 from tests.factories import ProductFactory
 from tests.media import probe
 
@@ -115,21 +115,21 @@ def test_a_garment_photo_becomes_an_on_model_clip_that_keeps_the_garment(tryon_s
     backend.check_available()
     asset = backend.generate(_request(media), workdir=workdir, progress=percents.append)
 
-    assert asset["kind"] == "clip" and asset["backend"] == "tryon" and asset["tries"] == 1
-    assert asset["path"] == "workspaces/w/ads/a/shots/02/tryon-7.mp4"
-    assert asset["still"] == "workspaces/w/ads/a/shots/02/tryon-7.png"
-    assert asset["pipeline"] == "StableDiffusionInpaintPipeline"
-    assert asset["video_pipeline"] == "StableVideoDiffusionPipeline"
-    assert asset["seed"] == 7
-    assert asset["look"] == dataclasses.asdict(pick_look(TryOnConfig.from_settings(), 7))
+    assert asset.kind == "clip" and asset.backend == "tryon" and asset.tries == 1
+    assert asset.path == "workspaces/w/ads/a/shots/02/tryon-7.mp4"
+    assert asset.details["still"] == "workspaces/w/ads/a/shots/02/tryon-7.png"
+    assert asset.details["pipeline"] == "StableDiffusionInpaintPipeline"
+    assert asset.details["video_pipeline"] == "StableVideoDiffusionPipeline"
+    assert asset.seed == 7
+    assert asset.details["look"] == dataclasses.asdict(pick_look(TryOnConfig.from_settings(), 7))
     assert sorted(p.name for p in workdir.iterdir()) == ["tryon-7.mp4", "tryon-7.png"]
 
-    facts = probe(media / asset["path"])
+    facts = probe(media / asset.path)
     assert (facts.width, facts.height, facts.frames) == (64, 64, 8)
     assert facts.duration == pytest.approx(2.0, abs=0.01)
 
     # The garment's pixels are the photo's where it is opaque; around it a person was painted.
-    still = np.asarray(Image.open(media / asset["still"]).convert("RGB"))
+    still = np.asarray(Image.open(media / asset.details["still"]).convert("RGB"))
     canvas, garment_alpha = _placed(media)
     opaque = garment_alpha == 255
     assert opaque.mean() > 0.1
@@ -156,10 +156,10 @@ def test_each_seed_picks_its_model_pose_and_background_and_keeps_the_garment(try
     b = TryOnBackend().generate(_request(media, seed=seed_b), workdir=media / "b")
     again = TryOnBackend().generate(_request(media, seed=seed_a), workdir=media / "c")
 
-    assert a["look"] != b["look"]
-    assert b["look"] == dataclasses.asdict(pick_look(config, seed_b))
+    assert a.details["look"] != b.details["look"]
+    assert b.details["look"] == dataclasses.asdict(pick_look(config, seed_b))
     still_a, still_b, still_again = (
-        np.asarray(Image.open(media / asset["still"]).convert("RGB")) for asset in (a, b, again)
+        np.asarray(Image.open(media / asset.details["still"]).convert("RGB")) for asset in (a, b, again)
     )
     _, garment_alpha = _placed(media)
     opaque = garment_alpha == 255
@@ -283,12 +283,12 @@ def on_model_shot(workspace, settings, tmp_path):
 def test_with_nothing_configured_motion_makes_the_shot_on_cpu_and_the_shot_says_why(
     on_model_shot, settings
 ):
-    from generation.tasks import _shot_queue
+    from generation.workflow import shot_queue
 
     settings.SHOPREEL_TRYON_WEIGHTS_DIR = ""
     settings.SHOPREEL_DIFFUSION_WEIGHTS_DIR = ""
     assert settings.SHOPREEL_SHOT_BACKENDS["on_model"] == ["tryon", "diffusion", "motion"]
-    assert _shot_queue(on_model_shot) == settings.SHOPREEL_QUEUE_RENDER  # no GPU worker needed
+    assert shot_queue(on_model_shot) == settings.SHOPREEL_QUEUE_RENDER  # no GPU worker needed
 
     made = services.shot_generate(shot_id=on_model_shot.id)
     assert made.state == Shot.State.DONE and made.backend == "motion"
@@ -303,9 +303,9 @@ def test_with_nothing_configured_motion_makes_the_shot_on_cpu_and_the_shot_says_
 def test_with_weights_tryon_makes_the_shot_moves_the_jobs_bar_and_records_its_score(
     on_model_shot, tryon_settings, job_progress_seen
 ):
-    from generation.tasks import _shot_queue
+    from generation.workflow import shot_queue
 
-    assert _shot_queue(on_model_shot) == tryon_settings.SHOPREEL_QUEUE_GPU
+    assert shot_queue(on_model_shot) == tryon_settings.SHOPREEL_QUEUE_GPU
     job = RenderJob.objects.create(
         workspace=on_model_shot.workspace, ad=on_model_shot.ad, product=on_model_shot.ad.product,
         stage=RenderJob.Stage.SHOTS, state=RenderJob.State.RUNNING, progress=15,
@@ -348,13 +348,13 @@ def test_an_on_model_shot_is_queued_by_the_first_backend_with_weights(
     """tryon needs its own weights and the video stage's; a GPU backend with none configured
     does not send the shot to a GPU worker."""
     from generation.backends.registry import backend_chain, backend_names
-    from generation.tasks import _shot_queue
+    from generation.workflow import shot_queue
 
     settings.SHOPREEL_TRYON_WEIGHTS_DIR = tryon_weights
     settings.SHOPREEL_DIFFUSION_WEIGHTS_DIR = diffusion_weights
     assert backend_names("on_model")[0] == first
     queue = settings.SHOPREEL_QUEUE_RENDER if first == "motion" else settings.SHOPREEL_QUEUE_GPU
-    assert _shot_queue(on_model_shot) == queue
+    assert shot_queue(on_model_shot) == queue
     # The worker still tries the whole chain, so the Shot can say why each was passed over.
     assert [b.name for b in backend_chain("on_model")] == ["tryon", "diffusion", "motion"]
     assert backend_names("hero") == ["motion"]

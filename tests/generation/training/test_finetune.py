@@ -12,7 +12,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from config.errors import ApplicationError
+from core.errors import ApplicationError
 from generation.backends import diffusion
 from generation.backends.base import ImageAsset, ShotRequest
 from generation.backends.diffusion import DiffusionBackend, read_clip_frames
@@ -46,7 +46,7 @@ def _shot_request(media: Path, *, workspace_id, vertical: str = "beauty") -> Sho
 
 def _clip(media: Path, request: ShotRequest, folder: str) -> tuple[dict, np.ndarray]:
     asset = DiffusionBackend().generate(request, workdir=media / folder)
-    return asset, read_clip_frames(media / asset["path"]).astype(int)
+    return asset, read_clip_frames(media / asset.path).astype(int)
 
 
 def test_a_workspace_adapter_is_trained_stored_registered_and_used_for_that_workspace_only(
@@ -79,8 +79,8 @@ def test_a_workspace_adapter_is_trained_stored_registered_and_used_for_that_work
     other, other_frames = _clip(media, _shot_request(media, workspace_id=other_workspace.id), "b")
     elsewhere, _ = _clip(media, _shot_request(media, workspace_id=workspace.id, vertical="home"), "c")
 
-    assert own["adapter"] == adapter.peft_name
-    assert other["adapter"] == "" and elsewhere["adapter"] == ""  # another workspace, another vertical
+    assert own.adapter == adapter.peft_name
+    assert other.adapter == "" and elsewhere.adapter == ""  # another workspace, another vertical
     # The trained adapter changes the clip (same photo, seed and base; measured 8.9 grey levels;
     # an untrained LoRA, B = 0, changes nothing).
     assert np.abs(own_frames - other_frames).mean() > 2.0
@@ -132,7 +132,7 @@ def test_a_stored_adapter_path_outside_the_training_dir_is_never_loaded(training
         ModelAdapter.objects.filter(id=own.id).update(path=hostile)
         assert diffusion.adapter_for(config, request) is None
 
-    from config.errors import InvalidInput
+    from core.errors import InvalidInput
 
     with pytest.raises(InvalidInput, match="must be inside SHOPREEL_TRAINING_DIR"):
         model_adapter_train(vertical="beauty", workspace=workspace, steps=1, out_dir=root / ".." / "out")
@@ -307,13 +307,34 @@ def test_the_command_prints_json_and_says_plainly_when_there_is_nothing(
     assert len(printed["losses"]) == 2 and printed["dataset"]["products"] == 1
 
 
-def test_the_task_function_trains_and_registers(training_settings, workspace):
+def test_the_task_trains_the_queued_row_once_and_a_redelivered_task_trains_nothing(
+    training_settings, workspace, monkeypatch, django_capture_on_commit_callbacks
+):
     from generation.tasks import finetune_adapter
+    from generation.training import loop
+    from generation.training.services import model_adapter_train_start
 
     make_product(workspace, media_root=Path(training_settings.MEDIA_ROOT))
-    adapter_id = finetune_adapter("beauty", str(workspace.id), 2)
-    row = ModelAdapter.objects.get(id=adapter_id)
+    runs = []
+    real_train = loop.train_lora
+    monkeypatch.setattr(loop, "train_lora", lambda *args, **kwargs: runs.append(1) or real_train(*args, **kwargs))
+
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        queued_row = model_adapter_train_start(vertical="beauty", workspace=workspace, steps=2)
+    assert queued_row.state == ModelAdapter.State.QUEUED and len(queued) == 1  # sent after commit
+
+    assert finetune_adapter(str(queued_row.id)) == str(queued_row.id)
+    row = ModelAdapter.objects.get(id=queued_row.id)
     assert row.state == "ready" and row.workspace == workspace and Path(row.path).is_dir()
+    assert runs == [1]
+
+    # The broker delivers the task again (its worker died after training, before the ack).
+    assert finetune_adapter(str(queued_row.id)) is None
+    assert runs == [1]  # trained nothing
+    again = ModelAdapter.objects.get(id=queued_row.id)
+    assert (again.state, again.path, again.finished_at, again.losses) == (row.state, row.path, row.finished_at, row.losses)
+    assert ModelAdapter.objects.count() == 1
+    assert [p.name for p in Path(row.path).parent.iterdir()] == [row.id.hex]  # one adapter stored
 
 
 def test_a_job_shot_of_the_workspace_is_made_with_its_adapter(training_settings, workspace, other_workspace):
@@ -407,13 +428,15 @@ def test_an_svd_adapter_trains_and_loads_into_the_backends_unet(training_setting
 
     base, base_frames = _clip(media, _shot_request(media, workspace_id=workspace.id, vertical="home"), "a")
     styled, styled_frames = _clip(media, _shot_request(media, workspace_id=workspace.id), "b")
-    assert base["adapter"] == "" and styled["adapter"] == adapter.peft_name
+    assert base.adapter == "" and styled.adapter == adapter.peft_name
     assert np.abs(base_frames - styled_frames).mean() > 1.0  # measured 4.9 grey levels
 
 
+@pytest.mark.services
 def test_finetune_queue_hands_the_run_to_a_gpu_worker(redis_url, workspace, settings, django_capture_on_commit_callbacks):
-    """`finetune --queue` puts one finetune_adapter message on the gpu queue of the real broker
-    (the worker side is the task function, tested above) and trains nothing here."""
+    """`finetune --queue` makes the queued row and puts one finetune_adapter message with its id
+    on the gpu queue of the real broker (the worker side is the task function, tested above),
+    and trains nothing here."""
     import base64
     from io import StringIO
 
@@ -432,8 +455,10 @@ def test_finetune_queue_hands_the_run_to_a_gpu_worker(redis_url, workspace, sett
     assert message["headers"]["task"] == "generation.finetune_adapter"
     assert message["headers"]["id"] == result["task"]
     args, kwargs, _ = json.loads(base64.b64decode(message["body"]))
-    assert args == ["apparel", str(workspace.id), 3, None] and kwargs == {}
-    assert not ModelAdapter.objects.exists()
+    row = ModelAdapter.objects.get()  # made here, queued; the worker claims and trains it
+    assert args == [str(row.id)] and kwargs == {} and result["adapter"] == result["task"] == str(row.id)
+    assert (row.state, row.vertical, row.workspace, row.steps) == ("queued", "apparel", workspace, 3)
+    assert row.losses == [] and row.path == ""
     broker.delete(settings.SHOPREEL_QUEUE_GPU)
     with pytest.raises(CommandError, match="--queue takes"):
         call_command("finetune", "--vertical", "apparel", "--steps", "3", "--queue", "--out", "/tmp/x")
