@@ -34,14 +34,23 @@ Consumer = Callable[[DomainEvent], None]
 
 # type → consumers; "*" receives every type.
 _consumers: dict[str, list[Consumer]] = {}
+# Consumers whose failure must fail the work that emitted (money): see event_consumer_register.
+_critical: set[Consumer] = set()
 
 
-def event_consumer_register(consumer: Consumer, *, types: tuple[str, ...] = ("*",)) -> None:
-    """Call ``consumer(event)`` for each recorded event of ``types`` (once per consumer)."""
+def event_consumer_register(consumer: Consumer, *, types: tuple[str, ...] = ("*",), critical: bool = False) -> None:
+    """Call ``consumer(event)`` for each recorded event of ``types`` (once per consumer).
+
+    ``critical``: the consumer's exception is not swallowed; it rolls back the transaction that
+    finished the work, so the task fails and is retried and the work and its consequence (a
+    job's credits settled) commit together or not at all. For everything else (webhooks) a
+    failing consumer is logged and rolled back alone."""
     for event_type in types:
         registered = _consumers.setdefault(event_type, [])
         if consumer not in registered:
             registered.append(consumer)
+    if critical:
+        _critical.add(consumer)
 
 
 def event_record(*, workspace_id, type: str, data: dict, subject_id=None) -> DomainEvent:
@@ -55,6 +64,9 @@ def event_record(*, workspace_id, type: str, data: dict, subject_id=None) -> Dom
         )
     event = DomainEvent.objects.create(workspace_id=workspace_id, type=type, subject_id=subject_id, data=data)
     for consumer in [*_consumers.get(type, ()), *_consumers.get("*", ())]:
+        if consumer in _critical:
+            consumer(event)
+            continue
         try:
             with transaction.atomic():
                 consumer(event)

@@ -107,6 +107,10 @@ class RenderJob(WorkspaceOwned):
         RENDER = "render"
         DONE = "done"
 
+    # Credits (billing on): held when the job was queued, and spent once it ended (what was
+    # delivered: formats rendered, generative footage made). None: billing was off.
+    cost = models.PositiveIntegerField(null=True, blank=True)
+    charged = models.PositiveIntegerField(null=True, blank=True)
     source_url = models.URLField(max_length=2000, blank=True)
     product = models.ForeignKey("products.Product", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     ad = models.ForeignKey(Ad, null=True, blank=True, on_delete=models.CASCADE, related_name="jobs")

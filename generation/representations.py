@@ -51,7 +51,7 @@ class JobOutputSerializer(serializers.ModelSerializer):
         model = RenderJob
         fields = [
             "id", "state", "stage", "progress", "error_code", "error", "cancel_requested", "source_url",
-            "product", "ad", "options", "outputs", "created_at", "started_at", "finished_at",
+            "product", "ad", "options", "cost", "charged", "outputs", "created_at", "started_at", "finished_at",
         ]
         read_only_fields = fields
 
@@ -59,7 +59,7 @@ class JobOutputSerializer(serializers.ModelSerializer):
 class JobSummarySerializer(serializers.ModelSerializer):
     class Meta:
         model = RenderJob
-        fields = ["id", "state", "stage", "progress", "error_code", "error", "created_at", "finished_at"]
+        fields = ["id", "state", "stage", "progress", "error_code", "error", "cost", "charged", "created_at", "finished_at"]
         read_only_fields = fields
 
 

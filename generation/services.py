@@ -94,6 +94,16 @@ def job_fail(*, job_id, code: str, message: str) -> None:
     logger.info("job failed", extra={"job_id": str(job_id), "code": code})
 
 
+def _job_cancelled(*, job_id) -> None:
+    """Mark the job cancelled, unless it already finished; its job.cancelled event, once."""
+    with transaction.atomic():
+        cancelled = RenderJob.objects.filter(id=job_id).exclude(
+            state__in=[RenderJob.State.SUCCEEDED, RenderJob.State.FAILED, RenderJob.State.CANCELLED]
+        ).update(state=RenderJob.State.CANCELLED, finished_at=timezone.now(), error="Cancelled at the user's request.")
+        if cancelled:
+            generation_events.job_cancelled(job_id=job_id)
+
+
 def job_cancel(*, job: RenderJob) -> None:
     """Ask a running job to stop; a queued one stops before its next stage."""
     RenderJob.objects.filter(id=job.id).update(cancel_requested=True)
@@ -114,9 +124,7 @@ def _job_stage(job_id, stage: str) -> Iterator[RenderJob | None]:
     )
     job = RenderJob.objects.select_related("workspace").get(id=job_id)
     if job.cancel_requested and not job.is_finished:
-        RenderJob.objects.filter(id=job_id, state=RenderJob.State.RUNNING).update(
-            state=RenderJob.State.CANCELLED, finished_at=now, error="Cancelled at the user's request."
-        )
+        _job_cancelled(job_id=job_id)
         yield None
         return
     if job.is_finished or job.stage != stage:
@@ -128,9 +136,7 @@ def _job_stage(job_id, stage: str) -> Iterator[RenderJob | None]:
         job_fail(job_id=job_id, code=exc.code, message=exc.message)
         raise
     except (RenderCancelled, ShotCancelled):
-        RenderJob.objects.filter(id=job_id).update(
-            state=RenderJob.State.CANCELLED, finished_at=timezone.now(), error="Cancelled at the user's request."
-        )
+        _job_cancelled(job_id=job_id)
         raise
     except SoftTimeLimitExceeded:
         job_fail(job_id=job_id, code="timeout", message=f"The {stage} step took too long and was stopped. Try a shorter ad or fewer formats.")

@@ -23,12 +23,13 @@ from accounts.api.base import (
     idempotent,
     paginated,
 )
+from billing.jobs import ad_render_start_paid, job_quote, job_start_paid
 from core.errors import InvalidInput
 from generation.options import JobOptions
 from generation.render.spec import FORMATS
 from generation.representations import AdOutputSerializer, JobOutputSerializer
 from generation.selectors import ad_get, ads_for_workspace, job_get
-from generation.services import ad_render_start, ad_script_update, job_cancel, job_start
+from generation.services import ad_script_update, job_cancel
 from products.selectors import product_get
 from templates_engine import compliance
 from templates_engine.library import load_templates
@@ -165,7 +166,11 @@ class AdCreateApi(WorkspaceApiView):
         parameters=[IDEMPOTENCY_HEADER],
         request=InputSerializer,
         responses={202: JobOutputSerializer, **ERRORS},
-        description="Queue a render of an ad for the product; answers the job to poll (`/jobs/{id}/`).",
+        description=(
+            "Queue a render of an ad for the product; answers the job to poll (`/jobs/{id}/`). With "
+            "billing on, its price (`GET /ads/quote/`) is reserved now: too few credits → 402 "
+            "`insufficient_credits` naming the cost and the balance, and nothing is queued."
+        ),
     )
     @idempotent
     def post(self, request):
@@ -177,9 +182,41 @@ class AdCreateApi(WorkspaceApiView):
             given["override_compliance"] = _decided_by(request)
         options = _job_options(given)
         product = product_get(workspace=self.workspace, product_id=product_id)
-        job = job_start(workspace=self.workspace, product=product, options=options)
+        job = job_start_paid(workspace=self.workspace, product=product, options=options)
         job = job_get(workspace=self.workspace, job_id=job.id)
         return Response(JobOutputSerializer(job, context={"request": request}).data, status=status.HTTP_202_ACCEPTED)
+
+
+class AdQuoteApi(WorkspaceApiView):
+    class FilterSerializer(serializers.Serializer):
+        length = LengthField(required=False)
+        formats = serializers.ListField(child=FormatField(), required=False, min_length=1)
+
+    @extend_schema(
+        operation_id="ads_quote",
+        parameters=[FilterSerializer],
+        responses={200: inline_serializer(name="AdQuote", fields={
+            "cost": serializers.IntegerField(help_text="Credits: the most this ad can cost."),
+            "breakdown": serializers.DictField(help_text="`video` (length times formats) and `generative` (GPU footage)."),
+            "billing": serializers.ChoiceField(choices=["on", "off"]),
+            "balance": serializers.IntegerField(allow_null=True),
+            "reserved": serializers.IntegerField(allow_null=True),
+            "affordable": serializers.BooleanField(),
+        }), **ERRORS},
+        description=(
+            "The price of an ad before it is made: 1 credit per started 5 s per format, plus 3 per "
+            "started 5 s of generative footage where GPU shots are configured. A job is charged for "
+            "what it delivers (a failed or cancelled one costs nothing). 402 `plan_limit` when the "
+            "plan doesn't allow the length or the number of formats."
+        ),
+    )
+    def get(self, request):
+        filters = AdQuoteApi.FilterSerializer(data={
+            **request.query_params.dict(), "formats": request.query_params.getlist("formats") or ["9:16"],
+        })
+        filters.is_valid(raise_exception=True)
+        options = _job_options(dict(filters.validated_data))
+        return Response(job_quote(workspace=self.workspace, options=options).as_dict())
 
 
 class AdCollectionApi(AdListApi, AdCreateApi):
@@ -231,7 +268,7 @@ class AdRenderApi(WorkspaceApiView):
     )
     @idempotent
     def post(self, request, ad_id):
-        job = ad_render_start(ad=ad_get(workspace=self.workspace, ad_id=ad_id))
+        job = ad_render_start_paid(ad=ad_get(workspace=self.workspace, ad_id=ad_id))
         job = job_get(workspace=self.workspace, job_id=job.id)
         return Response(JobOutputSerializer(job, context={"request": request}).data, status=status.HTTP_202_ACCEPTED)
 

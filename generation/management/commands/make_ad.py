@@ -21,7 +21,8 @@ from django.utils.text import slugify
 
 from accounts.selectors import workspace_by_slug
 from accounts.services import workspace_get_or_create_default
-from core.errors import InvalidInput
+from billing.jobs import job_create_paid, job_quote
+from core.errors import ApplicationError, InvalidInput
 from generation import services
 from generation.models import RenderJob
 from generation.options import JobOptions
@@ -82,6 +83,10 @@ class Command(BaseCommand):
         except InvalidInput as exc:
             problems = dict.fromkeys(message for messages in exc.detail.values() for message in messages)
             raise CommandError(" ".join(problems) or exc.message) from None
+        try:
+            quote = job_quote(workspace=workspace, options=options)  # the price, before any work
+        except ApplicationError as exc:  # a plan limit
+            raise CommandError(exc.message) from None
 
         with ExitStack() as stack:
             if opts["demo"]:
@@ -91,7 +96,11 @@ class Command(BaseCommand):
             fetcher = fetcher_build(extra_allow_hosts=allow)
             results, failures = [], []
             for url in urls:
-                job = services.job_create(workspace=workspace, url=url, options=options)
+                try:
+                    job = job_create_paid(workspace=workspace, url=url, options=options)
+                except ApplicationError as exc:  # 402: too few credits, a plan limit
+                    failures.append(f"{url}: {exc.message}")
+                    continue
                 try:
                     job = services.job_run_inline(job_id=job.id, fetcher=fetcher)
                 except Exception:
@@ -102,10 +111,12 @@ class Command(BaseCommand):
                 if job.state != RenderJob.State.SUCCEEDED:
                     failures.append(f"{url}: {job.error or 'the job did not finish'}")
                     continue
-                results.append(_export(job=job, out_dir=opts["out"]))
+                results.append({**_export(job=job, out_dir=opts["out"]), "cost": quote.price.credits, "charged": job.charged})
 
         if opts["json"]:
-            self.stdout.write(json.dumps({"ads": results, "errors": failures}, ensure_ascii=False, indent=2))
+            self.stdout.write(json.dumps(
+                {"ads": results, "errors": failures, "quote": quote.as_dict()}, ensure_ascii=False, indent=2
+            ))
         else:
             for result in results:
                 for output in result["outputs"]:
