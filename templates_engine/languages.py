@@ -1,6 +1,6 @@
 """Language tags, their Babel locales, default calls to action, and how fast each is spoken.
 
-Templates are written per *copy language* (``LANGUAGES``: en, zh-Hans, zh-Hant, ja, ko, de, fr,
+Templates are written per *copy language* (``core.vocabulary.LANGUAGES``: en, zh-Hans, zh-Hant, ja, ko, de, fr,
 es, pt, it, ar; each written for its readers, not translated word for word); a request may name a
 regional tag (``es-MX``, ``zh-CN``) which selects the copy language and, for prices, the
 regional locale.

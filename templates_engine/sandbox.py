@@ -83,11 +83,21 @@ SAMPLE_CONTEXT: dict[str, Any] = {
 }
 
 
+# Per-source caches. A template library repeats many copy strings ("{{ cta }}", a price line)
+# and the builder asks for the same strings' variables on every script, so each source is
+# parsed, checked and analysed once per process. Results are frozensets (immutable), failures
+# are not cached (``lru_cache`` re-raises on every call), and the analysis depends only on the
+# source and this module's constants. Bounded, as sources may one day come from outside.
+_CACHE_SIZE = 16384
+
+
+@lru_cache(maxsize=_CACHE_SIZE)
 def check_source(source: str) -> frozenset[str]:
     """Parse ``source``, refuse anything unsafe or unknown, try-render it; return its variables.
 
     Raises ``UnsafeTemplate`` for internals or forbidden constructs and ``ValueError`` for
-    syntax errors and unknown variables — both name the problem in plain words.
+    syntax errors and unknown variables — both name the problem in plain words. Cached per
+    source: a source that passed once passes again without being re-parsed or re-rendered.
     """
     try:
         ast = ENV.parse(source)
@@ -103,7 +113,7 @@ def check_source(source: str) -> frozenset[str]:
     for node in ast.find_all(nodes.Filter):
         if node.name not in ENV.filters:
             raise ValueError(f"filter {node.name!r} is not allowed; allowed: {', '.join(_SAFE_FILTERS)}")
-    names = frozenset(meta.find_undeclared_variables(ast))
+    names = variables(source)  # parses once more, and fills the cache the builder reads
     unknown = sorted(names - ALLOWED_VARS)
     if unknown:
         raise ValueError(
@@ -123,8 +133,12 @@ def _compile(source: str):
     return ENV.from_string(source)
 
 
+@lru_cache(maxsize=_CACHE_SIZE)
 def variables(source: str) -> frozenset[str]:
-    """The context names ``source`` uses (cheap after the first call)."""
+    """The context names ``source`` uses (cached per source string: cheap after the first call).
+
+    The result is a frozenset shared between callers; combine it (``|``, ``&``), never mutate it.
+    """
     return frozenset(meta.find_undeclared_variables(ENV.parse(source)))
 
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import pytest
 
+from core.vocabulary import LANGUAGES, RTL_LANGUAGES
 from templates_engine import builder, compliance
 from templates_engine.definitions import CopyDef
 from templates_engine.errors import ScriptError
-from templates_engine.languages import LANGUAGES, RTL_LANGUAGES
 from templates_engine.library import get_template, load_templates
 
 

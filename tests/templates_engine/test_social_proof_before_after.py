@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import pytest
 
+from core.vocabulary import LANGUAGES
 from templates_engine import builder, compliance
 from templates_engine.compliance import check_script, check_text
 from templates_engine.errors import ScriptError
-from templates_engine.languages import LANGUAGES
 from templates_engine.library import get_template, load_templates, pick_template
 
 from .conftest import RATING
