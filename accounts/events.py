@@ -41,10 +41,11 @@ _critical: set[Consumer] = set()
 def event_consumer_register(consumer: Consumer, *, types: tuple[str, ...] = ("*",), critical: bool = False) -> None:
     """Call ``consumer(event)`` for each recorded event of ``types`` (once per consumer).
 
-    ``critical``: the consumer's exception is not swallowed; it rolls back the transaction that
-    finished the work, so the task fails and is retried and the work and its consequence (a
-    job's credits settled) commit together or not at all. For everything else (webhooks) a
-    failing consumer is logged and rolled back alone."""
+    ``critical``: the consumer's exception is not swallowed: it propagates to the service that
+    recorded the event and rolls back the UPDATE that finished the work, so the work and its
+    consequence (a job's credits settled) commit together or not at all; the service's own
+    failure path then runs (a render whose settlement fails ends failed, its credits released).
+    For everything else (webhooks) a failing consumer is logged and rolled back alone."""
     for event_type in types:
         registered = _consumers.setdefault(event_type, [])
         if consumer not in registered:

@@ -22,7 +22,7 @@ import uuid
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
-from billing.models import BillingAccount, LedgerEntry, Plan
+from billing.models import BillingAccount, ClientCap, LedgerEntry, Plan
 from billing.selectors import client_month_usage
 from core.errors import InvalidInput, PaymentRequired
 
@@ -157,33 +157,43 @@ def credits_reserve(*, workspace, job_id, credits: int) -> LedgerEntry | None:
     """Hold ``credits`` for a job about to be queued. Refuses with 402 ``insufficient_credits``
     (naming the cost and the balance) when the pool can't cover it, ``subscription_inactive``
     when the plan is past due or cancelled, ``client_cap_reached`` when an agency's monthly cap
-    for this client would be passed. A second reserve for the same job returns None."""
+    for this client would be passed. A second reserve for the same job returns None.
+
+    The account row is locked first, so the status and the cap are read after every earlier
+    reserve of the pool has committed: two clients' jobs queued at once can't both slip under
+    a cap that only one of them fits."""
     account = account_for_workspace(workspace=workspace)
-    if account.status in BLOCKING_STATUSES:
-        raise PaymentRequired(
-            f"The subscription is {BLOCKING_STATUSES[account.status]}: update the payment method or "
-            "choose a plan to make new ads. Ads already made stay available.",
-            code="subscription_inactive", detail={"status": account.status},
+    with transaction.atomic():
+        account = BillingAccount.objects.select_for_update().get(id=account.id)
+        if account.status in BLOCKING_STATUSES:
+            raise PaymentRequired(
+                f"The subscription is {BLOCKING_STATUSES[account.status]}: update the payment method or "
+                "choose a plan to make new ads. Ads already made stay available.",
+                code="subscription_inactive", detail={"status": account.status},
+            )
+        _check_client_cap(workspace=workspace, account=account, credits=credits)
+        if credits <= 0:
+            return None
+        entry = _move(
+            account=account, kind=LedgerEntry.Kind.RESERVE, balance_change=-credits, reserved_change=credits,
+            reason=f"reserved for job {job_id}", workspace=workspace, job_id=job_id,
         )
-    _check_client_cap(workspace=workspace, account=account, credits=credits)
-    if credits <= 0:
-        return None
-    entry = _move(
-        account=account, kind=LedgerEntry.Kind.RESERVE, balance_change=-credits, reserved_change=credits,
-        reason=f"reserved for job {job_id}", workspace=workspace, job_id=job_id,
-    )
-    if entry is None and not LedgerEntry.objects.filter(kind=LedgerEntry.Kind.RESERVE, job_id=job_id).exists():
-        account.refresh_from_db()
-        raise PaymentRequired(
-            f"This ad costs {credits} credits and the balance is {account.balance}: buy credits or "
-            "change plan, or make a shorter ad in fewer formats.",
-            code="insufficient_credits", detail={"cost": credits, "balance": account.balance},
-        )
-    return entry
+        if entry is None and not LedgerEntry.objects.filter(kind=LedgerEntry.Kind.RESERVE, job_id=job_id).exists():
+            account.refresh_from_db()
+            raise PaymentRequired(
+                f"This ad costs {credits} credits and the balance is {account.balance}: buy credits or "
+                "change plan, or make a shorter ad in fewer formats.",
+                code="insufficient_credits", detail={"cost": credits, "balance": account.balance},
+            )
+        return entry
 
 
 def _check_client_cap(*, workspace, account: BillingAccount, credits: int) -> None:
-    cap = getattr(workspace, "billing_cap", None) if account.agency_id else None
+    if not account.agency_id:
+        return
+    # Read now, not through ``workspace.billing_cap``: that accessor caches on the instance, so
+    # a cap set or changed after the workspace was loaded would go unseen.
+    cap = ClientCap.objects.filter(workspace_id=workspace.id).first()
     if cap is None:
         return
     used = client_month_usage(workspace=workspace)

@@ -2,26 +2,78 @@
 
 from __future__ import annotations
 
-from django.db.models import Sum
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
 
-from billing.models import BillingAccount, LedgerEntry
+from accounts.models import Agency, Workspace
+from billing.models import BillingAccount, ClientCap, LedgerEntry
+
+# The movements that are a client's usage: what its reserves take from the pool, less what
+# their ends (settle, release) give back.
+USAGE_KINDS = (LedgerEntry.Kind.RESERVE, LedgerEntry.Kind.SETTLE, LedgerEntry.Kind.RELEASE)
 
 
-def _month_start():
+def month_start() -> datetime:
+    """The start of this calendar month (UTC): caps and usage count from here."""
     now = timezone.now()
     return now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+
+
+def _usage_by_workspace(*, workspace_ids) -> dict:
+    """Credits each workspace spent or holds this month. Never below zero: a job reserved last
+    month and ended this month gives back credits that were not counted here."""
+    rows = (
+        LedgerEntry.objects.filter(workspace_id__in=workspace_ids, kind__in=USAGE_KINDS, created_at__gte=month_start())
+        .values("workspace_id")
+        .annotate(total=Sum("balance_change"))
+        .order_by()
+    )
+    return {row["workspace_id"]: max(0, -(row["total"] or 0)) for row in rows}
 
 
 def client_month_usage(*, workspace) -> int:
     """Credits this workspace spent or holds this calendar month (UTC): what its reserves took
     from the pool minus what their ends gave back."""
-    moved = LedgerEntry.objects.filter(
-        workspace=workspace, created_at__gte=_month_start(),
-        kind__in=[LedgerEntry.Kind.RESERVE, LedgerEntry.Kind.SETTLE, LedgerEntry.Kind.RELEASE],
-    ).aggregate(total=Sum("balance_change"))["total"]
-    return -(moved or 0)
+    return _usage_by_workspace(workspace_ids=[workspace.id]).get(workspace.id, 0)
 
 
 def ledger_for_account(*, account: BillingAccount):
     return LedgerEntry.objects.filter(account=account).select_related("workspace", "actor")
+
+
+def ledger_for_workspace(*, workspace: Workspace, account: BillingAccount) -> QuerySet:
+    """What a workspace's callers see of the account that pays for it: the movements of its
+    own jobs, and the account-wide ones (grants, purchases, adjustments, refunds: no
+    workspace). An agency pool's other clients' jobs are left out."""
+    return (
+        LedgerEntry.objects.filter(account=account)
+        .filter(Q(workspace=workspace) | Q(workspace__isnull=True))
+        .select_related("workspace")
+    )
+
+
+@dataclass(frozen=True)
+class ClientUsage:
+    """One client workspace of an agency: credits used this month and its cap (None: no cap)."""
+
+    workspace: Workspace
+    used: int
+    cap: int | None
+
+
+def agency_clients_usage(*, agency: Agency) -> list[ClientUsage]:
+    """Every client workspace of the agency (by name) with its usage this month and its cap:
+    three queries whatever the number of clients."""
+    clients = list(Workspace.objects.filter(agency=agency).order_by("name", "id"))
+    ids = [client.id for client in clients]
+    used = _usage_by_workspace(workspace_ids=ids)
+    caps = dict(ClientCap.objects.filter(workspace_id__in=ids).values_list("workspace_id", "monthly_credits"))
+    return [ClientUsage(workspace=c, used=used.get(c.id, 0), cap=caps.get(c.id)) for c in clients]
+
+
+def client_usage(*, workspace: Workspace) -> ClientUsage:
+    cap = ClientCap.objects.filter(workspace=workspace).values_list("monthly_credits", flat=True).first()
+    return ClientUsage(workspace=workspace, used=client_month_usage(workspace=workspace), cap=cap)

@@ -3,6 +3,7 @@ PostgreSQL database and MEDIA_ROOT, stopped (SIGTERM, then kill) when the test e
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -17,6 +18,14 @@ from django.db import connection
 
 ROOT = Path(__file__).resolve().parents[1]
 
+# ``celery -A config worker``, with SHOPREEL_TEST_CELERY_CONFIG (JSON) applied to the app first.
+_CONFIGURED_WORKER = (
+    "import json, os, sys\n"
+    "from config.celery_app import app\n"
+    "app.conf.update(json.loads(os.environ['SHOPREEL_TEST_CELERY_CONFIG']))\n"
+    "app.worker_main(sys.argv[1:])\n"
+)
+
 
 @contextmanager
 def celery_workers(
@@ -27,9 +36,12 @@ def celery_workers(
     log_dir: Path,
     concurrency: int = 1,
     env: dict[str, str] | None = None,
+    app_config: dict | None = None,
 ) -> Iterator[tuple[list[subprocess.Popen], dict[str, Path]]]:
     """One worker per entry of ``queues`` (name → comma-separated queues), each logging to
-    ``log_dir/<name>.log``; ``env`` adds settings. Yields the processes and the log paths."""
+    ``log_dir/<name>.log``; ``env`` adds settings. ``app_config`` sets Celery settings that
+    the project's settings don't read from the environment (e.g. ``broker_transport_options``)
+    on the worker's app before it starts. Yields the processes and the log paths."""
     db = connection.settings_dict
     environ = {
         **os.environ,
@@ -41,12 +53,16 @@ def celery_workers(
         "SHOPREEL_FETCH_ALLOW_HOSTS": allow_hosts,
         **(env or {}),
     }
+    launcher = [sys.executable, "-m", "celery", "-A", "config"]
+    if app_config is not None:
+        environ["SHOPREEL_TEST_CELERY_CONFIG"] = json.dumps(app_config)
+        launcher = [sys.executable, "-c", _CONFIGURED_WORKER]
     processes, logs = [], {}
     try:
         for name, names in queues.items():
             logs[name] = log_dir / f"{name}.log"
             processes.append(subprocess.Popen(
-                [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", names,
+                [*launcher, "worker", "-Q", names,
                  "-c", str(concurrency), "-n", f"{name}-{uuid.uuid4().hex[:8]}@%h",
                  "--without-gossip", "--without-mingle", "--loglevel", "INFO"],
                 cwd=ROOT, env=environ, stdout=logs[name].open("w"), stderr=subprocess.STDOUT,

@@ -154,6 +154,12 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_WORKER_MAX_TASKS_PER_CHILD = envint("CELERY_WORKER_MAX_TASKS_PER_CHILD", 0) or None
 CELERY_TASK_SOFT_TIME_LIMIT = envint("CELERY_TASK_SOFT_TIME_LIMIT", 15 * 60)
 CELERY_TASK_TIME_LIMIT = envint("CELERY_TASK_TIME_LIMIT", 20 * 60)
+# Redis redelivers a task whose worker died (acks_late) after this many seconds. Longer than the
+# hard time limit, or a long task still running is handed to a second worker; much shorter than
+# the transport's default hour, or a job lost with its machine waits an hour (and holds its credits).
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": envint("CELERY_VISIBILITY_TIMEOUT", CELERY_TASK_TIME_LIMIT + 5 * 60),
+}
 CELERY_TASK_DEFAULT_QUEUE = SHOPREEL_QUEUE_DEFAULT
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_QUEUES = [

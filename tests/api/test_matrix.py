@@ -65,6 +65,8 @@ ENDPOINTS = [
     ("invitations_list", "get", "/api/v1/invitations/", None, 200, False),
     ("invitations_create", "post", "/api/v1/invitations/", {"email": "new@example.com", "role": "editor"}, 201, True),
     ("invitations_revoke", "post", "/api/v1/invitations/{invitation}/revoke/", None, 200, True),
+    ("billing_retrieve", "get", "/api/v1/billing/", None, 200, False),
+    ("billing_ledger_list", "get", "/api/v1/billing/ledger/", None, 200, False),
 ]
 OBJECT_ENDPOINTS = [e for e in ENDPOINTS if "{" in e[2]]
 WRITE_ENDPOINTS = [e for e in ENDPOINTS if e[5]]
@@ -256,6 +258,8 @@ def test_revoked_missing_or_unknown_keys_get_401(api, auth, code, name, method, 
         ("/api/v1/members/{member}/remove/", ["get", "put", "patch", "delete"]),
         ("/api/v1/invitations/", ["put", "patch", "delete"]),
         ("/api/v1/invitations/{invitation}/revoke/", ["get", "put", "patch", "delete"]),
+        ("/api/v1/billing/", ["post", "put", "patch", "delete"]),
+        ("/api/v1/billing/ledger/", ["post", "put", "patch", "delete"]),
     ],
 )
 def test_a_wrong_method_gets_405(api, path, methods):
