@@ -3,6 +3,7 @@
 from django.urls import path
 
 from accounts import views
+from billing.dashboard import views as billing_views
 
 app_name = "dashboard"
 
@@ -20,6 +21,9 @@ urlpatterns = [
     path(f"{ws}invitations/<uuid:invitation_id>/revoke/", views.invitation_revoke, name="invitation-revoke"),
     path(f"{ws}api-keys/", views.api_keys, name="api-keys"),
     path(f"{ws}api-keys/<uuid:key_id>/revoke/", views.api_key_revoke, name="api-key-revoke"),
+    path(f"{ws}billing/", billing_views.billing, name="billing"),
+    path(f"{ws}billing/checkout/", billing_views.billing_checkout, name="billing-checkout"),
+    path(f"{ws}billing/portal/", billing_views.billing_portal, name="billing-portal"),
     path("invitations/<str:token>/", views.invitation_accept, name="invitation-accept"),
     path("agencies/", views.agencies, name="agencies"),
     path("agencies/<uuid:agency_id>/", views.agency, name="agency"),

@@ -53,7 +53,7 @@ def _back(request, kwargs) -> str:
     return reverse("dashboard:agencies")
 
 
-def _page(request, template: str, context: dict, *, access=None, status: int = 200):
+def dashboard_page(request, template: str, context: dict, *, access=None, status: int = 200):
     """Render with what every page's navigation needs: the workspaces to switch between."""
     user = request.user
     nav = {
@@ -75,7 +75,7 @@ def home(request):
     last = request.session.get(SESSION_WORKSPACE)
     workspace = (workspaces.filter(id=last).first() if last else None) or workspaces.order_by("name").first()
     if workspace is None:
-        return _page(request, "accounts/no_workspace.html", {})
+        return dashboard_page(request, "accounts/no_workspace.html", {})
     return redirect("dashboard:workspace", workspace.id)
 
 
@@ -88,7 +88,7 @@ def workspace(request, workspace_id):
         from generation.training.selectors import adapters_trained_with
 
         context["trained_with"] = len(adapters_trained_with(workspace=access.workspace))
-    return _page(request, "accounts/workspace.html", context, access=access)
+    return dashboard_page(request, "accounts/workspace.html", context, access=access)
 
 
 @require_POST
@@ -120,7 +120,7 @@ def members(request, workspace_id):
         "roles": Membership.Role.choices,
         "invite_roles": [(v, label) for v, label in Membership.Role.choices if access.is_owner or v != "owner"],
     }
-    return _page(request, "accounts/members.html", context, access=access)
+    return dashboard_page(request, "accounts/members.html", context, access=access)
 
 
 @require_POST
@@ -224,7 +224,7 @@ def api_keys(request, workspace_id):
         )
         context["new_key"], context["plaintext"] = key, plaintext
     context["keys"] = selectors.api_keys_for_workspace(workspace=access.workspace).select_related("created_by")
-    response = _page(request, "accounts/api_keys.html", context, access=access)
+    response = dashboard_page(request, "accounts/api_keys.html", context, access=access)
     response["Cache-Control"] = "no-store"  # the page with the key must not be kept anywhere
     return response
 
@@ -249,7 +249,7 @@ def agencies(request):
         agency = services.agency_create_for_user(name=request.POST.get("name", ""), user=request.user)
         messages.success(request, f"Agency {agency.name} created.")
         return redirect("dashboard:agency", agency.id)
-    return _page(request, "accounts/agencies.html", {})
+    return dashboard_page(request, "accounts/agencies.html", {})
 
 
 @require_GET
@@ -257,7 +257,7 @@ def agencies(request):
 def agency(request, agency_id):
     agency = selectors.agency_for_user(user=request.user, agency_id=agency_id)
     context = {"agency": agency, "clients": selectors.agency_clients(agency=agency)}
-    return _page(request, "accounts/agency.html", context)
+    return dashboard_page(request, "accounts/agency.html", context)
 
 
 @require_POST

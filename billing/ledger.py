@@ -45,18 +45,18 @@ def account_for_workspace(*, workspace) -> BillingAccount:
         return account
     trial = Plan.objects.filter(slug=TRIAL_PLAN, active=True).first()
     try:
-        with transaction.atomic():
+        with transaction.atomic():  # the account and its welcome credits, together
             account = BillingAccount.objects.create(
                 plan=trial, status=BillingAccount.Status.TRIALING if trial else BillingAccount.Status.NONE, **owner
             )
+            if trial and trial.monthly_credits:
+                credits_grant(
+                    account=account, credits=trial.monthly_credits, reason=f"{trial.name}: welcome credits",
+                    reference=f"trial:{account.id}",
+                )
     except IntegrityError:  # made by a concurrent request
         return BillingAccount.objects.get(**owner)
-    if trial and trial.monthly_credits:
-        credits_grant(
-            account=account, credits=trial.monthly_credits, reason=f"{trial.name}: welcome credits",
-            reference=f"trial:{account.id}",
-        )
-        account.refresh_from_db()
+    account.refresh_from_db()
     return account
 
 

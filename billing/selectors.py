@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import F, Q, QuerySet, Sum
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from accounts.models import Agency, Workspace
@@ -77,3 +78,19 @@ def agency_clients_usage(*, agency: Agency) -> list[ClientUsage]:
 def client_usage(*, workspace: Workspace) -> ClientUsage:
     cap = ClientCap.objects.filter(workspace=workspace).values_list("monthly_credits", flat=True).first()
     return ClientUsage(workspace=workspace, used=client_month_usage(workspace=workspace), cap=cap)
+
+
+def usage_by_day(*, account: BillingAccount, days: int = 30, workspace: Workspace | None = None) -> list[tuple]:
+    """``[(date, credits spent)]`` for the last ``days`` days, oldest first, zero days
+    included: what settled jobs were charged (a settle's charge is what left the reserve and
+    did not come back to the balance). ``workspace``: one client's share of a pool."""
+    today = timezone.now().date()
+    first = today - timedelta(days=days - 1)
+    entries = LedgerEntry.objects.filter(account=account, kind=LedgerEntry.Kind.SETTLE, created_at__date__gte=first)
+    if workspace is not None:
+        entries = entries.filter(workspace=workspace)
+    spent = dict(
+        entries.annotate(day=TruncDate("created_at")).values("day")
+        .annotate(charged=-Sum(F("balance_change") + F("reserved_change"))).values_list("day", "charged")
+    )
+    return [(first + timedelta(days=i), int(spent.get(first + timedelta(days=i)) or 0)) for i in range(days)]

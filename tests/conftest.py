@@ -38,6 +38,20 @@ def postgres(settings) -> None:
 
 
 @pytest.fixture
+def plans(db):
+    """The plans and packs billing's migration seeds, present even after a transactional test
+    elsewhere flushed the database (a flush drops data that migrations wrote)."""
+    import importlib
+
+    from django.apps import apps
+
+    from billing.models import Plan
+
+    importlib.import_module("billing.migrations.0002_seed_plans_and_packs").seed(apps, None)
+    return {plan.slug: plan for plan in Plan.objects.all()}
+
+
+@pytest.fixture
 def workspace(db):
     return WorkspaceFactory()
 

@@ -11,7 +11,7 @@ from generation.models import RenderJob
 
 
 @pytest.fixture
-def billing_on(settings):
+def billing_on(settings, plans):
     settings.SHOPREEL_BILLING = True
 
 

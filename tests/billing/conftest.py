@@ -4,25 +4,15 @@ agency's clients, rival pays alone)."""
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass
 
 import pytest
-from django.apps import apps
 
 from accounts.models import Agency, Workspace
 from billing.ledger import credits_grant
 from billing.models import BillingAccount, Plan
 from tests.api.conftest import api  # noqa: F401  (the shared API world, used by the API tests)
 from tests.factories import WorkspaceFactory
-
-
-@pytest.fixture
-def plans(db) -> dict[str, Plan]:
-    """The plans and packs the migration seeds, present even after a transactional test
-    elsewhere flushed the database."""
-    importlib.import_module("billing.migrations.0002_seed_plans_and_packs").seed(apps, None)
-    return {plan.slug: plan for plan in Plan.objects.all()}
 
 
 def make_account(

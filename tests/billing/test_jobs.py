@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def billing_on(settings):
+def billing_on(settings, plans):
     settings.SHOPREEL_BILLING = True
     settings.SHOPREEL_VOICE = False  # the charge is what is checked here, not the voice
     settings.SHOPREEL_MUSIC = False
