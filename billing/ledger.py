@@ -176,7 +176,7 @@ def credits_reserve(*, workspace, job_id, credits: int) -> LedgerEntry | None:
             return None
         entry = _move(
             account=account, kind=LedgerEntry.Kind.RESERVE, balance_change=-credits, reserved_change=credits,
-            reason=f"reserved for job {job_id}", workspace=workspace, job_id=job_id,
+            reason=f"ad job {str(job_id)[:8]}: held until it ends", workspace=workspace, job_id=job_id,
         )
         if entry is None and not LedgerEntry.objects.filter(kind=LedgerEntry.Kind.RESERVE, job_id=job_id).exists():
             account.refresh_from_db()
@@ -215,7 +215,9 @@ def credits_settle(*, job_id, charged: int) -> LedgerEntry | None:
     held = reserve.reserved_change
     charged = max(0, min(charged, held))
     kind = LedgerEntry.Kind.SETTLE if charged else LedgerEntry.Kind.RELEASE
-    reason = f"job {job_id}: {charged} of {held} credits charged" if charged else f"job {job_id}: released, nothing charged"
+    job = str(job_id)[:8]
+    reason = (f"ad job {job}: {charged} of {held} held credits charged" if charged
+              else f"ad job {job}: failed or cancelled, nothing charged")
     return _move(
         account=reserve.account, kind=kind, balance_change=held - charged, reserved_change=-held, reason=reason,
         workspace=reserve.workspace, job_id=job_id,

@@ -21,6 +21,11 @@ from django.db import models
 from django.db.models import Q
 
 
+def money(cents: int, currency: str) -> str:
+    """``USD 29.00``: how prices read on the billing page (Stripe's Price is what is charged)."""
+    return f"{currency} {cents / 100:,.2f}"
+
+
 class Plan(models.Model):
     class Kind(models.TextChoices):
         TRIAL = "trial"
@@ -47,6 +52,10 @@ class Plan(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def price_display(self) -> str:
+        return money(self.price_cents, self.currency)
+
 
 class CreditPack(models.Model):
     """One-off credits, bought with Checkout in payment mode. Never expire."""
@@ -64,6 +73,10 @@ class CreditPack(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def price_display(self) -> str:
+        return money(self.price_cents, self.currency)
 
 
 class BillingAccount(models.Model):

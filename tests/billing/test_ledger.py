@@ -128,10 +128,10 @@ def test_reserve_then_settle_charges_what_was_used_and_gives_back_the_rest(solo)
     job = uuid.uuid4()
     reserve = credits_reserve(workspace=solo.workspace, job_id=job, credits=12)
     assert (reserve.kind, reserve.job_id, reserve.workspace, reserve.reason) == (
-        "reserve", job, solo.workspace, f"reserved for job {job}")
+        "reserve", job, solo.workspace, f"ad job {str(job)[:8]}: held until it ends")
     assert (reload(solo.account).balance, solo.account.reserved) == (88, 12)
     settle = credits_settle(job_id=job, charged=9)
-    assert (settle.kind, settle.workspace, settle.reason) == ("settle", solo.workspace, f"job {job}: 9 of 12 credits charged")
+    assert (settle.kind, settle.workspace, settle.reason) == ("settle", solo.workspace, f"ad job {str(job)[:8]}: 9 of 12 held credits charged")
     assert (reload(solo.account).balance, solo.account.reserved) == (91, 0)
     assert rows(solo.account) == [
         ("grant", 100, 0, 100, 0),
@@ -145,7 +145,7 @@ def test_a_failed_or_cancelled_job_is_released_and_charges_nothing(solo):
     job = uuid.uuid4()
     credits_reserve(workspace=solo.workspace, job_id=job, credits=10)
     release = credits_settle(job_id=job, charged=0)
-    assert (release.kind, release.reason) == ("release", f"job {job}: released, nothing charged")
+    assert (release.kind, release.reason) == ("release", f"ad job {str(job)[:8]}: failed or cancelled, nothing charged")
     assert rows(solo.account)[-2:] == [("reserve", -10, 10, 90, 10), ("release", 10, -10, 100, 0)]
     assert client_month_usage(workspace=solo.workspace) == 0
 
@@ -383,7 +383,7 @@ def test_the_ledger_in_the_admin_is_read_only_searchable_and_filterable(staff_cl
     assert staff_client.post(f"{ledger}{entry.id}/change/", {"reason": "edited", "balance_change": "0"}).status_code == 403
     assert staff_client.get(f"{ledger}{entry.id}/delete/").status_code == 403
     entry.refresh_from_db()
-    assert entry.reason == f"reserved for job {job}" and entry.balance_change == -7
+    assert entry.reason == f"ad job {str(job)[:8]}: held until it ends" and entry.balance_change == -7
     # the account's page links to its movements
     assert f"?account__id__exact={solo.account.id}" in staff_client.get(f"{ACCOUNTS}{solo.account.id}/change/").content.decode()
     assert staff_client.get(f"{ACCOUNTS}add/").status_code == 403

@@ -108,7 +108,7 @@ def test_the_ledger_shows_the_workspaces_own_jobs_and_the_pools_grants_newest_fi
         ("grant", 30, 0, None),
     ]
     settle = results[0]
-    assert settle["job"] == str(home_job) and settle["reason"] == f"job {home_job}: 9 of 12 credits charged"
+    assert settle["job"] == str(home_job) and settle["reason"] == f"ad job {str(home_job)[:8]}: 9 of 12 held credits charged"
     assert (settle["balance_after"], settle["reserved_after"], settle["flagged"]) == (121, 0, False)
     assert results[2]["reference"] == "in_june" and results[2]["job"] is None
     assert str(sister_job) not in str(results)
