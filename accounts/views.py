@@ -6,11 +6,12 @@ a message on the page it was made from."""
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -22,23 +23,27 @@ from core.errors import ApplicationError, NotFound, PermissionDenied
 SESSION_WORKSPACE = "shopreel_workspace"
 
 
-def _refusals(view):
-    """NotFound → 404 and PermissionDenied → 403 pages; any other ApplicationError → its
-    message on the page the form came from (``back`` in the view's answer)."""
+def dashboard_refusals(back: Callable[[HttpRequest, dict], str]):
+    """A dashboard view's refusals: NotFound → 404 and PermissionDenied → 403 pages; any other
+    ApplicationError → its message on the page ``back(request, kwargs)`` names (the page the
+    form came from). Login required."""
 
-    @functools.wraps(view)
-    def wrapper(request, *args, **kwargs):
-        try:
-            return view(request, *args, **kwargs)
-        except NotFound as exc:
-            raise Http404(exc.message) from exc
-        except PermissionDenied as exc:
-            raise DjangoPermissionDenied(exc.message) from exc
-        except ApplicationError as exc:
-            messages.error(request, exc.message)
-            return redirect(_back(request, kwargs))
+    def decorate(view):
+        @functools.wraps(view)
+        def wrapper(request, *args, **kwargs):
+            try:
+                return view(request, *args, **kwargs)
+            except NotFound as exc:
+                raise Http404(exc.message) from exc
+            except PermissionDenied as exc:
+                raise DjangoPermissionDenied(exc.message) from exc
+            except ApplicationError as exc:
+                messages.error(request, exc.message)
+                return redirect(back(request, kwargs))
 
-    return login_required(wrapper)
+        return login_required(wrapper)
+
+    return decorate
 
 
 def _back(request, kwargs) -> str:
@@ -51,6 +56,9 @@ def _back(request, kwargs) -> str:
         name = "dashboard:api-keys" if "/api-keys/" in request.path else "dashboard:members"
         return reverse(name, args=[kwargs["workspace_id"]])
     return reverse("dashboard:agencies")
+
+
+_refusals = dashboard_refusals(_back)
 
 
 def dashboard_page(request, template: str, context: dict, *, access=None, status: int = 200):

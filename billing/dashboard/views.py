@@ -4,45 +4,24 @@ everything about the subscription). Every member sees it; owners and admins buy.
 
 from __future__ import annotations
 
-import functools
-
 from django.conf import settings
-from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts import selectors as account_selectors
-from accounts.views import dashboard_page
+from accounts.views import dashboard_page, dashboard_refusals
 from billing import selectors
 from billing.checkout import checkout_session_create, portal_session_create
 from billing.ledger import account_for_workspace
 from billing.models import CreditPack, Plan
-from core.errors import ApplicationError, NotFound, PermissionDenied
 
 LEDGER_ROWS = 25
 CHART_DAYS = 30
 
 
-def _refusals(view):
-    """Another workspace: 404. Not an owner or admin: 403. A refused purchase: its message on the billing page."""
-
-    @functools.wraps(view)
-    def wrapper(request, workspace_id, *args, **kwargs):
-        try:
-            return view(request, workspace_id, *args, **kwargs)
-        except NotFound as exc:
-            raise Http404(exc.message) from exc
-        except PermissionDenied as exc:
-            raise DjangoPermissionDenied(exc.message) from exc
-        except ApplicationError as exc:
-            messages.error(request, exc.message)
-            return redirect("dashboard:billing", workspace_id)
-
-    return login_required(wrapper)
+# Another workspace: 404. Not an owner or admin: 403. A refused purchase: its message here.
+_refusals = dashboard_refusals(lambda request, kwargs: reverse("dashboard:billing", args=[kwargs["workspace_id"]]))
 
 
 def _chart(days: list[tuple]) -> dict:
