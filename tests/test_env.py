@@ -107,3 +107,12 @@ def test_production_starts_with_everything_set_and_sends_real_email():
     result = _settings_load(PRODUCTION)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "django.core.mail.backends.smtp.EmailBackend"
+
+
+@pytest.mark.parametrize("missing", ["STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET"])
+def test_production_with_billing_on_refuses_to_start_without_stripe(missing):
+    stripe = {"SHOPREEL_BILLING": "on", "STRIPE_SECRET_KEY": "sk_live_x", "STRIPE_WEBHOOK_SECRET": "whsec_x"}
+    result = _settings_load({**PRODUCTION, **stripe, missing: ""})
+    assert result.returncode != 0
+    assert "SHOPREEL_BILLING=on needs STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET" in result.stderr
+    assert _settings_load({**PRODUCTION, **stripe}).returncode == 0
