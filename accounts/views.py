@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts import selectors, services
 from accounts.models import ApiKey, Membership
+from billing.limits import seat_check
 from core.errors import ApplicationError, NotFound, PermissionDenied
 
 SESSION_WORKSPACE = "shopreel_workspace"
@@ -168,6 +169,8 @@ def leave(request, workspace_id):
 @_refusals
 def invitation_create(request, workspace_id):
     access = selectors.workspace_access(user=request.user, workspace_id=workspace_id)
+    access.require_manager()
+    seat_check(workspace=access.workspace)
     invitation = services.invitation_create(
         workspace=access.workspace, email=request.POST.get("email", ""), role=request.POST.get("role", ""),
         actor=request.user, site_url=request.build_absolute_uri("/"),

@@ -24,6 +24,7 @@ from accounts.services import (
     membership_remove,
     membership_role_change,
 )
+from billing.limits import seat_check
 
 
 class ApiKeyOutputSerializer(serializers.ModelSerializer):
@@ -195,6 +196,7 @@ class InvitationCreateApi(WorkspaceApiView):
     def post(self, request):
         serializer = InvitationCreateApi.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
+        seat_check(workspace=self.workspace)
         invitation = invitation_create(
             workspace=self.workspace, site_url=request.build_absolute_uri("/"), **serializer.validated_data
         )
