@@ -18,6 +18,7 @@ give the price.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, get_args
@@ -86,23 +87,34 @@ def job_quote(*, workspace, options: JobOptions | Mapping[str, Any] | None) -> Q
     """The most this ad can cost (shown before the merchant confirms), and, with billing on,
     the balance it would come from; a plan limit it breaks is refused here (402 ``plan_limit``)."""
     options = _options(options)
+    account = account_for_workspace(workspace=workspace) if settings.SHOPREEL_BILLING else None
+    if account is not None:
+        _check_plan(account, options)
+        options = _plan_options(account, options)
     price = ad_price(
         length=options.length, formats=len(options.formats),
-        generative_seconds=options.length if generative_possible() else 0.0,
+        generative_seconds=options.length if options.generative and generative_possible() else 0.0,
     )
-    if not settings.SHOPREEL_BILLING:
+    if account is None:
         return Quote(price=price, billing=False)
-    account = account_for_workspace(workspace=workspace)
-    _check_plan(account, options)
     return Quote(price=price, billing=True, balance=account.balance, reserved=account.reserved)
 
 
-def _paid(*, workspace, options: JobOptions, create: Callable[[], RenderJob]) -> RenderJob:
+def _plan_options(account: BillingAccount, options: JobOptions) -> JobOptions:
+    """The options as the plan allows them: no generative shots on a plan without them (the
+    shots use the motion backend, and the price has no GPU part)."""
+    if account.plan is not None and not account.plan.generative_shots and options.generative:
+        return dataclasses.replace(options, generative=False)
+    return options
+
+
+def _paid(*, workspace, options: JobOptions, create: Callable[[JobOptions], RenderJob]) -> RenderJob:
     if not settings.SHOPREEL_BILLING:
-        return create()
+        return create(options)
     quote = job_quote(workspace=workspace, options=options)
+    options = _plan_options(account_for_workspace(workspace=workspace), options)
     with transaction.atomic():
-        job = create()
+        job = create(options)
         credits_reserve(workspace=workspace, job_id=job.id, credits=quote.price.credits)
         RenderJob.objects.filter(id=job.id).update(cost=quote.price.credits)
         job.cost = quote.price.credits
@@ -116,7 +128,7 @@ def job_start_paid(
     options = _options(options)
     return _paid(
         workspace=workspace, options=options,
-        create=lambda: generation.job_start(workspace=workspace, url=url, options=options, product=product),
+        create=lambda options: generation.job_start(workspace=workspace, url=url, options=options, product=product),
     )
 
 
@@ -127,14 +139,17 @@ def job_create_paid(
     options = _options(options)
     return _paid(
         workspace=workspace, options=options,
-        create=lambda: generation.job_create(workspace=workspace, url=url, options=options, product=product),
+        create=lambda options: generation.job_create(workspace=workspace, url=url, options=options, product=product),
     )
 
 
 def ad_render_start_paid(*, ad: Ad) -> RenderJob:
     """``generation.services.ad_render_start`` (a re-render), paid for like a new job."""
-    options = JobOptions.from_input({"length": ad.length, "formats": ad.formats, "language": ad.language})
-    return _paid(workspace=ad.workspace, options=options, create=lambda: generation.ad_render_start(ad=ad))
+    options = JobOptions.from_input({
+        "length": ad.length, "formats": ad.formats, "language": ad.language, "generative": ad.generative,
+    })
+    # The ad keeps the shots it has; a plan without generative shots only changes new ads.
+    return _paid(workspace=ad.workspace, options=options, create=lambda _options: generation.ad_render_start(ad=ad))
 
 
 def delivered_price(*, job: RenderJob) -> Price:

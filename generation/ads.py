@@ -31,15 +31,48 @@ def compliance_message(findings: list[dict], *, market: str) -> str:
     )
 
 
+PRICE_UNCONFIRMED_MESSAGE = (
+    "The ad was not rendered: the price read from the product page ({price}) is uncertain "
+    "({why}). Confirm the price on the product (POST /api/v1/products/{{id}}/price/confirm/, "
+    "or set the right one), or render anyway with override_compliance."
+)
+
+
+def _price_doubt_check(product: Product, override: bool | str, *, job_id=None) -> dict:
+    """An ad never goes out with a price the scraper doubted and nobody confirmed: refused
+    with ``price_unconfirmed`` unless the job overrides, and the override is recorded (who,
+    when, which job, the price and its evidence) like a compliance override."""
+    if product.price is None or not product.price_unconfirmed:
+        return {}
+    evidence = product.price_evidence or {}
+    if not override:
+        why = f"confidence {evidence.get('confidence', '?')}, read from {evidence.get('source') or 'the page'}"
+        raise ApplicationError(
+            PRICE_UNCONFIRMED_MESSAGE.format(price=f"{product.price} {product.currency}".strip(), why=why),
+            code="price_unconfirmed",
+        )
+    return {
+        "by": override if isinstance(override, str) else "",
+        "at": timezone.now().isoformat(),
+        "job": str(job_id) if job_id else "",
+        "price": str(product.price),
+        "confidence": evidence.get("confidence"),
+        "source": evidence.get("source", ""),
+    }
+
+
 def ad_create(
     *, workspace: Workspace, product: Product, options: JobOptions | Mapping[str, Any], job_id=None
 ) -> Ad:
     """Write the script, check its claims for the market and store both. ``options``: a
     JobOptions, or the user's dict (checked with ``JobOptions.from_input``). With blocking
     findings and no override the Ad is stored without shots (nothing is made or rendered);
-    with an override, who let which findings through is recorded on the Ad."""
+    with an override, who let which findings through is recorded on the Ad. A product whose
+    price the scraper doubted and nobody confirmed is refused (``price_unconfirmed``) unless
+    overridden; that override is recorded under ``compliance_override["price"]``."""
     if not isinstance(options, JobOptions):
         options = JobOptions.from_input(options)
+    price_override = _price_doubt_check(product, options.override_compliance, job_id=job_id)
     product_data = product.as_script_input()
     try:
         if options.template == "auto":
@@ -66,6 +99,8 @@ def ad_create(
     findings = [f.as_dict() for f in compliance.check_script(script, product=product_data, market=market)]
     blocking = [f for f in findings if f["severity"] == "block"]
     override = _compliance_override(blocking, options.override_compliance, job_id=job_id)
+    if price_override:
+        override = {**override, "price": price_override}
     with transaction.atomic():
         ad = Ad.objects.create(
             workspace=workspace,
@@ -77,6 +112,7 @@ def ad_create(
             seed=options.seed,
             script=script.model_dump(mode="json"),
             voice=options.voice,
+            generative=options.generative,
             music=options.music,
             market=market,
             compliance=findings,

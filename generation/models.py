@@ -23,6 +23,8 @@ class Ad(WorkspaceOwned):
     formats = models.JSONField(default=list)  # ["9:16", "1:1", ...]
     seed = models.PositiveIntegerField(default=0)
     script = models.JSONField()  # templates_engine.schema.AdScript
+    # Generative (GPU) shots allowed (off: the plan has none; shots use the motion backend).
+    generative = models.BooleanField(default=True)
     voice = models.BooleanField(default=True)
     music = models.BooleanField(default=True)
     # Honest claims (templates_engine.compliance): the market the copy was checked for, the

@@ -47,6 +47,9 @@ class JobOptions:
     platform: str = ""
     tone: str = ""
     cta: str | None = None
+    # Generative (GPU) shots allowed: billing turns it off for plans without them, and the
+    # shots then use the motion backend from the photos. Not a user option.
+    generative: bool = True
 
     MIN_LENGTH: ClassVar[float] = 3
     MAX_LENGTH: ClassVar[float] = 60
@@ -112,7 +115,7 @@ class _Checker:
         }
         clean: dict[str, Any] = {}
         for name in ("formats", "length", "template", "seed", "market", "platform", "tone",
-                     "override_compliance", "language", "voice", "music", "cta"):  # fmt: skip
+                     "override_compliance", "language", "voice", "music", "cta", "generative"):  # fmt: skip
             value = getattr(self, f"_{name}")(name, values[name])
             if name not in self.errors:
                 clean[name] = value
@@ -195,6 +198,7 @@ class _Checker:
         return value
 
     _music = _voice
+    _generative = _voice
 
     def _cta(self, name: str, value) -> str | None:
         if value is None:  # the language's default

@@ -345,7 +345,7 @@ def ad_render_start(*, ad: Ad) -> RenderJob:
             raise Conflict("The ad is being rendered already: wait for its job, or cancel it first.", code="ad_busy")
         options = JobOptions.from_input({
             "template": ad.template, "language": ad.language, "length": ad.length, "formats": ad.formats,
-            "seed": ad.seed, "voice": ad.voice, "music": ad.music, "market": ad.market,
+            "seed": ad.seed, "voice": ad.voice, "music": ad.music, "market": ad.market, "generative": ad.generative,
         })
         job = RenderJob.objects.create(
             workspace=ad.workspace, product=ad.product, ad=ad, source_url=ad.product.source_url,

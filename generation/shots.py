@@ -79,6 +79,7 @@ def _shot_requests(shots: list[Shot]) -> dict:
             seed=shot.ad.seed * 1000 + shot.index,
             vertical=product.vertical,
             workspace_id=str(shot.workspace_id),
+            generative=shot.ad.generative,
         )
     return requests
 
@@ -147,7 +148,7 @@ def shots_generate(
         requests = _shot_requests(shots)
         by_backend: dict[str, list[Shot]] = {}
         for shot in shots:
-            by_backend.setdefault(backend_names(requests[shot.id].shot_type)[0], []).append(shot)
+            by_backend.setdefault(backend_names(requests[shot.id].shot_type, generative=requests[shot.id].generative)[0], []).append(shot)
         for name, group in by_backend.items():
             plans = {shot.id: _shot_plan(requests[shot.id], name=name, group_size=len(group)) for shot in group}
             batch = [shot for shot in group if plans[shot.id].batching is not None]
@@ -199,7 +200,7 @@ class _ShotPlan:
 def _shot_plan(request: ShotRequest, *, name: str, group_size: int) -> _ShotPlan:
     """The shot is batched when its group has several shots, the group's backend ``name``
     batches, and every backend before it in the shot's chain cannot run here."""
-    chain = backend_chain(request.shot_type)
+    chain = backend_chain(request.shot_type, generative=request.generative)
     at = next((i for i, backend in enumerate(chain) if backend.name == name), None)
     if group_size < 2 or at is None or not isinstance(chain[at], BatchingBackend):
         return _ShotPlan(chain=chain)
@@ -251,7 +252,7 @@ def shot_batches(*, ad_id) -> list[list]:
     open_batches: dict[tuple, list] = {}
     for shot in shots:
         request = requests[shot.id]
-        name = backend_names(request.shot_type)[0]
+        name = backend_names(request.shot_type, generative=request.generative)[0]
         backend = backends.get(name)
         if size < 2 or not isinstance(backend, BatchingBackend):
             batches.append([shot.id])

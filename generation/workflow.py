@@ -58,7 +58,7 @@ def shots_signature(job_id: str, ad_id) -> Signature:
 
 def shot_queue(shot: Shot) -> str:
     """Shots whose first backend needs a GPU go to the gpu queue; motion shots are CPU work."""
-    gpu = backend_names(shot.shot_type)[0] in GPU_BACKENDS
+    gpu = backend_names(shot.shot_type, generative=shot.ad.generative)[0] in GPU_BACKENDS
     return settings.SHOPREEL_QUEUE_GPU if gpu else settings.SHOPREEL_QUEUE_RENDER
 
 

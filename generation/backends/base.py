@@ -45,6 +45,7 @@ class ShotRequest:
     seed: int
     vertical: str = "other"
     workspace_id: str = ""  # the job's workspace: picks fine-tuned adapters; "" = outside a job
+    generative: bool = True  # the ad allows GPU backends (its plan has generative shots)
 
 
 @dataclass(frozen=True)

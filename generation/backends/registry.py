@@ -31,22 +31,26 @@ def configured(name: str) -> bool:
     return all(getattr(settings, setting, "") for setting in WEIGHTS_SETTINGS.get(name, ()))
 
 
-def chain_names(shot_type: str) -> list[str]:
-    """The chain from SHOPREEL_SHOT_BACKENDS, as the worker tries it."""
+def chain_names(shot_type: str, *, generative: bool = True) -> list[str]:
+    """The chain from SHOPREEL_SHOT_BACKENDS, as the worker tries it. ``generative=False``
+    (an ad whose plan has no GPU shots): the GPU backends left out, motion at the least."""
     chains: dict[str, list[str]] = settings.SHOPREEL_SHOT_BACKENDS
-    return chains.get(shot_type) or chains["default"]
+    names = list(chains.get(shot_type) or chains["default"])
+    if not generative:
+        names = [name for name in names if name not in GPU_BACKENDS] or ["motion"]
+    return names
 
 
-def backend_names(shot_type: str) -> list[str]:
+def backend_names(shot_type: str, *, generative: bool = True) -> list[str]:
     """The chain less the backends with no weights configured: what decides the shot's queue,
     so that with nothing configured a shot is not sent to a GPU worker only to be passed on.
     The worker still tries the whole chain, and the Shot records why each was passed over."""
-    names = chain_names(shot_type)
+    names = chain_names(shot_type, generative=generative)
     return [name for name in names if configured(name)] or names
 
 
-def backend_chain(shot_type: str) -> list[ShotBackend]:
-    names = chain_names(shot_type)
+def backend_chain(shot_type: str, *, generative: bool = True) -> list[ShotBackend]:
+    names = chain_names(shot_type, generative=generative)
     unknown = [name for name in names if name not in BACKENDS]
     if unknown:
         raise BackendUnavailable(

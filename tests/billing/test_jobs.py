@@ -148,3 +148,22 @@ def test_with_billing_off_nothing_is_reserved_or_charged(workspace, settings):
     job = job_create_paid(workspace=workspace, url="https://shop.example.com/p/1", options={"length": 60})
     assert job.cost is None and not LedgerEntry.objects.exists()
     assert job_quote(workspace=workspace, options={"length": 60}).as_dict()["billing"] == "off"
+
+
+def test_a_plan_without_generative_shots_makes_motion_shots_and_is_not_charged_for_gpu(workspace, billing_on, settings):
+    from generation.backends.registry import backend_names
+
+    settings.SHOPREEL_SHOT_BACKENDS = {"default": ["diffusion", "motion"]}
+    settings.SHOPREEL_DIFFUSION_WEIGHTS_DIR = "/srv/weights/ltx"  # a GPU backend is configured
+    _account(workspace, plan="growth", balance=100)
+    assert job_quote(workspace=workspace, options={"length": 15}).price.as_dict() == {
+        "credits": 12, "video": 3, "generative": 9,
+    }
+    _account(workspace, plan="starter")
+    assert job_quote(workspace=workspace, options={"length": 15}).price.as_dict() == {
+        "credits": 3, "video": 3, "generative": 0,
+    }
+    job = job_create_paid(workspace=workspace, url="https://shop.example.com/p/1", options={"length": 15})
+    assert job.options["generative"] is False and job.cost == 3
+    assert backend_names("hero", generative=False) == ["motion"]
+    assert backend_names("hero") == ["diffusion", "motion"]

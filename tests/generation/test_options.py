@@ -15,7 +15,7 @@ def test_defaults_fill_what_is_missing_or_none_and_the_json_round_trips():
     assert options.to_json() == {
         "template": "auto", "language": "en", "formats": ["1:1", "9:16"], "length": 20.0, "seed": 0,
         "voice": True, "music": True, "market": "US", "override_compliance": False, "platform": "",
-        "tone": "", "cta": None,
+        "tone": "", "cta": None, "generative": True,
     }
     assert JobOptions.from_json(options.to_json()) == options
     # A row stored before an option existed reads with its default; a name since retired is left out.
