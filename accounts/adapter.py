@@ -1,4 +1,5 @@
-"""django-allauth hooks: a new user gets their own workspace, as its owner."""
+"""django-allauth hooks: a new user gets their own workspace, as its owner, unless they came
+through an invitation (they join that workspace instead: no empty one of their own)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,6 @@ class AccountAdapter(DefaultAccountAdapter):
     def save_user(self, request, user, form, commit=True):
         with transaction.atomic():
             user = super().save_user(request, user, form, commit=commit)
-            if commit:
+            if commit and not (request is not None and request.session.get("shopreel_invited")):
                 user_workspace_create(user=user)
         return user

@@ -22,6 +22,10 @@ from billing.limits import seat_check
 from core.errors import ApplicationError, NotFound, PermissionDenied
 
 SESSION_WORKSPACE = "shopreel_workspace"
+# A key just made, shown by the next page view only (POST-redirect-GET).
+SESSION_NEW_KEY = "shopreel_new_key"
+# Set while an invited visitor signs up: their account joins that workspace, no empty one of its own.
+SESSION_INVITED = "shopreel_invited"
 
 
 def dashboard_refusals(back: Callable[[HttpRequest, dict], str]):
@@ -74,6 +78,14 @@ def dashboard_page(request, template: str, context: dict, *, access=None, status
     if access is not None:
         request.session[SESSION_WORKSPACE] = str(access.workspace.id)
     return render(request, template, {**nav, **context}, status=status)
+
+
+@require_GET
+def landing(request):
+    """``/``: what Shopreel is, for visitors (and where sign-out lands); the studio when signed in."""
+    if request.user.is_authenticated:
+        return redirect("dashboard:home")
+    return render(request, "accounts/landing.html", {})
 
 
 @require_GET
@@ -209,11 +221,14 @@ def invitation_accept(request, token):
     except NotFound as exc:
         return render(request, "accounts/invitation.html", {"error": exc.message}, status=404)
     if request.method == "GET" or not request.user.is_authenticated:
+        if not request.user.is_authenticated:
+            request.session[SESSION_INVITED] = True
         return render(request, "accounts/invitation.html", {"invitation": invitation, "next": request.path})
     try:
         membership = services.invitation_accept(token=token, user=request.user)
     except ApplicationError as exc:
         return render(request, "accounts/invitation.html", {"invitation": invitation, "error": exc.message}, status=400)
+    request.session.pop(SESSION_INVITED, None)
     messages.success(request, f"Welcome to {membership.workspace.name}.")
     return redirect("dashboard:workspace", membership.workspace_id)
 
@@ -224,16 +239,23 @@ def invitation_accept(request, token):
 @require_http_methods(["GET", "POST"])
 @_refusals
 def api_keys(request, workspace_id):
-    """The keys (prefix, scope, last used); a key made here is shown in this answer only."""
+    """The keys (prefix, scope, last used). A key made here is shown once: the POST makes it
+    and redirects (reloading never makes a second one); the next GET shows it and forgets it."""
     access = selectors.workspace_access(user=request.user, workspace_id=workspace_id)
-    context = {"scopes": ApiKey.Scope.choices, "new_key": None}
     if request.method == "POST":
         access.require_manager()
         key, plaintext = services.api_key_create(
             workspace=access.workspace, name=request.POST.get("name", ""), scope=request.POST.get("scope", ""),
             created_by=request.user,
         )
-        context["new_key"], context["plaintext"] = key, plaintext
+        request.session[SESSION_NEW_KEY] = {"id": str(key.id), "plaintext": plaintext}
+        return redirect("dashboard:api-keys", workspace_id)
+    context = {"scopes": ApiKey.Scope.choices, "new_key": None}
+    shown = request.session.pop(SESSION_NEW_KEY, None)
+    if shown:
+        key = selectors.api_keys_for_workspace(workspace=access.workspace).filter(id=shown["id"]).first()
+        if key is not None:
+            context["new_key"], context["plaintext"] = key, shown["plaintext"]
     context["keys"] = selectors.api_keys_for_workspace(workspace=access.workspace).select_related("created_by")
     response = dashboard_page(request, "accounts/api_keys.html", context, access=access)
     response["Cache-Control"] = "no-store"  # the page with the key must not be kept anywhere

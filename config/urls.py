@@ -4,6 +4,8 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from accounts.views import landing
+
 api_v1 = [
     path("", include("accounts.api.urls")),
     path("", include("products.api.urls")),
@@ -15,6 +17,7 @@ api_v1 = [
 ]
 
 urlpatterns = [
+    path("", landing, name="landing"),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api-v1"))),
     path("accounts/", include("allauth.urls")),
@@ -26,3 +29,4 @@ if settings.DEBUG:
 
 # Unknown /api/ URLs (and malformed ids) answer in the API's error format.
 handler404 = "accounts.api.errors.not_found"
+handler400 = "accounts.api.errors.bad_request"

@@ -20,8 +20,10 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from core.errors import InvalidInput
+from core.vocabulary import LANGUAGES
 from generation.render.spec import FORMATS
 from templates_engine import builder, compliance, library
+from templates_engine.languages import resolve_language
 
 
 @dataclass(frozen=True)
@@ -189,6 +191,14 @@ class _Checker:
     def _language(self, name: str, value) -> str | None:
         if not isinstance(value, str) or not value.strip() or len(value) > JobOptions.MAX_LANGUAGE:
             self.fail(name, f"The language must be a language code such as en or pt-BR (at most {JobOptions.MAX_LANGUAGE} characters).")
+            return None
+        try:  # refused now, not after the product was read (regional tags map: es-MX → es)
+            resolve_language(value, list(LANGUAGES))
+        except LookupError:
+            self.fail(
+                name, f"Ads are written in {', '.join(LANGUAGES)} (or a regional tag of one, such as "
+                f"es-MX); not in {value.strip()!r}.", code="unsupported_language",
+            )
             return None
         return value.strip()
 

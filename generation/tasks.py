@@ -3,17 +3,50 @@
 The canvases that chain them (scrape → script → chord(shots → render)) are built by task name
 in ``generation.workflow``, which also names the tasks. Failures are recorded on the RenderJob
 (or the ModelAdapter row) by the services before the task fails.
+
+A refused input (an ``ApplicationError``: the page is gone, the claims block the ad) and a
+cancel are outcomes, not crashes: the job already says so in plain words, so the task logs one
+INFO line and ends; only what nobody foresaw reaches Celery's error log with its traceback.
 """
 
 from __future__ import annotations
 
+import functools
+import logging
+
 from celery import shared_task
 from django.conf import settings
 
+from core.errors import ApplicationError
 from generation import workflow
+from generation.backends.base import ShotCancelled
+from generation.render.errors import RenderCancelled
+
+logger = logging.getLogger(__name__)
+
+
+def _outcome(task):
+    """Recorded outcomes end the task quietly (see the module's docstring)."""
+
+    @functools.wraps(task)
+    def run(*args, **kwargs):
+        try:
+            return task(*args, **kwargs)
+        except (ShotCancelled, RenderCancelled):
+            logger.info("job step stopped: cancelled", extra={"task": task.__name__, "job_id": _job_id(args, kwargs)})
+        except ApplicationError as exc:
+            logger.info("job step ended", extra={"task": task.__name__, "job_id": _job_id(args, kwargs), "code": exc.code})
+        return None
+
+    return run
+
+
+def _job_id(args, kwargs) -> str:
+    return kwargs.get("job_id") or next((a for a in args if isinstance(a, str)), "")
 
 
 @shared_task(name=workflow.SCRAPE_PRODUCT)
+@_outcome
 def scrape_product(job_id: str) -> None:
     from generation.services import job_scrape
 
@@ -21,6 +54,7 @@ def scrape_product(job_id: str) -> None:
 
 
 @shared_task(bind=True, name=workflow.BUILD_SCRIPT)
+@_outcome
 def build_script(self, job_id: str):
     """Write the script, then replace this task with the shots' chord (the shots are known now)."""
     from generation.models import RenderJob
@@ -34,6 +68,7 @@ def build_script(self, job_id: str):
 
 
 @shared_task(bind=True, name=workflow.GENERATE_SHOT)
+@_outcome
 def generate_shot(self, job_id: str, shot_id: str) -> None:
     from generation.services import job_shot_generate
 
@@ -41,6 +76,7 @@ def generate_shot(self, job_id: str, shot_id: str) -> None:
 
 
 @shared_task(bind=True, name=workflow.GENERATE_SHOTS)
+@_outcome
 def generate_shots(self, job_id: str, shot_ids: list[str]) -> None:
     """A batch of one ad's shots for one model, made together on a gpu worker."""
     from generation.services import job_shots_generate
@@ -49,6 +85,7 @@ def generate_shots(self, job_id: str, shot_ids: list[str]) -> None:
 
 
 @shared_task(name=workflow.RENDER_AD)
+@_outcome
 def render_ad(job_id: str) -> None:
     from generation.services import job_render
 

@@ -51,7 +51,7 @@ def test_staff_act_as_admins_in_client_workspaces(client, team, django_capture_o
     assert client.post(f"{w}/invitations/", {"email": "boss@example.com", "role": "owner"}).status_code == 403
     response = client.post(f"{w}/leave/", follow=True)
     assert "through your agency" in " ".join(str(m) for m in response.context["messages"])
-    key_page = client.post(f"{w}/api-keys/", {"name": "agency-made", "scope": "write"})
+    key_page = client.post(f"{w}/api-keys/", {"name": "agency-made", "scope": "write"}, follow=True)
     assert key_page.status_code == 200 and key_page.context["plaintext"].startswith("sr_live_")
 
 

@@ -115,3 +115,21 @@ def test_pages_use_our_layout_and_no_outside_assets(client):
     assert "Shopreel" in body and "<style>" in body
     for outside in ("http://", "https://", "//cdn"):
         assert f'src="{outside}' not in body and f'href="{outside}' not in body
+
+
+def test_the_landing_page_greets_visitors_and_sends_members_to_the_studio(client):
+    from tests.factories import UserFactory
+
+    page = client.get("/")
+    assert page.status_code == 200 and b"Paste a product link" in page.content
+    assert b'href="/accounts/signup/"' in page.content
+    client.force_login(UserFactory())
+    assert client.get("/")["Location"] == "/app/"
+
+
+def test_signing_out_lands_on_a_page_not_a_404(client):
+    from tests.factories import UserFactory
+
+    client.force_login(UserFactory())
+    response = client.post("/accounts/logout/", follow=True)
+    assert response.status_code == 200 and b"Paste a product link" in response.content

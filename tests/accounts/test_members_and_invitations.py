@@ -270,6 +270,10 @@ def test_a_new_user_signs_up_from_the_invitation_and_joins(client, team, django_
     client.post(link)
     user = Membership.objects.get(workspace=team.workspace, user__email="newbie@example.com")
     assert user.role == "viewer"
+    # invited, so no empty workspace of their own besides the one they joined
+    assert list(Membership.objects.filter(user__email="newbie@example.com").values_list("workspace", flat=True)) == [
+        team.workspace.id
+    ]
 
 
 def test_revoked_resent_and_expired_links_stop_working(client, team, django_capture_on_commit_callbacks):
@@ -340,7 +344,9 @@ def test_an_accepting_member_keeps_the_higher_role(client, team, django_capture_
 def test_the_api_keys_page_shows_a_new_key_once(client, team):
     team.login(client, "admin")
     url = f"/app/w/{team.workspace.id}/api-keys/"
-    response = client.post(url, {"name": "Zapier", "scope": "write"})
+    made = client.post(url, {"name": "Zapier", "scope": "write"})
+    assert made.status_code == 302 and made["Location"] == url  # POST-redirect-GET: a reload makes no second key
+    response = client.get(url)
     assert response.status_code == 200 and response["Cache-Control"] == "no-store"
     plaintext = response.context["plaintext"]
     assert plaintext.startswith("sr_live_") and plaintext in response.content.decode()
@@ -348,6 +354,7 @@ def test_the_api_keys_page_shows_a_new_key_once(client, team):
     assert key.scope == "write" and key.created_by == team.users["admin"]
     listing = client.get(url).content.decode()
     assert plaintext not in listing and key.prefix in listing and "never" in listing
+    assert ApiKey.objects.filter(name="Zapier").count() == 1
     # the key works, and its last use shows
     api = APIClient()
     assert api.get("/api/v1/members/", HTTP_AUTHORIZATION=f"Bearer {plaintext}").status_code == 200

@@ -310,3 +310,15 @@ def test_a_re_render_job_goes_past_scrape_and_script_to_the_shots_of_the_same_ad
     services.job_build_script(job_id=job.id)
     job.refresh_from_db()
     assert job.stage == RenderJob.Stage.SHOTS and job.ad_id == api.home.ad.id and Ad.objects.count() == ads
+
+
+def test_an_unsupported_language_is_refused_before_anything_is_queued(api, django_capture_on_commit_callbacks):
+    from generation.models import RenderJob
+
+    jobs = RenderJob.objects.count()
+    with django_capture_on_commit_callbacks() as queued:
+        response = api.client("owner").post(
+            "/api/v1/ads/", {"product": str(api.home.product.id), "language": "xx"}, format="json"
+        )
+    assert response.status_code == 400 and "language" in response.json()["error"]["detail"]
+    assert RenderJob.objects.count() == jobs and not queued

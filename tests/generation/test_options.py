@@ -64,3 +64,10 @@ def test_every_problem_is_named_and_the_first_one_is_the_message():
     assert error.code == "invalid_input" and error.message.startswith("Unknown format(s)")
     assert set(error.detail) == {"formats", "length", "template"}
     assert error.detail["length"] == ["The length must be between 3 and 60 seconds."]
+
+
+def test_an_unsupported_language_is_refused_up_front_and_a_regional_tag_is_not():
+    with pytest.raises(InvalidInput) as refused:
+        JobOptions.from_input({"language": "xx"})
+    assert refused.value.code == "unsupported_language" and "es-MX" in refused.value.message
+    assert JobOptions.from_input({"language": "es-MX"}).language == "es-MX"
