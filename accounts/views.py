@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -85,7 +86,7 @@ def landing(request):
     """``/``: what Shopreel is, for visitors (and where sign-out lands); the studio when signed in."""
     if request.user.is_authenticated:
         return redirect("dashboard:home")
-    return render(request, "accounts/landing.html", {})
+    return render(request, "accounts/landing.html", {"billing_on": settings.SHOPREEL_BILLING})
 
 
 @require_GET

@@ -9,6 +9,7 @@ import time
 from dataclasses import dataclass
 
 import httpx
+import idna
 from django.conf import settings
 
 from core import fetch
@@ -49,6 +50,13 @@ class WebhookSender(fetch.SafeFetcher):
         except httpx.ConnectError:
             watchdog.cancel()
             raise FetchFailed("Could not connect to the endpoint.", code="connection_failed") from None
+        except idna.IDNAError:  # httpx reads a redirect's Location before it returns the answer
+            watchdog.cancel()
+            raise FetchFailed(
+                "The endpoint redirected to an address that is not a valid host name. Redirects are not "
+                "followed: register the final URL.",
+                code="bad_redirect",
+            ) from None
         except httpx.HTTPError:
             watchdog.cancel()
             if watchdog.fired:
@@ -59,7 +67,9 @@ class WebhookSender(fetch.SafeFetcher):
             raise
         received = bytearray()
         try:
-            for chunk in response.iter_bytes():
+            # a body encoded twice (gzip, gzip) would be inflated a whole layer at a time: not read
+            chunks = response.iter_bytes() if len(fetch.content_codings(response)) <= 1 else ()
+            for chunk in chunks:
                 received += chunk
                 if len(received) >= read_bytes or time.monotonic() > deadline:
                     break

@@ -293,6 +293,10 @@ def _send(*, delivery: WebhookDelivery, sender: WebhookSender | None) -> _Outcom
         return _Outcome(permanent=True, error=f"Not sent: this webhook URL is refused. {exc.message}")
     except FetchFailed as exc:
         return _Outcome(error=exc.message, duration_ms=int((time.monotonic() - started) * 1000))
+    except Exception:  # a bug in the client (as an invalid host once was): log it, record the attempt
+        logger.exception("webhook send crashed", extra={"delivery_id": str(delivery.id)})
+        return _Outcome(error="Not sent: Shopreel had an internal error sending it; it will try again.",
+                        duration_ms=int((time.monotonic() - started) * 1000))
     finally:
         if own:
             sender.close()
