@@ -14,7 +14,9 @@ How the rules are enforced:
 * Redirects are followed by hand (at most 5) and every hop goes through both checks again.
 * A total deadline (enforced by a watchdog that shuts the socket, so a server trickling its
   headers a byte at a time is cut off too), a byte cap counted on the decoded body (so gzip
-  bombs stop too) and an allow-list of content types bound what one fetch can cost.
+  bombs stop too), a refusal of stacked content codings (``gzip, gzip``, which httpx would
+  inflate a whole layer at a time) and an allow-list of content types bound what one fetch can
+  cost.
 
 ``allow_hosts`` exempts exact ``host`` / ``host:port`` entries from the address checks; tests
 and the offline demo shop use it for servers on 127.0.0.1. It is empty by default.
@@ -32,6 +34,7 @@ from urllib.parse import urljoin, urlsplit
 
 import httpcore
 import httpx
+import idna
 
 from core import netguard
 from core.errors import BlockedURL, FetchFailed
@@ -181,6 +184,7 @@ def check_url(url: str, *, allow_hosts: frozenset[str] = frozenset()) -> str:
     host = (parts.hostname or "").rstrip(".")
     if not host:
         raise BlockedURL("That link has no web address in it.")
+    _check_idna(host)
     if _is_allowed(host, port or _default_port(scheme), allow_hosts):
         return url
     netguard.check_host_name(host)
@@ -188,6 +192,20 @@ def check_url(url: str, *, allow_hosts: frozenset[str] = frozenset()) -> str:
     if literal is not None:
         netguard.check_address(literal)
     return url
+
+
+def _check_idna(host: str) -> None:
+    """An ``xn--`` label must decode as IDNA: httpx decodes it when it reads the host (for a
+    request or a redirect's Location) and would raise ``IDNAError`` from deep inside."""
+    if any(label.startswith("xn--") for label in host.lower().split(".")):
+        try:
+            idna.decode(host)
+        except (idna.IDNAError, UnicodeError):
+            raise _invalid_host(host) from None
+
+
+def _invalid_host(host: str) -> BlockedURL:
+    return BlockedURL(f"That link's address ({host[:100]}) is not a valid host name.")
 
 
 def _type_accepted(content_type: str, accept: Iterable[str]) -> bool:
@@ -285,6 +303,8 @@ class SafeFetcher:
                 ) from None
             except httpx.InvalidURL:
                 raise BlockedURL("That link isn't a valid web address.") from None
+            except idna.IDNAError:  # httpx reads a redirect's Location before returning it
+                raise redirect_to_invalid_host() from None
             except httpx.ConnectError as exc:
                 raise _connect_failure(current, exc) from None
             except httpx.HTTPError:
@@ -361,6 +381,7 @@ class SafeFetcher:
                     f"{'an image' if accept == IMAGE_TYPES else 'a web page'}.",
                     code="wrong_content_type",
                 )
+            check_content_coding(response)
             declared = response.headers.get("content-length", "")
             if declared.isdigit() and int(declared) > limit:
                 raise _too_big(limit)
@@ -423,6 +444,29 @@ class Watchdog:
 def _shut(sock: socket.socket) -> None:
     with contextlib.suppress(OSError):
         sock.shutdown(socket.SHUT_RDWR)
+
+
+def content_codings(response: httpx.Response) -> list[str]:
+    """The response's content codings, outermost last, ``identity`` left out."""
+    codings = response.headers.get_list("content-encoding", split_commas=True)
+    return [c.strip().lower() for c in codings if c.strip() and c.strip().lower() != "identity"]
+
+
+def check_content_coding(response: httpx.Response) -> None:
+    """Refuse a body encoded more than once (``gzip, gzip``): httpx inflates each layer in one
+    piece, so a few hundred bytes can become gigabytes in memory before the byte cap counts
+    them. No real server stacks codings."""
+    codings = content_codings(response)
+    if len(codings) > 1:
+        raise FetchFailed(
+            f"The server sent the page with more than one content encoding ({', '.join(codings)[:100]}), "
+            "which Shopreel refuses to unpack.",
+            code="stacked_encoding",
+        )
+
+
+def redirect_to_invalid_host() -> BlockedURL:
+    return BlockedURL("The link redirected to an address that is not a valid host name.")
 
 
 def _too_big(limit: int) -> FetchFailed:

@@ -137,7 +137,10 @@ def _parse_table(text: str, max_rows: int) -> list[CatalogRow]:
     sample = text[:4096]
     delimiter = "\t" if sample.count("\t") > sample.count(",") else ","
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    lines = [line for line in reader if any(cell.strip() for cell in line)]
+    try:
+        lines = [line for line in reader if any(cell.strip() for cell in line)]
+    except csv.Error as exc:  # a binary file, a NUL byte, a "cell" past the field limit
+        raise CatalogError(f"The file is not a CSV or TSV Shopreel can read ({exc}).") from None
     if not lines:
         raise CatalogError("The file is empty.")
     header = [cell.strip().lower().removeprefix("g:") for cell in lines[0]]
