@@ -49,6 +49,14 @@ class Product(WorkspaceOwned):
     rating = models.DecimalField(max_digits=6, decimal_places=2, null=True, blank=True)
     rating_scale = models.DecimalField(max_digits=6, decimal_places=2, null=True, blank=True)
     review_count = models.PositiveIntegerField(null=True, blank=True)
+    # How the scraper chose the price (ExtractedProduct.price_evidence): source, layer,
+    # confidence 0-1 and the amounts it passed over with why; {} for products entered by hand.
+    price_evidence = models.JSONField(default=dict, blank=True)
+    # The scraper's doubt (markup and page disagree, two close amounts, low confidence); an ad
+    # is not rendered with such a price until it is confirmed (or the job overrides).
+    price_needs_confirmation = models.BooleanField(default=False)
+    price_confirmed_at = models.DateTimeField(null=True, blank=True)
+    price_confirmed_by = models.CharField(max_length=200, blank=True)  # the API key's name, or a user
 
     class Meta:
         ordering = ["-created_at"]
@@ -59,6 +67,11 @@ class Product(WorkspaceOwned):
 
     def __str__(self) -> str:
         return self.title or self.source_url or str(self.id)
+
+    @property
+    def price_unconfirmed(self) -> bool:
+        """The scraper doubted the price and nobody has confirmed it since it was read."""
+        return self.price_needs_confirmation and self.price_confirmed_at is None
 
     def as_script_input(self) -> dict:
         """The product in the shape the template engine reads (ExtractedProduct.to_json())."""

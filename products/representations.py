@@ -29,12 +29,24 @@ class ProductOutputSerializer(serializers.ModelSerializer):
         read_only=True, help_text="How it was read: http, browser, platform-api or manual; empty while pending."
     )
 
+    price_evidence = serializers.JSONField(
+        read_only=True,
+        help_text="How the price was read: source (markup, visible text, platform endpoint), "
+        "confidence 0-1, and the amounts passed over with why.",
+    )
+    price_needs_confirmation = serializers.BooleanField(
+        source="price_unconfirmed", read_only=True,
+        help_text="The price is in doubt and not yet confirmed: ads are not rendered with it until "
+        "POST /products/{id}/price/confirm/ (or a job's override_compliance).",
+    )
+
     class Meta:
         model = Product
         fields = [
             "id", "status", "error_code", "error", "source_url", "title", "brand", "price", "currency",
             "regular_price", "description", "features", "availability", "sku", "language", "vertical",
-            "variants", "fetched_with", "images", "created_at", "updated_at",
+            "variants", "fetched_with", "images", "price_evidence", "price_needs_confirmation",
+            "price_confirmed_at", "price_confirmed_by", "created_at", "updated_at",
         ]
         read_only_fields = fields
 

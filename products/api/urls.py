@@ -8,4 +8,6 @@ urlpatterns = [
     path("products/batches/<uuid:batch_id>/", views.ImportBatchDetailApi.as_view(), name="product-batch-detail"),
     path("products/<uuid:product_id>/", views.ProductDetailApi.as_view(), name="product-detail"),
     path("products/<uuid:product_id>/rescrape/", views.ProductRescrapeApi.as_view(), name="product-rescrape"),
+    path("products/<uuid:product_id>/price/confirm/", views.ProductPriceConfirmApi.as_view(),
+         name="product-price-confirm"),
 ]

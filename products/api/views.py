@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import hashlib
+from decimal import Decimal
 
 from django.conf import settings
 from django.db.models import Q
@@ -34,6 +35,7 @@ from products.services import (
     import_batch_create,
     product_create_manual,
     product_import_start,
+    product_price_confirm,
     product_rescrape_start,
 )
 
@@ -155,6 +157,39 @@ class ProductRescrapeApi(WorkspaceApiView):
         product = product_rescrape_start(product=product)
         product = product_get(workspace=self.workspace, product_id=product.id)
         return Response(ProductOutputSerializer(product, context={"request": request}).data, status=status.HTTP_202_ACCEPTED)
+
+
+class ProductPriceConfirmApi(WorkspaceApiView):
+    class InputSerializer(serializers.Serializer):
+        price = serializers.DecimalField(
+            max_digits=12, decimal_places=2, min_value=Decimal("0.01"), required=False,
+            help_text="Omit to confirm the price shown; give one to set another (e.g. one of "
+            "price_evidence.rejected).",
+        )
+        regular_price = serializers.DecimalField(
+            max_digits=12, decimal_places=2, min_value=Decimal("0.01"), required=False
+        )
+
+    @extend_schema(
+        operation_id="products_price_confirm",
+        parameters=[IDEMPOTENCY_HEADER],
+        request=InputSerializer,
+        responses={200: ProductOutputSerializer, **ERRORS},
+        description="Confirm the product's price (or set another): ads are rendered with a price "
+        "the scraper doubted only once it is confirmed. Records who (the API key) and when.",
+    )
+    @idempotent
+    def post(self, request, product_id):
+        product = product_get(workspace=self.workspace, product_id=product_id)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        key = request.auth
+        product_price_confirm(
+            product=product, by=f"api key {key.name} ({key.prefix})" if key is not None else "",
+            price=data.validated_data.get("price"), regular_price=data.validated_data.get("regular_price"),
+        )
+        product = product_get(workspace=self.workspace, product_id=product.id)
+        return Response(ProductOutputSerializer(product, context={"request": request}).data)
 
 
 # ------------------------------------------------------------------ batch import

@@ -33,7 +33,19 @@ holding the ``<title>``'s product name), price-ish attributes, currency marks (a
 just outside a bare number: ``<b>294</b><span>元</span>``) and a price word introducing the
 amount ("Price:", "特價"); a price shape repeated with several amounts (product tiles,
 swatches) loses ground, and a price labelled as excluding VAT gives way to the VAT-inclusive one
-beside it. Availability: the offer for this URL, else in stock if any offer is; else a short
+beside it. The words around an amount reject it as a candidate, in ten languages: a saving ("Save
+$75", "-$15", "Sie sparen", "お得"), an earlier price written as words ("Was", "Statt",
+"通常価格"; also a ``line-through`` class), an add-on (shipping, a protection plan, a deposit,
+a per-unit price, a "from" amount) when the page shows a larger current amount, and a total
+("Total:", "billed yearly", "合計") when it shows a smaller one. Titles lose a shop name in
+square brackets in front ("[Shop] Name") and a selling tail ("- Buy ... on Shop.com, keywords").
+
+The chosen price comes with ``price_evidence`` (``source``: markup, visible text or platform
+endpoint; ``confidence`` 0-1; ``rejected``: each amount passed over with a short why) and
+``price_needs_confirmation`` when the markup and the visible page disagree, the page's two best
+amounts are close, or the confidence is low; ``Product`` stores both, and an ad is not rendered
+with such a price until it is confirmed (``POST /products/{id}/price/confirm/``) or the job
+overrides. Availability: the offer for this URL, else in stock if any offer is; else a short
 stock message in an element named for it, disabled or enabled buy buttons, stock words near the
 title. Brand and SKU fall back to labelled rows of a details block (Brand, SKU, Item number, in
 several languages) and the item number in the URL. Variants (size, colour, ...) come from the

@@ -155,7 +155,7 @@ def _features_from_description(description: str) -> list[str]:
 
 def _visible_facts(
     doc: lxml_html.HtmlElement, url: str, meta: dict[str, list[str]], heading: lxml_html.HtmlElement | None
-) -> tuple[Facts, list[Decimal], set[Decimal]]:
+) -> tuple[Facts, list[Decimal], set[Decimal], list[hx.PriceCandidate]]:
     """Facts a shopper sees, every amount shown as a current price (an auction's starting
     price included: it is the price until someone bids) and the amounts labelled as a
     starting price, for the cross-checks."""
@@ -174,14 +174,15 @@ def _visible_facts(
         sku=details["sku"] or hx.url_item_id(url),
     )
     candidates = hx.price_candidates(doc, anchor)
-    current = [c for c in candidates if not c[3]]
+    current = [c for c in candidates if not c.old and not c.rejected]
     if current and (current[0][0] >= MIN_PRICE_SCORE or _stands_out(current)):
         facts.price, facts.currency = current[0].amount, current[0].currency
         olds = [c for c in candidates if c[3] and c[1] > facts.price]
         if olds:
             facts.regular_price = olds[0][1]
     starting = {c.amount for c in candidates if c.starting}
-    return facts, [c.amount for c in current] + sorted(starting), starting
+    shown = [c.amount for c in candidates if not c.old]
+    return facts, shown + sorted(starting), starting, candidates
 
 
 def _visible_title(title: str, heading: lxml_html.HtmlElement | None) -> str:
@@ -214,7 +215,7 @@ def _stands_out(current: list) -> bool:
 
 def _check_against_page(
     layers: list[tuple[str, Facts]], shown: list[Decimal], starting: set[Decimal]
-) -> None:
+) -> set[str]:
     """Prefer the visible price when the markup's price is nowhere on the page.
 
     Shops often leave the pre-sale price in their markup while the page shows the sale
@@ -225,8 +226,9 @@ def _check_against_page(
     price (the current bid), the current bid wins.
     """
     visible = layers[-1][1]
+    replaced: set[str] = set()  # the layers whose price gave way to the page's
     if visible.price is None or not shown:
-        return
+        return replaced
     for name, facts in layers[:-1]:
         if name == "platform-api":
             continue  # the shop's own record of the chosen variant; the page may show another
@@ -240,6 +242,7 @@ def _check_against_page(
         if facts.price is not None and facts.price in starting and visible.price > facts.price:
             facts.price = visible.price
             facts.currency = facts.currency or visible.currency
+            replaced.add(name)
             continue
         if facts.price is None or facts.price in shown:
             continue
@@ -249,6 +252,70 @@ def _check_against_page(
             facts.regular_price = facts.price
         facts.price = visible.price
         facts.currency = facts.currency or visible.currency
+        replaced.add(name)
+    return replaced
+
+
+# How sure the price is, by where it came from (see _price_evidence).
+CONFIDENCE_PLATFORM = 0.95
+CONFIDENCE_MARKUP_SHOWN = 0.95  # the markup's amount is shown as a current price
+CONFIDENCE_MARKUP_ALONE = 0.75  # the page shows no price to check it against
+CONFIDENCE_DISAGREE = 0.55  # markup and visible page name different prices
+CONFIDENCE_MIN = 0.5  # below this a price needs the merchant's confirmation
+CLOSE_GAP = 1.0  # two different visible amounts scored closer than this are a toss-up
+MAX_REJECTED = 8
+_SOURCES = {"platform-api": "platform endpoint", "heuristics": "visible text"}
+
+
+def _price_evidence(
+    *, name: str, price: Decimal, candidates: list[hx.PriceCandidate], replaced: bool,
+    markup_price: Decimal | None,
+) -> dict:
+    """Where the chosen price came from, the amounts passed over and why, a confidence 0-1,
+    and whether the merchant should confirm it (markup and page disagree, or the page's two
+    best amounts are a toss-up)."""
+    current = [c for c in candidates if not c.old and not c.rejected]
+    shown = {c.amount for c in current}
+    runner_up = next((c for c in current if c.amount != price), None)
+    close = False
+    if replaced:
+        source, confidence, disagree = "visible text", CONFIDENCE_DISAGREE, True
+    elif name == "platform-api":
+        source, confidence, disagree = "platform endpoint", CONFIDENCE_PLATFORM, False
+    elif name != "heuristics":
+        source, disagree = "markup", False
+        confidence = CONFIDENCE_MARKUP_SHOWN if price in shown else CONFIDENCE_MARKUP_ALONE
+    else:
+        source, disagree = "visible text", False
+        best = next((c for c in current if c.amount == price), None)
+        gap = (best.score - runner_up.score) if best and runner_up else 4.0
+        close = best is not None and runner_up is not None and gap < CLOSE_GAP
+        confidence = 0.5 + min(0.4, max(gap, 0.0) / 10)
+        if best is not None and best.score < MIN_PRICE_SCORE:
+            confidence -= 0.1
+    rejected: list[dict] = []
+    seen: set[tuple] = set()
+    for c in candidates:
+        if c.amount == price or len(rejected) >= MAX_REJECTED:
+            continue
+        why = c.why or "scored lower"
+        if (c.amount, why) in seen:
+            continue
+        seen.add((c.amount, why))
+        rejected.append({"amount": str(c.amount), "text": c.text[:60], "why": why})
+    if markup_price is not None and markup_price != price:
+        texts = [r["text"] for r in rejected if r["amount"] == str(markup_price)]
+        rejected = [r for r in rejected if r["amount"] != str(markup_price)]
+        rejected.insert(0, {"amount": str(markup_price), "text": texts[0] if texts else "",
+                            "why": "the markup's price; the page shows another as the price"})
+    confidence = round(max(0.0, min(1.0, confidence)), 2)
+    return {
+        "source": source,
+        "layer": name,
+        "confidence": confidence,
+        "rejected": rejected,
+        "needs_confirmation": disagree or close or confidence < CONFIDENCE_MIN,
+    }
 
 
 def extract_product(
@@ -283,9 +350,10 @@ def extract_product(
     has_markup = bool(layers) or hx.is_product_type(meta)
     layers.append(("opengraph", hx.meta_facts(meta, url)))
     heading = hx.main_heading(doc)
-    visible, shown, starting = _visible_facts(doc, url, meta, heading)
+    visible, shown, starting, candidates = _visible_facts(doc, url, meta, heading)
     layers.append(("heuristics", visible))
-    _check_against_page(layers, shown, starting)
+    markup_prices = {n: f.price for n, f in layers[:-1] if f.price is not None}
+    replaced = _check_against_page(layers, shown, starting)
 
     product = ExtractedProduct(url=url, language=_language(doc, meta))
     used: set[str] = set()
@@ -305,6 +373,7 @@ def extract_product(
     if title_from in ("opengraph", ""):  # og:title / <title> carry the shop's name
         product.title = _without_site_name(product.title, visible.title)
     product.title = _visible_title(product.title, heading)
+    product.title = hx.without_shop_decorations(product.title)
     for field_name in ("title", "brand", "description"):
         value = getattr(product, field_name)
         if "&" in value and ";" in value:  # markup that escaped its text twice: "Black &amp; Silver"
@@ -319,6 +388,12 @@ def extract_product(
         raw_currency = facts.currency or next((f.currency for _, f in layers if f.currency), "")
         hints = country_hints(url=url, language=product.language)
         product.currency = currency_code(raw_currency, hints=hints)
+        evidence = _price_evidence(
+            name=name, price=facts.price, candidates=candidates, replaced=name in replaced,
+            markup_price=markup_prices.get(name),
+        )
+        product.price_needs_confirmation = evidence.pop("needs_confirmation")
+        product.price_evidence = evidence
 
     images: list[str] = []
     for name, facts in layers:

@@ -42,6 +42,12 @@ class ExtractedProduct:
     rating: Decimal | None = None
     rating_scale: Decimal | None = None  # bestRating; 5 when the page gives none
     review_count: int | None = None  # reviewCount, else ratingCount; None when not stated
+    # How the price was chosen: {"source": "markup" | "visible text" | "platform endpoint",
+    # "layer", "confidence": 0-1, "rejected": [{"amount", "text", "why"}]}; {} without a price.
+    price_evidence: dict = field(default_factory=dict)
+    # Markup and visible page disagree, the page's two best amounts are close, or the
+    # confidence is low: the merchant should confirm the price before it goes in an ad.
+    price_needs_confirmation: bool = False
 
     def to_json(self) -> dict:
         data = asdict(self)

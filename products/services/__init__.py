@@ -23,6 +23,7 @@ from products.services.importing import (
     product_import,
     product_import_run,
     product_import_start,
+    product_price_confirm,
     product_rescrape_start,
     product_scrape,
 )
@@ -52,6 +53,7 @@ __all__ = [
     "product_import",
     "product_import_run",
     "product_import_start",
+    "product_price_confirm",
     "product_rescrape_start",
     "product_scrape",
 ]

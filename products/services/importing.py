@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Workspace
-from core.errors import ApplicationError, Conflict, ScrapeError
+from core.errors import ApplicationError, Conflict, InvalidInput, ScrapeError
 from core.fetch import SafeFetcher
 from products import events as product_events
 from products.models import Product
@@ -92,7 +92,39 @@ def product_apply_extracted(*, product: Product, extracted: ExtractedProduct) ->
     product.rating = extracted.rating
     product.rating_scale = extracted.rating_scale if extracted.rating is not None else None
     product.review_count = extracted.review_count if extracted.rating is not None else None
+    product.price_evidence = dict(extracted.price_evidence)
+    product.price_needs_confirmation = extracted.price_needs_confirmation
+    product.price_confirmed_at = None  # a price read again is confirmed again
+    product.price_confirmed_by = ""
     product.save()
+    return product
+
+
+def product_price_confirm(
+    *, product: Product, by: str, price: Decimal | None = None, regular_price: Decimal | None = None
+) -> Product:
+    """The merchant confirms the price the scraper read, or sets another (e.g. one of the
+    amounts in ``price_evidence["rejected"]``), and optionally the regular price. Records who
+    and when; the product's ads may then be rendered with it."""
+    if product.status == Product.Status.PENDING:
+        raise Conflict("The product is being read: confirm its price once it is done.", code="product_busy")
+    if price is None and product.price is None:
+        raise InvalidInput("The product has no price to confirm: give one.", code="price_missing")
+    fields = ["price_confirmed_at", "price_confirmed_by", "updated_at"]
+    if price is not None:
+        product.price = _money(price)
+        fields.append("price")
+    if regular_price is not None:
+        product.regular_price = _money(regular_price)
+        fields.append("regular_price")
+    if product.regular_price is not None and product.regular_price <= product.price:
+        if regular_price is not None:
+            raise InvalidInput("The regular price must be higher than the price.", code="invalid_regular_price")
+        product.regular_price = None  # the confirmed price is no sale from the old regular one
+        fields.append("regular_price")
+    product.price_confirmed_at = timezone.now()
+    product.price_confirmed_by = by[:200]
+    product.save(update_fields=fields)
     return product
 
 

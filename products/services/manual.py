@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 
+from django.utils import timezone
+
 from accounts.models import Workspace
 from core.errors import ApplicationError, InvalidInput
 from core.fetch import SafeFetcher
@@ -104,6 +106,9 @@ def product_complete(
         product.title = _clean_title(title)[:300]
     if price is not None:
         product.price = _decimal(price, field="price")
+        if product.price_needs_confirmation:  # the merchant's own price needs no confirming
+            product.price_confirmed_at = timezone.now()
+            product.price_confirmed_by = "entered by hand"
     if currency is not None:
         product.currency = _currency(currency)
     if regular_price is not None:

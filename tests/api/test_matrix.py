@@ -46,6 +46,7 @@ ENDPOINTS = [
     ("jobs_retrieve", "get", "/api/v1/jobs/{job}/", None, 200, False),
     ("jobs_cancel", "post", "/api/v1/jobs/{job}/cancel/", None, 202, True),
     ("products_rescrape", "post", "/api/v1/products/{product}/rescrape/", None, 202, True),
+    ("products_price_confirm", "post", "/api/v1/products/{product}/price/confirm/", {"price": "19.90"}, 200, True),
     ("products_batch_create", "post", "/api/v1/products/batch/", {"urls": ["https://shop.example.com/products/mug"]}, 202, True),
     ("products_batch_retrieve", "get", "/api/v1/products/batches/{batch}/", None, 200, False),
     ("ads_render", "post", "/api/v1/ads/{ad}/render/", None, 202, True),
@@ -129,7 +130,8 @@ def test_it_works_for_the_workspaces_keys(api, who, name, method, path, body, ok
     elif name.startswith("members_") and "{" in path:
         assert data["id"] == str(api.home.member.public_id)
     elif "{" in path:
-        target = {"invitations_revoke": api.home.invitation, "products_retrieve": api.home.product, "products_rescrape": api.home.product, "ads_retrieve": api.home.ad,
+        target = {"invitations_revoke": api.home.invitation, "products_retrieve": api.home.product, "products_rescrape": api.home.product,
+                  "products_price_confirm": api.home.product, "ads_retrieve": api.home.ad,
                   "ads_script_update": api.home.ad, "jobs_retrieve": api.home.job, "jobs_cancel": api.home.job,
                   "api_keys_revoke": api.home.spare_key, "products_batch_retrieve": api.home.batch}[name]
         assert data["id"] == str(target.id)
@@ -242,6 +244,7 @@ def test_revoked_missing_or_unknown_keys_get_401(api, auth, code, name, method, 
         ("/api/v1/ads/{ad}/script/", ["get", "post", "patch", "delete"]),
         ("/api/v1/ads/{ad}/render/", ["get", "put", "delete"]),
         ("/api/v1/products/{product}/rescrape/", ["get", "put", "delete"]),
+        ("/api/v1/products/{product}/price/confirm/", ["get", "put", "patch", "delete"]),
         ("/api/v1/products/batch/", ["get", "put", "patch", "delete"]),
         ("/api/v1/products/batches/{batch}/", ["post", "put", "patch", "delete"]),
         ("/api/v1/jobs/{job}/", ["post", "put", "patch", "delete"]),

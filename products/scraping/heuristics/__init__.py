@@ -28,6 +28,7 @@ from .title import (
     page_title,
     strip_leading_price,
     title_element,
+    without_shop_decorations,
 )
 
 __all__ = [
@@ -50,4 +51,5 @@ __all__ = [
     "title_element",
     "url_item_id",
     "visible_text",
+    "without_shop_decorations",
 ]

@@ -30,6 +30,38 @@ def strip_leading_price(title: str) -> str:
     return _LEADING_PRICE.sub("", title, count=1)
 
 
+# The shop's name in square brackets in front of the name: "[Acme] Drill". Lenticular
+# brackets ("【Brand】 name") stay: Chinese-language shops write the brand or producer there.
+# A bracket with a digit ("[2-Pack]") is a fact about the product and stays too.
+_BRACKET_PREFIX = re.compile(r"^\s*(\[[^\]\d]{1,40}\]|［[^］\d]{1,40}］)\s*(?=\S)")
+# A tail part that sells rather than names: "Buy ... on Shop.com", "Jetzt kaufen bei ...",
+# a domain, or a list of search keywords.
+_SELLING_PART = re.compile(
+    r"^(buy|shop|order|get|kaufen|jetzt\s*kaufen|bestellen|acheter|achetez|commander|comprar|"
+    r"compre|compra|acquista|acquistare|купить|заказать)\b|\b(online\s*kaufen|kaufen|acheter|"
+    r"comprar|acquista|купить)$|(購入|购买|購買|구매|通販|通贩)|"
+    r"\b[\w-]+\.(com|net|org|shop|store|de|fr|es|it|co\.uk|uk|pt|br|jp|cn|kr|ru)\b",
+    re.I,
+)
+
+
+def without_shop_decorations(title: str) -> str:
+    """A title without the shop's name in square brackets in front, or a selling tail ("- Buy Drill
+    Online at Best Price on Shop.com, drill, cheap drill"): from the first tail part that
+    sells, the rest goes (its keyword list with it). The first part always stays."""
+    rest = _BRACKET_PREFIX.sub("", title, count=1)
+    title = rest if len(rest) >= 3 else title
+    pieces = re.split(r"(\s+[|–—-]\s+|\s*[|｜]\s*)", title)
+    if len(pieces) < 3:
+        return title
+    kept = [pieces[0]]
+    for separator, part in zip(pieces[1::2], pieces[2::2], strict=False):
+        if _SELLING_PART.search(part.strip()):
+            break
+        kept.extend([separator, part])
+    return "".join(kept).strip()
+
+
 def main_heading(doc: lxml_html.HtmlElement) -> lxml_html.HtmlElement | None:
     """The product title element among the non-empty ``<h1>``s.
 
