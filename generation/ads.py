@@ -33,8 +33,8 @@ def compliance_message(findings: list[dict], *, market: str) -> str:
 
 PRICE_UNCONFIRMED_MESSAGE = (
     "The ad was not rendered: the price read from the product page ({price}) is uncertain "
-    "({why}). Confirm the price on the product (POST /api/v1/products/{{id}}/price/confirm/, "
-    "or set the right one), or render anyway with override_compliance."
+    "({why}). Confirm the price or set the right one (POST /api/v1/products/{id}/price/confirm/), or "
+    "render anyway with override_compliance (make_ad --override-compliance)."
 )
 
 
@@ -48,7 +48,7 @@ def _price_doubt_check(product: Product, override: bool | str, *, job_id=None) -
     if not override:
         why = f"confidence {evidence.get('confidence', '?')}, read from {evidence.get('source') or 'the page'}"
         raise ApplicationError(
-            PRICE_UNCONFIRMED_MESSAGE.format(price=f"{product.price} {product.currency}".strip(), why=why),
+            PRICE_UNCONFIRMED_MESSAGE.format(price=f"{product.price} {product.currency}".strip(), why=why, id=product.id),
             code="price_unconfirmed",
         )
     return {
