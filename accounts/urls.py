@@ -1,16 +1,22 @@
-"""The dashboard (``/app/``): account pages. Workspaces and agencies by public UUID."""
+"""The dashboard (``/app/``): account pages, the studio (generation/studio) and billing. Workspaces and agencies by public UUID."""
 
 from django.urls import path
 
 from accounts import views
 from billing.dashboard import views as billing_views
+from generation.studio import views as studio_views
 
 app_name = "dashboard"
 
 ws = "w/<uuid:workspace_id>/"
 urlpatterns = [
     path("", views.home, name="home"),
-    path(ws, views.workspace, name="workspace"),
+    path(ws, studio_views.overview, name="workspace"),
+    path(f"{ws}ads/", studio_views.ad_make, name="ad-make"),
+    path(f"{ws}jobs/<uuid:job_id>/", studio_views.job_page, name="job"),
+    path(f"{ws}jobs/<uuid:job_id>/progress/", studio_views.job_progress, name="job-progress"),
+    path(f"{ws}jobs/<uuid:job_id>/cancel/", studio_views.job_cancel_view, name="job-cancel"),
+    path(f"{ws}jobs/<uuid:job_id>/files/<str:format_name>/<str:kind>/", studio_views.job_file, name="job-file"),
     path(f"{ws}training/", views.workspace_training, name="workspace-training"),
     path(f"{ws}members/", views.members, name="members"),
     path(f"{ws}members/<uuid:member_id>/role/", views.member_role, name="member-role"),

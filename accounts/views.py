@@ -101,18 +101,6 @@ def home(request):
     return redirect("dashboard:workspace", workspace.id)
 
 
-@require_GET
-@_refusals
-def workspace(request, workspace_id):
-    access = selectors.workspace_access(user=request.user, workspace_id=workspace_id)
-    context = {}
-    if access.is_owner:
-        from generation.training.selectors import adapters_trained_with
-
-        context["trained_with"] = len(adapters_trained_with(workspace=access.workspace))
-    return dashboard_page(request, "accounts/workspace.html", context, access=access)
-
-
 @require_POST
 @_refusals
 def workspace_training(request, workspace_id):

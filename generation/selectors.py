@@ -40,3 +40,8 @@ def ad_latest_outputs(ad: Ad) -> list[RenderOutput]:
     for output in ad.outputs.all():  # newest first
         seen.setdefault(output.format, output)
     return sorted(seen.values(), key=lambda o: o.format)
+
+
+def jobs_recent(*, workspace: Workspace, limit: int) -> list[RenderJob]:
+    """The studio's list: the workspace's newest jobs, with their products."""
+    return list(RenderJob.objects.filter(workspace=workspace).select_related("product").order_by("-created_at")[:limit])

@@ -389,6 +389,11 @@ SHOPREEL_WEBHOOK_SECRET_KEYS = envlist("SHOPREEL_WEBHOOK_SECRET_KEYS")
 # Public base URL (https://app.example.com) for absolute file links in webhook payloads; empty:
 # links are paths (/media/...).
 SHOPREEL_SITE_URL = env("SHOPREEL_SITE_URL", "")
+# Rendered files are private (the studio serves them to the workspace's members only). Set to an
+# internal location of the web server (e.g. "/protected-media", nginx `internal;` aliased to
+# MEDIA_ROOT) and the checked view answers with `X-Accel-Redirect: <prefix>/<name>` instead of
+# sending the file itself (the server then handles Range requests). Empty: Django sends the file.
+SHOPREEL_MEDIA_ACCEL_REDIRECT = env("SHOPREEL_MEDIA_ACCEL_REDIRECT", "")
 # The delivery log's `state` enum gets its own name in the OpenAPI document.
 SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {})["WebhookDeliveryStateEnum"] = (
     "accounts.webhooks.models.WebhookDelivery.State"

@@ -1,0 +1,260 @@
+"""The studio's pages with Django's test client: the tenant matrix of every view (owner and
+editor work, a viewer sees but cannot make or cancel, an outsider gets 404, a wrong method 405),
+private media, refusals shown as messages, and the price and balance with billing on."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.files.base import ContentFile
+
+from billing.ledger import account_for_workspace
+from billing.models import Plan
+from generation import workflow
+from generation.models import Ad, RenderJob, RenderOutput
+from tests.factories import ProductFactory
+
+pytestmark = pytest.mark.django_db
+
+URL = "https://shop.example.com/products/mug"
+MP4 = b"\x00\x00\x00\x20ftypisom" + b"\x00" * 64
+
+
+@pytest.fixture
+def queued(monkeypatch) -> list[str]:
+    """Jobs whose canvas was queued on commit (no broker here: the canvas is recorded)."""
+    sent: list[str] = []
+
+    class _Canvas:
+        def __init__(self, job_id: str):
+            self.job_id = job_id
+
+        def apply_async(self):
+            sent.append(self.job_id)
+
+    monkeypatch.setattr(workflow, "pipeline_signature", _Canvas)
+    return sent
+
+
+@pytest.fixture
+def job(team) -> RenderJob:
+    return RenderJob.objects.create(workspace=team.workspace, source_url=URL, state="running", stage="shots", progress=40)
+
+
+@pytest.fixture
+def done_job(team) -> RenderJob:
+    """A finished job with one 9:16 output (small stand-in files)."""
+    product = ProductFactory(workspace=team.workspace, title="Blue mug")
+    ad = Ad.objects.create(workspace=team.workspace, product=product, template="t", script={}, formats=["9:16"])
+    job = RenderJob.objects.create(
+        workspace=team.workspace, source_url=URL, product=product, ad=ad, state="succeeded", stage="done", progress=100
+    )
+    output = RenderOutput(workspace=team.workspace, ad=ad, job=job, format="9:16", width=1080, height=1920,
+                          duration=6.0, size_bytes=len(MP4))
+    output.video.save("ad-9x16.mp4", ContentFile(MP4), save=False)
+    output.poster.save("ad-9x16.jpg", ContentFile(b"\xff\xd8\xff\xe0jpeg"), save=False)
+    output.srt.save("ad-9x16.srt", ContentFile(b"1\n00:00:00,000 --> 00:00:01,000\nHi\n"), save=False)
+    output.vtt.save("ad-9x16.vtt", ContentFile(b"WEBVTT\n"), save=False)
+    output.save()
+    return job
+
+
+def _w(team, who="owner"):
+    workspace = team.outsider_workspace if who == "outsider-own" else team.workspace
+    return f"/app/w/{workspace.id}"
+
+
+# ------------------------------------------------------------------ the studio page
+
+
+@pytest.mark.parametrize("who", ["owner", "editor"])
+def test_writers_see_the_form_and_the_recent_jobs(client, team, job, who):
+    team.login(client, who)
+    page = client.get(f"{_w(team)}/")
+    assert page.status_code == 200
+    text = page.text
+    assert '<label for="id_url">Product link</label>' in text and "Make ad</button>" in text
+    assert f'/jobs/{job.id}/"' in text and "40%" in text and "Running" in text
+    assert 'value="9:16" checked' in text and '<option value="15" selected>' in text
+
+
+def test_a_viewer_sees_the_list_but_no_form(client, team, job):
+    team.login(client, "viewer")
+    page = client.get(f"{_w(team)}/")
+    assert page.status_code == 200 and f'/jobs/{job.id}/"' in page.text
+    assert "Make ad</button>" not in page.text
+
+
+def test_an_outsider_gets_404_and_a_wrong_method_405(client, team, job):
+    team.login(client, "outsider")
+    assert client.get(f"{_w(team)}/").status_code == 404
+    assert client.post(f"{_w(team)}/ads/", {"url": URL}).status_code == 404
+    team.login(client, "owner")
+    assert client.post(f"{_w(team)}/").status_code == 405
+    assert client.get(f"{_w(team)}/ads/").status_code == 405
+
+
+def test_the_list_is_scoped_to_the_workspace(client, team, job):
+    other = RenderJob.objects.create(workspace=team.outsider_workspace, source_url="https://rival.example.com/p")
+    team.login(client, "owner")
+    assert str(other.id) not in client.get(f"{_w(team)}/").text
+
+
+# ------------------------------------------------------------------ making an ad
+
+
+@pytest.mark.parametrize("who", ["owner", "editor"])
+def test_make_ad_queues_a_job_and_redirects_to_its_page(client, team, queued, who, django_capture_on_commit_callbacks):
+    team.login(client, who)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"{_w(team)}/ads/", {"url": URL, "language": "de", "length": "6", "formats": ["9:16", "1:1"]})
+    job = RenderJob.objects.get(workspace=team.workspace)
+    assert response.status_code == 302 and response["Location"] == f"{_w(team)}/jobs/{job.id}/"
+    assert job.source_url == URL and queued == [str(job.id)]
+    assert job.options["language"] == "de" and job.options["length"] == 6 and job.options["formats"] == ["9:16", "1:1"]
+
+
+def test_a_viewer_cannot_make_an_ad(client, team, queued):
+    team.login(client, "viewer")
+    assert client.post(f"{_w(team)}/ads/", {"url": URL, "language": "en", "length": "15", "formats": ["9:16"]}).status_code == 403
+    assert not RenderJob.objects.exists() and not queued
+
+
+@pytest.mark.parametrize("link", ["not a link", "ftp://shop.example.com/p", ""])
+def test_a_bad_link_comes_back_as_a_message(client, team, queued, link):
+    team.login(client, "editor")
+    response = client.post(
+        f"{_w(team)}/ads/", {"url": link, "language": "en", "length": "15", "formats": ["9:16"]}, follow=True
+    )
+    assert response.redirect_chain[-1][0] == f"{_w(team)}/"
+    assert "The product link must be a web address" in response.text
+    assert not RenderJob.objects.exists() and not queued
+
+
+# ------------------------------------------------------------------ billing on
+
+
+@pytest.fixture
+def billing_on(settings, plans, team):
+    settings.SHOPREEL_BILLING = True
+    account = account_for_workspace(workspace=team.workspace)
+    account.plan = Plan.objects.get(slug="growth")
+    account.status = "active"
+    account.save()
+    return account
+
+
+def test_with_billing_on_the_price_and_balance_show(client, team, billing_on):
+    team.login(client, "editor")
+    text = client.get(f"{_w(team)}/").text
+    account = account_for_workspace(workspace=team.workspace)
+    assert "costs <strong>3 credits</strong>" in text
+    assert f"Your balance: <strong>{account.balance} credit" in text
+    assert "An ad that fails costs nothing." in text
+
+
+def test_too_few_credits_is_a_message_and_nothing_is_queued(client, team, billing_on, queued):
+    team.login(client, "editor")
+    response = client.post(
+        f"{_w(team)}/ads/", {"url": URL, "language": "en", "length": "60", "formats": list(("9:16", "1:1", "4:5", "16:9"))},
+        follow=True,
+    )
+    assert response.redirect_chain[-1][0] == f"{_w(team)}/"
+    assert 'class="error"' in response.text and "credits" in response.text
+    assert not RenderJob.objects.exists() and not queued
+
+
+# ------------------------------------------------------------------ the job's page
+
+
+@pytest.mark.parametrize("who", ["owner", "editor", "viewer"])
+def test_members_see_the_job_and_its_progress(client, team, job, who):
+    team.login(client, who)
+    page = client.get(f"{_w(team)}/jobs/{job.id}/")
+    assert page.status_code == 200
+    assert '<progress id="job-bar" max="100" value="40">' in page.text and ">Refresh</a>" in page.text
+    assert ("Cancel</button>" in page.text) is (who != "viewer")
+    fragment = client.get(f"{_w(team)}/jobs/{job.id}/progress/")
+    assert fragment.status_code == 200 and 'data-finished="0"' in fragment.text and "<html" not in fragment.text
+
+
+def test_an_outsider_gets_404_for_the_job_and_a_wrong_method_405(client, team, job):
+    team.login(client, "outsider")
+    for path in ("", "progress/", "files/9:16/video/"):
+        assert client.get(f"{_w(team)}/jobs/{job.id}/{path}").status_code == 404
+    assert client.post(f"{_w(team)}/jobs/{job.id}/cancel/").status_code == 404
+    team.login(client, "owner")
+    assert client.post(f"{_w(team)}/jobs/{job.id}/").status_code == 405
+    assert client.post(f"{_w(team)}/jobs/{job.id}/progress/").status_code == 405
+    assert client.get(f"{_w(team)}/jobs/{job.id}/cancel/").status_code == 405
+    # the job is reached only through its own workspace
+    team.login(client, "outsider")
+    assert client.get(f"/app/w/{team.outsider_workspace.id}/jobs/{job.id}/").status_code == 404
+
+
+@pytest.mark.parametrize("who", ["owner", "editor"])
+def test_writers_cancel_a_running_job(client, team, job, who):
+    team.login(client, who)
+    response = client.post(f"{_w(team)}/jobs/{job.id}/cancel/")
+    assert response.status_code == 302 and response["Location"] == f"{_w(team)}/jobs/{job.id}/"
+    assert RenderJob.objects.get(id=job.id).cancel_requested is True
+
+
+def test_a_viewer_cannot_cancel(client, team, job):
+    team.login(client, "viewer")
+    assert client.post(f"{_w(team)}/jobs/{job.id}/cancel/").status_code == 403
+    assert RenderJob.objects.get(id=job.id).cancel_requested is False
+
+
+def test_a_failed_job_says_what_happened_and_what_to_do(client, team, job):
+    RenderJob.objects.filter(id=job.id).update(state="failed", error="The page has no product on it.")
+    team.login(client, "viewer")
+    page = client.get(f"{_w(team)}/jobs/{job.id}/").text
+    assert "The page has no product on it." in page and "make the ad again" in page
+    assert "Cancel</button>" not in page and "<script>" not in page
+
+
+def test_a_finished_job_shows_its_videos_and_downloads(client, team, done_job):
+    team.login(client, "viewer")
+    page = client.get(f"{_w(team)}/jobs/{done_job.id}/").text
+    files = f"{_w(team)}/jobs/{done_job.id}/files/9:16"
+    assert "<video controls" in page and f'src="{files}/video/"' in page and f'poster="{files}/poster/"' in page
+    assert f'<a href="{files}/video/?download=1" class="primary">Download MP4</a>' in page
+    for kind in ("srt", "vtt"):
+        assert f'href="{files}/{kind}/?download=1"' in page
+    assert "/media/" not in page
+
+
+# ------------------------------------------------------------------ private media
+
+
+@pytest.mark.parametrize("who", ["owner", "viewer"])
+def test_a_member_gets_the_files(client, team, done_job, who):
+    team.login(client, who)
+    files = f"{_w(team)}/jobs/{done_job.id}/files/9:16"
+    video = client.get(f"{files}/video/")
+    assert video.status_code == 200 and video["Content-Type"] == "video/mp4"
+    assert b"".join(video.streaming_content) == MP4
+    download = client.get(f"{files}/video/?download=1")
+    assert download["Content-Disposition"].startswith("attachment;")
+    assert client.get(f"{files}/vtt/")["Content-Type"].startswith("text/vtt")
+    assert client.get(f"{files}/poster/")["Content-Type"] == "image/jpeg"
+    assert client.get(f"{files}/nope/").status_code == 404
+    assert client.get(f"{_w(team)}/jobs/{done_job.id}/files/1:1/video/").status_code == 404
+
+
+def test_an_outsider_gets_404_and_an_anonymous_visitor_the_login(client, team, done_job):
+    files = f"{_w(team)}/jobs/{done_job.id}/files/9:16/video/"
+    response = client.get(files)
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+    team.login(client, "outsider")
+    assert client.get(files).status_code == 404
+
+
+def test_with_accel_redirect_the_web_server_sends_the_file(client, team, done_job, settings):
+    settings.SHOPREEL_MEDIA_ACCEL_REDIRECT = "/protected-media/"
+    team.login(client, "editor")
+    response = client.get(f"{_w(team)}/jobs/{done_job.id}/files/9:16/video/?download=1")
+    output = RenderOutput.objects.get(job=done_job)
+    assert response.status_code == 200 and response.content == b""
+    assert response["X-Accel-Redirect"] == f"/protected-media/{output.video.name}"
+    assert response["Content-Type"] == "video/mp4" and response["Content-Disposition"].startswith("attachment;")
