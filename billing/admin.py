@@ -142,8 +142,21 @@ class BillingAccountAdmin(admin.ModelAdmin):
                               messages.SUCCESS)
 
 
+class _ReadOnly:
+    """Records no one edits by hand: no add, change or delete in the admin."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
 @admin.register(LedgerEntry)
-class LedgerEntryAdmin(admin.ModelAdmin):
+class LedgerEntryAdmin(_ReadOnly, admin.ModelAdmin):
     """Read-only: the ledger is append-only; corrections are new entries (the accounts' action)."""
 
     list_display = [
@@ -155,32 +168,14 @@ class LedgerEntryAdmin(admin.ModelAdmin):
     list_select_related = ["account__workspace", "account__agency", "workspace", "actor"]
     date_hierarchy = "created_at"
 
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
 
 @admin.register(StripeEvent)
-class StripeEventAdmin(admin.ModelAdmin):
+class StripeEventAdmin(_ReadOnly, admin.ModelAdmin):
     """Read-only: each webhook event as Stripe sent it, and whether it was processed."""
 
     list_display = ["id", "type", "created", "received_at", "processed_at", "error"]
     list_filter = ["type"]
     search_fields = ["id", "type"]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 class ClientCapForm(forms.ModelForm):

@@ -41,6 +41,7 @@ from generation.render.spec import ShotType
 class Quote:
     price: Price
     billing: bool
+    options: JobOptions  # as the plan allows them (what a paid job is made with)
     balance: int | None = None
     reserved: int | None = None
 
@@ -96,8 +97,8 @@ def job_quote(*, workspace, options: JobOptions | Mapping[str, Any] | None) -> Q
         generative_seconds=options.length if options.generative and generative_possible() else 0.0,
     )
     if account is None:
-        return Quote(price=price, billing=False)
-    return Quote(price=price, billing=True, balance=account.balance, reserved=account.reserved)
+        return Quote(price=price, billing=False, options=options)
+    return Quote(price=price, billing=True, options=options, balance=account.balance, reserved=account.reserved)
 
 
 def _plan_options(account: BillingAccount, options: JobOptions) -> JobOptions:
@@ -112,9 +113,8 @@ def _paid(*, workspace, options: JobOptions, create: Callable[[JobOptions], Rend
     if not settings.SHOPREEL_BILLING:
         return create(options)
     quote = job_quote(workspace=workspace, options=options)
-    options = _plan_options(account_for_workspace(workspace=workspace), options)
     with transaction.atomic():
-        job = create(options)
+        job = create(quote.options)
         credits_reserve(workspace=workspace, job_id=job.id, credits=quote.price.credits)
         RenderJob.objects.filter(id=job.id).update(cost=quote.price.credits)
         job.cost = quote.price.credits

@@ -38,6 +38,25 @@ def postgres(settings) -> None:
 
 
 @pytest.fixture
+def queued_pipelines(monkeypatch) -> list[str]:
+    """The job ids whose pipeline canvas was sent (on commit), recorded instead of sent to a
+    broker: a test sees exactly which jobs were queued, and leaves nothing in a shared Redis."""
+    from generation import workflow
+
+    queued: list[str] = []
+
+    class _Canvas:
+        def __init__(self, job_id: str):
+            self.job_id = job_id
+
+        def apply_async(self):
+            queued.append(self.job_id)
+
+    monkeypatch.setattr(workflow, "pipeline_signature", _Canvas)
+    return queued
+
+
+@pytest.fixture
 def plans(db):
     """The plans and packs billing's migration seeds, present even after a transactional test
     elsewhere flushed the database (a flush drops data that migrations wrote)."""

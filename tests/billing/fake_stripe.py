@@ -457,6 +457,19 @@ class FakeStripe:
         return Handler
 
 
+def stock_prices(fake: FakeStripe) -> None:
+    """The Stripe prices most tests sell (Starter, Pro, the 500-credit pack), made in ``fake``
+    and set on the seeded plan and pack rows."""
+    from billing.models import CreditPack, Plan
+
+    fake.price("price_starter_m", unit_amount=2900, recurring=True)
+    fake.price("price_pro_m", unit_amount=19900, recurring=True)
+    fake.price("price_pack_500", unit_amount=10000, recurring=False)
+    Plan.objects.filter(slug="starter").update(stripe_price_id="price_starter_m")
+    Plan.objects.filter(slug="pro").update(stripe_price_id="price_pro_m")
+    CreditPack.objects.filter(slug="pack-500").update(stripe_price_id="price_pack_500")
+
+
 def configure(settings, fake: FakeStripe) -> None:
     """Billing on, against ``fake``, processing in the request (no broker)."""
     settings.SHOPREEL_BILLING = True

@@ -11,7 +11,6 @@
 from __future__ import annotations
 
 import contextlib
-import importlib
 import json
 import os
 import signal
@@ -20,7 +19,6 @@ import time
 from pathlib import Path
 
 import pytest
-from django.apps import apps
 from django.db import connections
 
 from accounts.models import DomainEvent
@@ -40,13 +38,7 @@ VISIBILITY_TIMEOUT = 5
 
 
 @pytest.fixture
-def seeded_plans(db) -> None:
-    """The seeded plans, present even after a transactional test elsewhere flushed them."""
-    importlib.import_module("billing.migrations.0002_seed_plans_and_packs").seed(apps, None)
-
-
-@pytest.fixture
-def billing_on(settings, seeded_plans):
+def billing_on(settings, plans):
     settings.SHOPREEL_BILLING = True
 
 
@@ -117,7 +109,7 @@ def _kill_machine(pid: int) -> list[int]:
 
 @pytest.mark.django_db(transaction=True)
 def test_fifty_concurrent_starts_reserve_exactly_what_the_account_affords(
-    postgres, billing_on, workspace, monkeypatch
+    postgres, billing_on, workspace, queued_pipelines
 ):
     """30 credits, 3 per job (15 s, one format): 10 jobs are reserved and queued, 40 refused.
 
@@ -125,16 +117,7 @@ def test_fifty_concurrent_starts_reserve_exactly_what_the_account_affords(
     the test sees exactly which jobs were queued on commit, and leaves no orphan canvases in
     the shared Redis for a later test's worker to pick up."""
     account = _paying_account(workspace, 30)
-    queued: list[str] = []
-
-    class _Canvas:
-        def __init__(self, job_id: str):
-            self.job_id = job_id
-
-        def apply_async(self):
-            queued.append(self.job_id)
-
-    monkeypatch.setattr(workflow, "pipeline_signature", _Canvas)
+    queued = queued_pipelines
 
     threads_count = 50
     barrier = threading.Barrier(threads_count)

@@ -12,10 +12,10 @@ from accounts.services import api_key_create
 from billing import stripe_client
 from billing.checkout import checkout_session_create, portal_session_create
 from billing.ledger import account_for_workspace
-from billing.models import BillingAccount, CreditPack, Plan
+from billing.models import BillingAccount, Plan
 from billing.stripe_client import BillingNotConfigured
 from core.errors import Conflict, InvalidInput
-from tests.billing.fake_stripe import FakeStripe, configure
+from tests.billing.fake_stripe import FakeStripe, configure, stock_prices
 from tests.factories import WorkspaceFactory
 
 pytestmark = pytest.mark.django_db
@@ -30,12 +30,7 @@ def fake(settings, plans):
     with FakeStripe() as fake:
         configure(settings, fake)
         settings.SHOPREEL_SITE_URL = SITE
-        fake.price("price_starter_m", unit_amount=2900, recurring=True)
-        fake.price("price_pro_m", unit_amount=19900, recurring=True)
-        fake.price("price_pack_500", unit_amount=10000, recurring=False)
-        Plan.objects.filter(slug="starter").update(stripe_price_id="price_starter_m")
-        Plan.objects.filter(slug="pro").update(stripe_price_id="price_pro_m")
-        CreditPack.objects.filter(slug="pack-500").update(stripe_price_id="price_pack_500")
+        stock_prices(fake)
         yield fake
 
 

@@ -11,9 +11,9 @@ import pytest
 
 from billing.checkout import checkout_session_create
 from billing.ledger import account_for_workspace, credits_adjust
-from billing.models import BillingAccount, CreditPack, LedgerEntry, Plan, StripeEvent
+from billing.models import BillingAccount, LedgerEntry, StripeEvent
 from billing.stripe_events import Outcome, stripe_event_process
-from tests.billing.fake_stripe import PERIOD, FakeStripe, configure, sign
+from tests.billing.fake_stripe import PERIOD, FakeStripe, configure, sign, stock_prices
 
 pytestmark = pytest.mark.django_db
 
@@ -27,12 +27,7 @@ def fake(request, settings, plans):
     with FakeStripe(legacy=request.param) as fake:
         configure(settings, fake)
         settings.SHOPREEL_SITE_URL = SITE
-        fake.price("price_starter_m", unit_amount=2900, recurring=True)
-        fake.price("price_pro_m", unit_amount=19900, recurring=True)
-        fake.price("price_pack_500", unit_amount=10000, recurring=False)
-        Plan.objects.filter(slug="starter").update(stripe_price_id="price_starter_m")
-        Plan.objects.filter(slug="pro").update(stripe_price_id="price_pro_m")
-        CreditPack.objects.filter(slug="pack-500").update(stripe_price_id="price_pack_500")
+        stock_prices(fake)
         yield fake
 
 

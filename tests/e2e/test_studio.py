@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from generation import services, workflow
+from generation import services
 from generation.models import RenderJob
 from tests.accounts.conftest import verified_user
 from tests.factories import MembershipFactory, WorkspaceFactory
@@ -41,20 +41,11 @@ def _screenshots(page, artifacts: Path, name: str) -> None:
 
 
 def test_paste_a_link_make_an_ad_watch_it_finish_play_and_download(
-    page, live_server, allow_demo_shop, settings, monkeypatch, artifacts
+    page, live_server, allow_demo_shop, settings, queued_pipelines, artifacts
 ):
     settings.SHOPREEL_VOICE = False  # speed: the pictures and captions are what is checked here
     settings.SHOPREEL_MUSIC = False
-    queued: list[str] = []
-
-    class _Canvas:
-        def __init__(self, job_id: str):
-            self.job_id = job_id
-
-        def apply_async(self):
-            queued.append(self.job_id)
-
-    monkeypatch.setattr(workflow, "pipeline_signature", _Canvas)
+    queued = queued_pipelines
     user = verified_user("merchant")
     workspace = WorkspaceFactory(name="Demo Shop")
     MembershipFactory(workspace=workspace, user=user, role="owner")
