@@ -50,6 +50,12 @@ class Workspace(models.Model):
             "afterwards."
         ),
     )
+    # The workspace's own defaults: schedules run in its time zone (an IANA name, checked by
+    # ``accounts.services`` against zoneinfo); a new ad starts from its language, market and formats.
+    timezone = models.CharField(max_length=64, default="UTC")
+    default_language = models.CharField(max_length=16, default="en")
+    default_market = models.CharField(max_length=8, blank=True, default="")
+    default_formats = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
