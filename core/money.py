@@ -15,6 +15,11 @@ from price_parser import Price
 
 _MACHINE_NUMBER = re.compile(r"^\s*-?\d+(\.\d+)?\s*$")
 _ISO = re.compile(r"^[A-Z]{3}$")
+# "1e308", "1,5e3": no shop writes a price in scientific notation, and price-parser would read
+# the mantissa alone ("$1"). Refused rather than guessed.
+_EXPONENT = re.compile(r"\d\s*[eE]\s*[+-]?\d")
+# The smallest amount a price can be: below one hundredth it would be stored as 0.00.
+_SMALLEST = Decimal("0.01")
 
 # Unambiguous symbols and local abbreviations.
 _SYMBOLS = {
@@ -93,7 +98,7 @@ def parse_amount(value: object, *, currency_hint: str = "") -> tuple[Decimal | N
         return None, ""
     if _MACHINE_NUMBER.match(text):
         return _positive(Decimal(text)), ""
-    if len(text) > 80:
+    if len(text) > 80 or _EXPONENT.search(text):
         return None, ""
     parsed = Price.fromstring(text, currency_hint=currency_hint or None)
     if parsed.amount is None:
@@ -103,7 +108,7 @@ def parse_amount(value: object, *, currency_hint: str = "") -> tuple[Decimal | N
 
 def _positive(amount: Decimal) -> Decimal | None:
     try:
-        if amount <= 0 or amount > Decimal("100000000"):
+        if amount < _SMALLEST or amount > Decimal("100000000"):
             return None
     except InvalidOperation:  # NaN / sNaN spelled in the data
         return None

@@ -71,13 +71,35 @@ def _loads_lenient(text: str) -> object | None:
         return None
     for attempt in (text, re.sub(r",\s*([}\]])", r"\1", text)):
         try:
-            return json.loads(attempt, strict=False)
+            return _shallow(json.loads(attempt, strict=False))
         except ValueError:
             continue
+        except RecursionError:  # nested past Python's stack: no shop's markup, a hostile block
+            return None
     try:  # several objects pasted one after another
-        return json.loads("[" + re.sub(r"}\s*{", "},{", text) + "]", strict=False)
-    except ValueError:
+        return _shallow(json.loads("[" + re.sub(r"}\s*{", "},{", text) + "]", strict=False))
+    except (ValueError, RecursionError):
         return None
+
+
+# Deeper than any real product markup (schema.org graphs nest under ten levels); the readers
+# below recurse, so a deeper block is dropped whole rather than half-read.
+MAX_JSONLD_DEPTH = 64
+
+
+def _shallow(data: object) -> object | None:
+    """``data`` when it nests at most ``MAX_JSONLD_DEPTH`` levels, else None. Iterative, so a
+    hostile depth cannot overflow the stack here either."""
+    stack: list[tuple[object, int]] = [(data, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_JSONLD_DEPTH:
+            return None
+        if isinstance(node, dict):
+            stack.extend((child, depth + 1) for child in node.values())
+        elif isinstance(node, list):
+            stack.extend((child, depth + 1) for child in node)
+    return data
 
 
 def jsonld_items(doc: lxml_html.HtmlElement) -> list[object]:
@@ -422,9 +444,19 @@ def _rating_number(value: object) -> Decimal | None:
     return Decimal(match.group(1).replace(",", ".")) if match else None
 
 
+# No product has this many reviews; a larger count is a typo or a hostile page (and would not
+# fit the review_count column).
+MAX_REVIEW_COUNT = 100_000_000
+# Ratings are out of 5, 10 or 100; a larger scale is not a rating.
+MAX_RATING_SCALE = Decimal(100)
+
+
 def _count_number(value: object) -> int | None:
     match = _COUNT_NUMBER.match(_text(value))
-    return int(re.sub(r"\D", "", match.group(1))) if match else None
+    if not match:
+        return None
+    count = int(re.sub(r"\D", "", match.group(1))[:12] or 0)
+    return count if count <= MAX_REVIEW_COUNT else None
 
 
 def aggregate_rating(product: dict) -> tuple[Decimal | None, Decimal | None, int | None]:
@@ -443,7 +475,7 @@ def aggregate_rating(product: dict) -> tuple[Decimal | None, Decimal | None, int
         count = _count_number(node.get("reviewCount"))
         if count is None:
             count = _count_number(node.get("ratingCount"))
-        if rating is None or not (0 < rating <= scale) or worst >= scale or count == 0:
+        if rating is None or not (0 < rating <= scale <= MAX_RATING_SCALE) or worst >= scale or count == 0:
             continue
         return rating, scale, count
     return None, None, None

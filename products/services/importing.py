@@ -46,10 +46,19 @@ def product_scrape(
     except ScrapeError as exc:
         _product_fail(product=product, code=exc.code, message=exc.message, status=Product.Status.FAILED)
         raise ApplicationError(exc.message, code=exc.code) from exc
+    except Exception as exc:  # a page no rule foresaw: the product must not stay "pending"
+        _product_crash(product=product, exc=exc)
 
-    product_apply_extracted(product=product, extracted=extracted)
-    # Through the module, so a test may replace the download (tests/api/test_schemathesis.py).
-    kept = photos.product_images_download(product=product, urls=extracted.images, fetcher=fetcher)
+    try:
+        with transaction.atomic():  # a value the database refuses rolls back this step only
+            product_apply_extracted(product=product, extracted=extracted)
+        # Through the module, so a test may replace the download (tests/api/test_schemathesis.py).
+        kept = photos.product_images_download(product=product, urls=extracted.images, fetcher=fetcher)
+    except (ApplicationError, ScrapeError):
+        raise
+    except Exception as exc:
+        product.refresh_from_db()
+        _product_crash(product=product, exc=exc)
     if kept == 0:
         message = (
             "No usable product photo was found on the page "
@@ -72,7 +81,16 @@ def product_scrape(
     return product
 
 
+# What a fact set by hand keeps besides itself when the page is read again: a price the merchant
+# set stays confirmed, with the evidence it was confirmed against.
+_KEPT_WITH = {"price": ("price_evidence", "price_needs_confirmation", "price_confirmed_at", "price_confirmed_by")}
+
+
 def product_apply_extracted(*, product: Product, extracted: ExtractedProduct) -> Product:
+    """Store what was read from the page, except the facts the merchant set by hand
+    (``edited_fields``): those are kept."""
+    kept = {name: getattr(product, name) for name in product.edited_fields
+            for name in (name, *_KEPT_WITH.get(name, ())) if hasattr(product, name)}
     product.title = extracted.title[:300]
     product.brand = extracted.brand[:120]
     product.price = _money(extracted.price)
@@ -96,6 +114,8 @@ def product_apply_extracted(*, product: Product, extracted: ExtractedProduct) ->
     product.price_needs_confirmation = extracted.price_needs_confirmation
     product.price_confirmed_at = None  # a price read again is confirmed again
     product.price_confirmed_by = ""
+    for name, value in kept.items():
+        setattr(product, name, value)
     product.save()
     return product
 
@@ -133,6 +153,20 @@ def _product_fail(*, product: Product, code: str, message: str, status: str) -> 
     product.error_code = code[:40]
     product.error = message
     product.save(update_fields=["status", "error_code", "error", "updated_at"])
+
+
+SCRAPE_CRASHED = (
+    "Shopreel could not read this page: it holds something our reader does not handle. We have "
+    "logged it. Enter the product by hand, or try again later."
+)
+
+
+def _product_crash(*, product: Product, exc: Exception) -> None:
+    """Record an unforeseen failure in plain words (the trace goes to the log) and raise it as
+    an ``ApplicationError``, so no product is left pending by a bug or a hostile page."""
+    logger.exception("product read crashed", extra={"product_id": str(product.id)})
+    _product_fail(product=product, code="scrape_crashed", message=SCRAPE_CRASHED, status=Product.Status.FAILED)
+    raise ApplicationError(SCRAPE_CRASHED, code="scrape_crashed") from exc
 
 
 def _money(value: Decimal | None) -> Decimal | None:

@@ -120,3 +120,25 @@ def test_a_busy_shop_is_tried_again_but_a_missing_page_is_not(workspace, setting
         with pytest.raises(ApplicationError, match="404"):
             product_import(workspace=workspace, url=f"http://{host}/gone")
         assert hits.count("/gone") == 1
+
+
+def test_a_page_that_crashes_the_reader_fails_the_product_in_plain_words(workspace, settings, monkeypatch, caplog):
+    """Fault injection: a reader bug on some page (e.g. RecursionError from a hostile block) must
+    not leave the product pending forever (rescrape would then answer product_busy)."""
+    from products.services import importing
+
+    def crash(**_kwargs):
+        raise RecursionError("maximum recursion depth exceeded")
+
+    routes = {}
+    with serve(routes) as host:
+        routes["/p"] = (200, "text/html", _page([f"http://{host}/a.jpg"]))
+        settings.SHOPREEL_FETCH_ALLOW_HOSTS = [host]
+        monkeypatch.setattr(importing, "page_extract", crash)
+        with pytest.raises(ApplicationError) as caught:
+            product_import(workspace=workspace, url=f"http://{host}/p")
+    product = Product.objects.get(workspace=workspace)
+    assert product.status == Product.Status.FAILED
+    assert product.error_code == "scrape_crashed" == caught.value.code
+    assert "Enter the product by hand" in product.error and "Recursion" not in product.error
+    assert any(record.exc_info for record in caplog.records if record.message == "product read crashed")
