@@ -9,6 +9,7 @@ from accounts.models import (
     IdempotencyRecord,
     Invitation,
     Membership,
+    OutboxMessage,
     Workspace,
 )
 from accounts.services import agency_staff_remove, api_key_revoke, membership_delete
@@ -146,3 +147,22 @@ class DomainEventAdmin(admin.ModelAdmin):
 
 
 from accounts.webhooks import admin as webhooks_admin  # noqa: E402, F401  (registers the webhook pages)
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(admin.ModelAdmin):
+    """Read-only: task messages waiting for the broker (accounts/outbox.py); an operator sees
+    what is held and why, and ``manage.py outbox_flush`` sends it."""
+
+    list_display = ("task", "attempts", "last_error", "next_attempt_at", "created_at")
+    readonly_fields = ("signature", "attempts", "last_error", "next_attempt_at", "created_at")
+
+    @admin.display(description="task")
+    def task(self, obj: OutboxMessage) -> str:
+        return str(obj.signature.get("task") or obj.signature.get("subtask_type") or "?")
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

@@ -297,3 +297,21 @@ class DomainEvent(models.Model):
 
 
 from accounts.webhooks.models import WebhookDelivery, WebhookEndpoint  # noqa: E402, F401  (app label: accounts)
+
+
+class OutboxMessage(models.Model):
+    """A Celery task (or canvas) to send, written in the transaction that made its work: the
+    broker being down when that transaction commits loses nothing (accounts/outbox.py)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    signature = models.JSONField()  # celery Signature.as_dict-like: task, args, options; canvases nest
+    created_at = models.DateTimeField(auto_now_add=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.CharField(max_length=300, blank=True)
+    next_attempt_at = models.DateTimeField(db_index=True)  # outbox_flush(): due messages, oldest first
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return f"outbox {self.signature.get('task', '?')} ({self.attempts} attempts)"

@@ -4,20 +4,30 @@ from django.urls import path
 
 from accounts import views
 from billing.dashboard import views as billing_views
-from generation.studio import views as studio_views
+from campaigns import urls as campaign_urls
+from generation.studio import urls as studio_urls
+from products import views as product_views
 
 app_name = "dashboard"
 
 ws = "w/<uuid:workspace_id>/"
 urlpatterns = [
     path("", views.home, name="home"),
-    path(ws, studio_views.overview, name="workspace"),
-    path(f"{ws}ads/", studio_views.ad_make, name="ad-make"),
-    path(f"{ws}jobs/<uuid:job_id>/", studio_views.job_page, name="job"),
-    path(f"{ws}jobs/<uuid:job_id>/progress/", studio_views.job_progress, name="job-progress"),
-    path(f"{ws}jobs/<uuid:job_id>/cancel/", studio_views.job_cancel_view, name="job-cancel"),
-    path(f"{ws}jobs/<uuid:job_id>/files/<str:format_name>/<str:kind>/", studio_views.job_file, name="job-file"),
+    *studio_urls.urlpatterns,  # the studio: make, jobs, files, storyboard, library
+    *campaign_urls.urlpatterns,  # campaigns: list, editor, runs, stale ads
     path(f"{ws}training/", views.workspace_training, name="workspace-training"),
+    path(f"{ws}settings/", views.workspace_settings, name="workspace-settings"),
+    path(f"{ws}products/", product_views.product_list, name="products"),
+    path(f"{ws}products/import/", product_views.product_import, name="product-import"),
+    path(f"{ws}products/imports/<uuid:batch_id>/", product_views.import_batch_page, name="product-import-batch"),
+    path(f"{ws}products/imports/<uuid:batch_id>/progress/", product_views.import_batch_progress, name="product-import-progress"),
+    path(f"{ws}products/<uuid:product_id>/", product_views.product_page, name="product"),
+    path(f"{ws}products/<uuid:product_id>/status/", product_views.product_status, name="product-status"),
+    path(f"{ws}products/<uuid:product_id>/edit/", product_views.product_edit, name="product-edit"),
+    path(f"{ws}products/<uuid:product_id>/price/", product_views.product_price, name="product-price"),
+    path(f"{ws}products/<uuid:product_id>/photos/", product_views.product_photos, name="product-photos"),
+    path(f"{ws}products/<uuid:product_id>/photos/<uuid:image_id>/", product_views.product_photo, name="product-photo"),
+    path(f"{ws}products/<uuid:product_id>/read-again/", product_views.product_rescrape, name="product-rescrape"),
     path(f"{ws}members/", views.members, name="members"),
     path(f"{ws}members/<uuid:member_id>/role/", views.member_role, name="member-role"),
     path(f"{ws}members/<uuid:member_id>/remove/", views.member_remove, name="member-remove"),

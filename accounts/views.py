@@ -20,7 +20,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts import selectors, services
 from accounts.models import ApiKey, Membership
 from billing.limits import seat_check
-from core.errors import ApplicationError, NotFound, PermissionDenied
+from core.errors import ApplicationError, InvalidInput, NotFound, PermissionDenied
+from core.vocabulary import FORMATS, LANGUAGES, MARKETS
 
 SESSION_WORKSPACE = "shopreel_workspace"
 # A key just made, shown by the next page view only (POST-redirect-GET).
@@ -115,6 +116,35 @@ def workspace_training(request, workspace_id):
             request, "Your products are left out of every shared adapter trained from now on."
         )
     return redirect("dashboard:workspace", workspace_id)
+
+
+@require_http_methods(["GET", "POST"])
+@_refusals
+def workspace_settings(request, workspace_id):
+    """The workspace's name, time zone and the defaults a new ad starts from. Everyone in the
+    workspace reads them; owners and admins change them. A refused value comes back on its
+    field with everything typed kept (400), and nothing changes."""
+    access = selectors.workspace_access(user=request.user, workspace_id=workspace_id)
+    workspace = access.workspace
+    values = {"name": workspace.name, "timezone": workspace.timezone, "default_language": workspace.default_language,
+              "default_market": workspace.default_market, "default_formats": list(workspace.default_formats)}
+    error, status = {}, 200
+    if request.method == "POST":
+        access.require_manager()
+        values = {name: request.POST.get(name, "") for name in ("name", "timezone", "default_language", "default_market")}
+        values["default_formats"] = request.POST.getlist("default_formats")
+        try:
+            services.workspace_settings_update(workspace=workspace, actor=request.user, **values)
+        except InvalidInput as exc:
+            error, status = {"field": (exc.detail or {}).get("field", ""), "message": exc.message}, 400
+        else:
+            messages.success(request, "Settings saved.")
+            return redirect("dashboard:workspace-settings", workspace_id)
+    context = {
+        "values": values, "error": error, "time_zones": services.workspace_time_zones(),
+        "languages": LANGUAGES, "markets": MARKETS, "formats": FORMATS,
+    }
+    return dashboard_page(request, "accounts/settings.html", context, access=access, status=status)
 
 
 # ------------------------------------------------------------------ members and invitations

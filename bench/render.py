@@ -1,18 +1,34 @@
-"""Render benchmark: Shopreel's renderer vs the encoder floor vs the usual moviepy way.
+"""Render benchmark: Shopreel's renderer against the true encoder floor and the usual moviepy way.
 
-The case: a 15 s 9:16 ad (1080x1920, 30 fps, 450 frames), five scenes from product photos,
-captions, voice-over (espeak-ng) and a music bed, libx264 at the same preset and CRF.
+The case: a 15 s ad (30 fps, 450 frames), five scenes from product photos, captions,
+voice-over (espeak-ng) and a music bed; libx264 at the same preset and CRF everywhere. Per
+format (``--formats 9:16`` by default, ``all`` for the four):
 
-    (a) ``render_ad_video`` — everything, audio included;
-    (b) the encoder floor — ffmpeg/libx264 encoding 450 pre-made raw frames (a's own frames,
-        decoded into memory first) with the same binary, preset and CRF, no audio;
-    (c) the common open-source way — moviepy ``CompositeVideoClip`` with an ``ImageClip`` zoomed
-        per frame (``resized(lambda t: …)``) and a ``TextClip`` per caption, crossfades, the
-        same soundtrack, ``write_videofile``.
+    (a) ``render_ad_video``: everything, the soundtrack and the AAC audio included;
+    (b) the encoder floor: libx264 encoding (a)'s own frames, decoded and converted to
+        yuv420p in memory *before* the clock starts (the encoder's native input, so no
+        colour conversion and no frame making is timed), no audio. Two ways, both measured,
+        and the floor is the cheaper by CPU:
+          (b1) the same ffmpeg binary reading the yuv420p frames from a pipe;
+          (b2) PyAV's libx264, in this process, from the frames in memory (no pipe at all);
+    (c) the common open-source way (9:16 only, one run): moviepy ``CompositeVideoClip`` with
+        an ``ImageClip`` zoomed per frame and a ``TextClip`` per caption, crossfades, the same
+        soundtrack, ``write_videofile``.
 
-Targets: a within 1.5x of b; a at least 4x faster than c.
+The writer alone (``--writers``, 9:16): the same pre-made RGB frames and WAV through
+    (w-old) the previous path, moviepy's ``write_videofile`` piping rgb24 to ffmpeg (which
+            converts to yuv420p itself), and
+    (w-new) ``generation.render.encode``, which converts in this process and feeds yuv420p,
+so the encoder path's share is seen apart from whatever the frames cost.
 
-    .venv/bin/python bench/render.py [--preset veryfast] [--skip-moviepy]
+Every path is measured by wall time and by CPU time (user + system of this process and its
+finished children: ``resource.getrusage`` SELF + CHILDREN), side by side in one run, each
+``--repeat`` times alternated; medians are reported. On a shared machine CPU time is the
+figure to compare; wall time is printed beside it.
+
+Targets (issue 15): a/b <= 1.5 by CPU in every format; c/a >= 8 by CPU.
+
+    .venv/bin/python bench/render.py [--formats all] [--repeat 3] [--skip-moviepy] [--writers]
 
 Memory (target: under 1 GB for a 60 s ad): ``--length 60 --memory`` renders one ad of that
 length (the five scenes repeated) and reports the peak resident memory of this process plus
@@ -26,6 +42,9 @@ the child had between fork and exec.)
 from __future__ import annotations
 
 import argparse
+import fcntl
+import os
+import platform
 import resource
 import statistics
 import subprocess
@@ -33,17 +52,22 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 import av
+import cv2
 import imageio_ffmpeg
 import numpy as np
 from PIL import Image, ImageDraw
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from generation.render import fonts
+from generation.render import audio, fonts
 from generation.render.compose import render_ad_video
+from generation.render.loudness import SAMPLE_RATE
 from generation.render.spec import (
     FORMATS,
     AudioSpec,
@@ -82,7 +106,9 @@ def make_photos(folder: Path) -> list[Path]:
     return paths
 
 
-def make_spec(photos: list[Path], preset: str, length: float = 15.0) -> RenderSpec:
+def make_spec(
+    photos: list[Path], preset: str, length: float = 15.0, fmt: OutputFormat = FORMATS["9:16"]
+) -> RenderSpec:
     base = tuple(
         SceneSpec(
             duration=3.0,
@@ -99,7 +125,7 @@ def make_spec(photos: list[Path], preset: str, length: float = 15.0) -> RenderSp
     n = max(1, round(length / 3.0))
     scenes = tuple(base[i % len(base)] for i in range(n))  # a longer ad repeats the five
     return RenderSpec(
-        format=FORMATS["9:16"],
+        format=fmt,
         scenes=scenes,
         fps=30,
         preset=preset,
@@ -108,13 +134,46 @@ def make_spec(photos: list[Path], preset: str, length: float = 15.0) -> RenderSp
     )
 
 
+# --- measuring --------------------------------------------------------------------------
+
+
 def cpu_seconds() -> float:
-    """User + system CPU of this process and its finished children (ffmpeg, espeak-ng)."""
+    """User + system CPU of this process (all threads) and its finished children."""
     me, kids = (
         resource.getrusage(resource.RUSAGE_SELF),
         resource.getrusage(resource.RUSAGE_CHILDREN),
     )
     return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+@dataclass
+class Runs:
+    """Wall and CPU seconds of each run of one path."""
+
+    wall: list[float] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)
+
+    def measure(self, work: Callable[[], object]) -> object:
+        cpu0, start = cpu_seconds(), time.perf_counter()
+        out = work()
+        self.wall.append(time.perf_counter() - start)
+        self.cpu.append(cpu_seconds() - cpu0)
+        return out
+
+    @property
+    def median_wall(self) -> float:
+        return statistics.median(self.wall)
+
+    @property
+    def median_cpu(self) -> float:
+        return statistics.median(self.cpu)
+
+    def line(self, label: str, frames: int) -> str:
+        runs = ", ".join(f"{w:.2f}/{c:.2f}" for w, c in zip(self.wall, self.cpu, strict=True))
+        return (
+            f"{label:<38} wall {self.median_wall:6.2f} s  CPU {self.median_cpu:6.2f} s  "
+            f"({frames / self.median_cpu:5.1f} frames per CPU s)  runs wall/CPU: {runs}"
+        )
 
 
 def _rss_kib(pid: int) -> int:
@@ -153,8 +212,6 @@ class PeakMemory:
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
-        import os
-
         me = os.getpid()
         while not self._stop.is_set():
             mine = _rss_kib(me)
@@ -206,59 +263,64 @@ def memory_run(length: float, preset: str) -> None:
         print(f"peak {total_mb:.0f} MB; target under 1 GB (1000 MB) -> {verdict}")
 
 
-def decode_frames(path: Path) -> list[bytes]:
+# --- (b) the floor ----------------------------------------------------------------------
+
+
+def decode_i420(path: Path) -> list[np.ndarray]:
+    """The video's frames as yuv420p planes (I420, (h * 3 / 2) x w), in memory."""
     with av.open(str(path)) as container:
-        return [f.to_ndarray(format="rgb24").tobytes() for f in container.decode(video=0)]
+        return [
+            f.to_ndarray()
+            if f.format.name == "yuv420p"
+            else f.reformat(format="yuv420p").to_ndarray()
+            for f in container.decode(video=0)
+        ]
 
 
-def encoder_floor(
-    frames: list[bytes], size: tuple[int, int], fps: int, preset: str, crf: int, out: Path
-) -> float:
-    """Seconds for libx264 alone to encode ``frames`` (rawvideo on stdin, as moviepy feeds it)."""
+def decode_rgb(path: Path) -> list[np.ndarray]:
+    with av.open(str(path)) as container:
+        return [f.to_ndarray(format="rgb24") for f in container.decode(video=0)]
+
+
+def floor_ffmpeg(
+    frames: list[np.ndarray], size: tuple[int, int], fps: int, preset: str, crf: int, out: Path
+) -> None:
+    """(b1) ffmpeg/libx264 reading pre-made yuv420p frames from a pipe (no conversion)."""
     cmd = [
         imageio_ffmpeg.get_ffmpeg_exe(),
-        "-y",
-        "-loglevel",
-        "error",
-        "-f",
-        "rawvideo",
-        "-pix_fmt",
-        "rgb24",
-        "-s",
-        f"{size[0]}x{size[1]}",
-        "-r",
-        str(fps),
-        "-i",
-        "-",
-        "-an",
-        "-c:v",
-        "libx264",
-        "-preset",
-        preset,
-        "-crf",
-        str(crf),
-        "-pix_fmt",
-        "yuv420p",
-        "-movflags",
-        "+faststart",
-        str(out),
+        *("-y", "-loglevel", "error", "-f", "rawvideo", "-pix_fmt", "yuv420p"),
+        *("-s", f"{size[0]}x{size[1]}", "-r", str(fps), "-i", "-", "-an"),
+        *("-c:v", "libx264", "-preset", preset, "-crf", str(crf), "-pix_fmt", "yuv420p"),
+        *("-movflags", "+faststart", str(out)),
     ]
-    start = time.perf_counter()
     proc = subprocess.Popen(cmd, stdin=subprocess.PIPE)
+    assert proc.stdin is not None
+    fcntl.fcntl(proc.stdin.fileno(), fcntl.F_SETPIPE_SZ, 1 << 20)  # as the renderer's pipe
+    for frame in frames:
+        proc.stdin.write(memoryview(frame).cast("B"))
+    proc.stdin.close()
+    if proc.wait():
+        raise RuntimeError(f"ffmpeg failed: {proc.returncode}")
 
-    def feed() -> None:
+
+def floor_pyav(
+    frames: list[np.ndarray], size: tuple[int, int], fps: int, preset: str, crf: int, out: Path
+) -> None:
+    """(b2) PyAV's libx264 in this process, from pre-made yuv420p frames in memory."""
+    with av.open(str(out), "w", options={"movflags": "+faststart"}) as container:
+        stream = container.add_stream("libx264", rate=fps)
+        stream.width, stream.height = size
+        stream.pix_fmt = "yuv420p"
+        stream.options = {"preset": preset, "crf": str(crf)}
         for frame in frames:
-            proc.stdin.write(frame)
-        proc.stdin.close()
-
-    writer = threading.Thread(target=feed)
-    writer.start()
-    writer.join()
-    proc.wait()
-    return time.perf_counter() - start
+            container.mux(stream.encode(av.VideoFrame.from_ndarray(frame, format="yuv420p")))
+        container.mux(stream.encode(None))
 
 
-def moviepy_way(spec: RenderSpec, photos: list[Path], soundtrack: Path, out: Path) -> float:
+# --- (c) the moviepy way, and the old writer --------------------------------------------
+
+
+def moviepy_way(spec: RenderSpec, photos: list[Path], soundtrack: Path, out: Path) -> None:
     """What most open-source generators do: compositing clips, zoom via resized(lambda)."""
     from moviepy import (
         AudioFileClip,
@@ -271,7 +333,6 @@ def moviepy_way(spec: RenderSpec, photos: list[Path], soundtrack: Path, out: Pat
 
     w, h = spec.format.width, spec.format.height
     font = str(fonts.font_chain("en")[0].path)
-    start = time.perf_counter()
     scenes = []
     for i, (scene, photo) in enumerate(zip(spec.scenes, photos, strict=True)):
         d = scene.duration
@@ -308,18 +369,191 @@ def moviepy_way(spec: RenderSpec, photos: list[Path], soundtrack: Path, out: Pat
         threads=2,
         logger=None,
     )
-    return time.perf_counter() - start
+
+
+def writer_old(frames: list[np.ndarray], spec: RenderSpec, wav: Path, out: Path) -> None:
+    """(w-old) the writer the renderer used before: moviepy piping rgb24 to ffmpeg, which
+    converts to yuv420p itself (the arguments of the former ``compose._encode``)."""
+    from moviepy import VideoClip
+
+    fps, n = spec.fps, len(frames)
+    clip = VideoClip(
+        frame_function=lambda t: frames[min(n - 1, round(t * fps))], duration=(n + 0.5) / fps
+    )
+    clip.write_videofile(
+        str(out),
+        fps=fps,
+        codec="libx264",
+        preset=spec.preset,
+        audio=str(wav),
+        audio_codec="aac",
+        threads=os.cpu_count() or 2,
+        pixel_format="yuv420p",
+        logger=None,
+        ffmpeg_params=[
+            *("-crf", str(spec.crf), "-pix_fmt", "yuv420p"),
+            *("-b:a", "160k", "-aac_coder", "fast", "-ar", str(SAMPLE_RATE)),
+            *("-movflags", "+faststart"),
+        ],
+    )
+    clip.close()
+
+
+def writer_new(frames: list[np.ndarray], spec: RenderSpec, wav: Path, out: Path) -> None:
+    """(w-new) ``generation.render.encode``: RGB → yuv420p in this process, then libx264."""
+    from generation.render import encode
+
+    encode.encode_frames(
+        lambda i: frames[i],
+        n_frames=len(frames),
+        out=out,
+        size=(spec.format.width, spec.format.height),
+        fps=spec.fps,
+        audio=wav,
+        settings=encode.EncoderSettings("libx264", spec.preset, ("-crf", str(spec.crf))),
+    )
+
+
+def without_encoder(spec: RenderSpec, folder: Path) -> None:
+    """(a0) ``render_ad_video`` with ``encode.encode_frames`` replaced by drawing every frame
+    and converting it to yuv420p, nothing encoded: what (a) costs besides the encoder (frames,
+    soundtrack, poster, subtitles)."""
+    from generation.render import encode
+
+    real = encode.encode_frames
+
+    def draw_only(frame, *, n_frames, out, **_):
+        for i in range(n_frames):
+            encode.rgb_to_i420(frame(i))
+        Path(out).write_bytes(b"")
+
+    encode.encode_frames = draw_only
+    try:
+        render_ad_video(spec, out_dir=folder / "a0", basename="ad")
+    finally:
+        encode.encode_frames = real
+
+
+def extract_wav(video: Path, out: Path) -> None:
+    subprocess.run(
+        [
+            imageio_ffmpeg.get_ffmpeg_exe(),
+            *("-y", "-loglevel", "error", "-i", str(video), "-vn", "-ar", str(SAMPLE_RATE)),
+            str(out),
+        ],
+        check=True,
+    )
+
+
+# --- the run ----------------------------------------------------------------------------
+
+
+def machine() -> str:
+    load = os.getloadavg()
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return (
+        f"{os.cpu_count()} cores, {mem:.0f} GiB, {platform.platform(terse=True)}, Python "
+        f"{platform.python_version()}; load average {load[0]:.1f}"
+    )
+
+
+def bench_format(fmt: OutputFormat, photos: list[Path], folder: Path, args) -> dict[str, Runs]:
+    spec = make_spec(photos, args.preset, args.length, fmt)
+    size = (fmt.width, fmt.height)
+    a, b1, b2 = Runs(), Runs(), Runs()
+    result = None
+    for _ in range(args.repeat):
+        result = a.measure(lambda: render_ad_video(spec, out_dir=folder / "a", basename="ad"))
+        frames = decode_i420(result.video)
+        for runs, way, name in ((b1, floor_ffmpeg, "b1.mp4"), (b2, floor_pyav, "b2.mp4")):
+            runs.measure(
+                lambda way=way, name=name, frames=frames: way(
+                    frames, size, spec.fps, args.preset, spec.crf, folder / name
+                )
+            )
+        frames.clear()
+    n = result.frames
+    floor = min((b1, b2), key=lambda r: r.median_cpu)
+    print(
+        f"\n== {fmt.name} {size[0]}x{size[1]} @ {spec.fps} fps, {spec.duration:.0f} s "
+        f"({n} frames), libx264 {args.preset} crf {spec.crf}; medians of {args.repeat}"
+    )
+    print(a.line("(a) render_ad_video", n))
+    print(b1.line("(b1) floor: ffmpeg, yuv420p on a pipe", n))
+    print(b2.line("(b2) floor: PyAV in process, yuv420p", n))
+    which = "b1" if floor is b1 else "b2"
+    print(
+        f"a/b by CPU = {a.median_cpu / floor.median_cpu:.2f}   a/b by wall = "
+        f"{a.median_wall / floor.median_wall:.2f}   (b = {which}, the cheaper by CPU; "
+        f"target <= 1.5 by CPU)"
+    )
+    out = {"a": a, "b1": b1, "b2": b2, "floor": floor}
+    if args.split:
+        a0 = Runs()
+        for _ in range(args.repeat):
+            a0.measure(lambda: without_encoder(spec, folder))
+        print(a0.line("(a0) (a) with no encoder: frames etc.", n))
+        print(
+            f"(a) - (a0), the encoder in place: CPU {a.median_cpu - a0.median_cpu:.2f} s "
+            f"(floor {floor.median_cpu:.2f} s)"
+        )
+        out["a0"] = a0
+    if fmt.name == "9:16":  # what a job's later formats no longer pay (soundtracks.reuse)
+        s = Runs()
+        for i in range(args.repeat):
+            s.measure(
+                lambda i=i: audio.soundtrack(
+                    spec,
+                    folder / f"s{i}.wav",
+                    n_samples=round(n / spec.fps * SAMPLE_RATE),
+                    engine=audio.engine_for(spec.audio),
+                )
+            )
+        print(s.line("(s) the soundtrack alone, part of (a)", n))
+        out["s"] = s
+    if fmt.name == "9:16" and (args.writers or not args.skip_moviepy):
+        wav = folder / "soundtrack.wav"
+        extract_wav(result.video, wav)
+        if args.writers:
+            rgb = decode_rgb(result.video)
+            old, new = Runs(), Runs()
+            for _ in range(args.repeat):
+                old.measure(lambda: writer_old(rgb, spec, wav, folder / "w_old.mp4"))
+                new.measure(lambda: writer_new(rgb, spec, wav, folder / "w_new.mp4"))
+            del rgb
+            print(old.line("(w-old) moviepy writer, rgb24 pipe", n))
+            print(new.line("(w-new) encode.py, yuv420p", n))
+            print(
+                f"writer alone (same frames, same WAV): new/old by CPU = "
+                f"{new.median_cpu / old.median_cpu:.2f}, by wall = "
+                f"{new.median_wall / old.median_wall:.2f}"
+            )
+            out |= {"w_old": old, "w_new": new}
+        if not args.skip_moviepy:
+            c = Runs()
+            c.measure(lambda: moviepy_way(spec, photos, wav, folder / "c.mp4"))
+            print(c.line("(c) moviepy Composite+TextClip, 1 run", n))
+            print(
+                f"c/a by CPU = {c.median_cpu / a.median_cpu:.2f}   c/a by wall = "
+                f"{c.median_wall / a.median_wall:.2f}   (target >= 8 by CPU)"
+            )
+            out["c"] = c
+    return out
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--preset", default="veryfast")
+    parser.add_argument("--formats", default="9:16", help="comma-separated, or 'all'")
     parser.add_argument("--skip-moviepy", action="store_true", help="skip (c), the slow one")
     parser.add_argument(
-        "--repeat",
-        type=int,
-        default=3,
-        help="runs of (a) and (b), alternated; medians are reported",
+        "--writers", action="store_true", help="also time the old and new writer alone (9:16)"
+    )
+    parser.add_argument(
+        "--repeat", type=int, default=3, help="runs of each path, alternated; medians reported"
+    )
+    parser.add_argument(
+        "--split", action="store_true", help="also time (a) without its encoder: (a0)"
     )
     parser.add_argument("--length", type=float, default=15.0, help="ad length in seconds")
     parser.add_argument(
@@ -329,78 +563,27 @@ def main() -> None:
     if args.memory:
         memory_run(args.length, args.preset)
         return
-
+    names = list(FORMATS) if args.formats == "all" else args.formats.split(",")
+    print(f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC; {machine()}")
+    print(f"command: {' '.join([Path(sys.executable).name, *sys.argv])}")
+    print(
+        f"ffmpeg: {imageio_ffmpeg.get_ffmpeg_exe()}; PyAV {av.__version__}; cv2 {cv2.__version__}"
+    )
     with tempfile.TemporaryDirectory(prefix="shopreel-bench-") as tmp:
         folder = Path(tmp)
         photos = make_photos(folder)
-        spec = make_spec(photos, args.preset, args.length)
         # A worker renders many ads per process: warm it (imports, fonts, espeak's data) with
         # a tiny render first, so (a) measures rendering, not interpreter start-up.
+        first = make_spec(photos, args.preset, args.length)
         warm = RenderSpec(
-            format=OutputFormat("warm", 270, 480, spec.format.safe_zone),
-            scenes=spec.scenes[:1],
+            format=OutputFormat("warm", 270, 480, first.format.safe_zone),
+            scenes=first.scenes[:1],
             fps=30,
         )
         render_ad_video(warm, out_dir=folder / "warm", basename="warm")
-
-        t_a, t_b, cpu_a, cpu_b = [], [], [], []
-        size = (spec.format.width, spec.format.height)
-        for _ in range(args.repeat):
-            cpu0, start = cpu_seconds(), time.perf_counter()
-            result = render_ad_video(spec, out_dir=folder / "a", basename="ad")
-            t_a.append(time.perf_counter() - start)
-            cpu_a.append(cpu_seconds() - cpu0)
-            frames = decode_frames(result.video)
-            cpu0 = cpu_seconds()
-            t_b.append(
-                encoder_floor(frames, size, spec.fps, args.preset, spec.crf, folder / "b.mp4")
-            )
-            cpu_b.append(cpu_seconds() - cpu0)
-            del frames
-        a, b = statistics.median(t_a), statistics.median(t_b)
-
-        print(
-            f"case: {len(spec.scenes)} scenes, {spec.duration:.0f} s, {size[0]}x{size[1]} "
-            f"@ {spec.fps} fps ({result.frames} frames), libx264 {args.preset} crf {spec.crf}; "
-            f"median of {args.repeat}"
-        )
-        print(
-            f"(a) render_ad_video            {a:6.2f} s  ({result.frames / a:5.1f} fps)  "
-            f"runs: {', '.join(f'{x:.2f}' for x in t_a)}"
-        )
-        print(
-            f"(b) encoder floor (raw frames)  {b:6.2f} s  ({result.frames / b:5.1f} fps)  "
-            f"runs: {', '.join(f'{x:.2f}' for x in t_b)}"
-        )
-        print(f"a/b = {a / b:.2f}  (target <= 1.5)")
-        print(
-            f"CPU seconds (this process + ffmpeg), median: a {statistics.median(cpu_a):.2f}, "
-            f"b {statistics.median(cpu_b):.2f}; a/b by CPU = "
-            f"{statistics.median(cpu_a) / statistics.median(cpu_b):.2f} "
-            "(wall times on a shared 2-core machine are noisy; CPU time is not)"
-        )
-        if not args.skip_moviepy:
-            soundtrack = folder / "soundtrack.wav"
-            with av.open(str(result.video)) as container:
-                rate = container.streams.audio[0].rate
-            subprocess.run(
-                [
-                    imageio_ffmpeg.get_ffmpeg_exe(),
-                    "-y",
-                    "-loglevel",
-                    "error",
-                    "-i",
-                    str(result.video),
-                    "-vn",
-                    "-ar",
-                    str(rate),
-                    str(soundtrack),
-                ],
-                check=True,
-            )
-            t_c = moviepy_way(spec, photos, soundtrack, folder / "c.mp4")
-            print(f"(c) moviepy Composite+TextClip  {t_c:6.2f} s  ({result.frames / t_c:5.1f} fps)")
-            print(f"c/a = {t_c / a:.2f}  (target >= 4)")
+        for name in names:
+            bench_format(FORMATS[name], photos, folder, args)
+    print(f"\nfinished; load average now {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":

@@ -143,13 +143,16 @@ def job_create_paid(
     )
 
 
-def ad_render_start_paid(*, ad: Ad) -> RenderJob:
+def ad_render_start_paid(*, ad: Ad, override_price: bool | str = False) -> RenderJob:
     """``generation.services.ad_render_start`` (a re-render), paid for like a new job."""
     options = JobOptions.from_input({
         "length": ad.length, "formats": ad.formats, "language": ad.language, "generative": ad.generative,
     })
     # The ad keeps the shots it has; a plan without generative shots only changes new ads.
-    return _paid(workspace=ad.workspace, options=options, create=lambda _options: generation.ad_render_start(ad=ad))
+    return _paid(
+        workspace=ad.workspace, options=options,
+        create=lambda _options: generation.ad_render_start(ad=ad, override_price=override_price),
+    )
 
 
 def delivered_price(*, job: RenderJob) -> Price:

@@ -5,12 +5,14 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from accounts.views import landing
+from config.views import healthz, readyz
 
 api_v1 = [
     path("", include("accounts.api.urls")),
     path("", include("products.api.urls")),
     path("", include("generation.api.urls")),
     path("", include("billing.api.urls")),
+    path("", include("campaigns.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-v1:schema"), name="docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="api-v1:schema"), name="redoc"),
@@ -18,6 +20,8 @@ api_v1 = [
 
 urlpatterns = [
     path("", landing, name="landing"),
+    path("healthz", healthz, name="healthz"),
+    path("readyz", readyz, name="readyz"),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api-v1"))),
     path("accounts/", include("allauth.urls")),

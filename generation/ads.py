@@ -15,10 +15,13 @@ from django.utils import timezone
 
 from accounts.models import Workspace
 from core.errors import ApplicationError, InvalidInput
+from core.vocabulary import LANGUAGES
 from generation.models import Ad, Shot
 from generation.options import JobOptions
 from products.models import Product
+from products.services.translations import product_facts_localize, product_translations_ensure
 from templates_engine import builder, compliance, library
+from templates_engine.languages import resolve_language
 
 logger = logging.getLogger(__name__)
 
@@ -61,6 +64,33 @@ def _price_doubt_check(product: Product, override: bool | str, *, job_id=None) -
     }
 
 
+def ad_price_refuse_unconfirmed(*, product: Product, override: bool | str) -> None:
+    """Refuse at once (``price_unconfirmed``) what the render would refuse for the price."""
+    _price_doubt_check(product, override)
+
+
+def ad_price_recheck(*, ad: Ad, override: bool | str, job_id=None) -> None:
+    """A re-render checks the product's price again, the way the first render does: a price the
+    scraper doubted and nobody confirmed (read again since, perhaps) is refused with
+    ``price_unconfirmed`` unless this render overrides, and the override is recorded under the
+    ad's ``compliance_override["price"]`` (who, when, which job, the price and its evidence)."""
+    price_override = _price_doubt_check(ad.product, override, job_id=job_id)
+    if price_override:
+        ad.compliance_override = {**(ad.compliance_override or {}), "price": price_override}
+        Ad.objects.filter(id=ad.id).update(compliance_override=ad.compliance_override)
+
+
+def ad_copy_language(options: JobOptions) -> str:
+    """The copy language an ad made with ``options`` is written in ("ja-JP" → "ja")."""
+    return resolve_language(options.language, list(LANGUAGES))[0]
+
+
+def ad_facts_translate(*, product: Product, options: JobOptions) -> None:
+    """Translate the product's facts into the ad's language ahead of ``ad_create``, outside
+    any transaction (a backend call can take seconds); ``ad_create`` then reads the cache."""
+    product_translations_ensure(product=product, language=ad_copy_language(options))
+
+
 def ad_create(
     *, workspace: Workspace, product: Product, options: JobOptions | Mapping[str, Any], job_id=None
 ) -> Ad:
@@ -69,11 +99,15 @@ def ad_create(
     findings and no override the Ad is stored without shots (nothing is made or rendered);
     with an override, who let which findings through is recorded on the Ad. A product whose
     price the scraper doubted and nobody confirmed is refused (``price_unconfirmed``) unless
-    overridden; that override is recorded under ``compliance_override["price"]``."""
+    overridden; that override is recorded under ``compliance_override["price"]``. The builder
+    gets the product's facts in the ad's language (``products.services.translations``), and
+    ``Ad.translation`` records which stayed in the page's words and why."""
     if not isinstance(options, JobOptions):
         options = JobOptions.from_input(options)
     price_override = _price_doubt_check(product, options.override_compliance, job_id=job_id)
-    product_data = product.as_script_input()
+    # The product's own words in the ad's language (cached; see products.translation), with a
+    # record of which stayed in the page's words and why.
+    product_data, in_language = product_facts_localize(product=product, language=ad_copy_language(options))
     try:
         if options.template == "auto":
             template, why = library.pick_template(
@@ -92,6 +126,7 @@ def ad_create(
             cta=options.cta,
             platform=options.platform,
             tone=options.tone,
+            variant=options.variant,
         )
     except (builder.ScriptError, library.UnknownTemplate) as exc:
         raise ApplicationError(str(exc), code="script_failed") from exc
@@ -117,6 +152,7 @@ def ad_create(
             market=market,
             compliance=findings,
             compliance_override=override,
+            translation=in_language.record(product_id=product.id),
         )
         if blocking and not override:
             logger.info("script blocked by compliance", extra={"ad_id": str(ad.id), "findings": len(blocking)})

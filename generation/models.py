@@ -33,6 +33,10 @@ class Ad(WorkspaceOwned):
     market = models.CharField(max_length=4, default="US")
     compliance = models.JSONField(default=list, blank=True)
     compliance_override = models.JSONField(default=dict, blank=True)
+    # The product's facts in the ad's language (products.translation.state record): language,
+    # source_language, backend, untranslated [{key, source, reason}], edited, outdated_edits and
+    # the warning ("" when every fact the builder got was in the ad's language).
+    translation = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -125,12 +129,19 @@ class RenderJob(WorkspaceOwned):
     cancel_requested = models.BooleanField(default=False)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Written when a step claims the job and every few seconds while a worker makes shots or
+    # renders (generation.watchdog): a job whose heartbeat stops was lost with its worker.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    # How many times the watchdog has put a lost job back on its queue.
+    resumes = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         ordering = ["-created_at"]
         indexes = [
             # jobs_for_workspace(): a workspace's jobs, newest first.
             models.Index(fields=["workspace", "-created_at"], name="renderjob_ws_created"),
+            # watchdog.jobs_stalled(): unfinished jobs whose heartbeat is old.
+            models.Index(fields=["state", "heartbeat_at"], name="renderjob_state_heartbeat"),
         ]
 
     def __str__(self) -> str:

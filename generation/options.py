@@ -49,6 +49,9 @@ class JobOptions:
     platform: str = ""
     tone: str = ""
     cta: str | None = None
+    # Which of N variants of the script (templates_engine.builder: another hook and order of
+    # the middle scenes for each k > 0); the studio makes several side by side.
+    variant: int = 0
     # Generative (GPU) shots allowed: billing turns it off for plans without them, and the
     # shots then use the motion backend from the photos. Not a user option.
     generative: bool = True
@@ -59,6 +62,7 @@ class JobOptions:
     MAX_LANGUAGE: ClassVar[int] = 20  # Ad.language
     MAX_CTA: ClassVar[int] = 60
     MAX_DECIDED_BY: ClassVar[int] = 150
+    MAX_VARIANT: ClassVar[int] = 9  # builder.variants makes at most 10
 
     @classmethod
     def names(cls) -> tuple[str, ...]:
@@ -117,7 +121,7 @@ class _Checker:
         }
         clean: dict[str, Any] = {}
         for name in ("formats", "length", "template", "seed", "market", "platform", "tone",
-                     "override_compliance", "language", "voice", "music", "cta", "generative"):  # fmt: skip
+                     "override_compliance", "language", "voice", "music", "cta", "generative", "variant"):  # fmt: skip
             value = getattr(self, f"_{name}")(name, values[name])
             if name not in self.errors:
                 clean[name] = value
@@ -209,6 +213,12 @@ class _Checker:
 
     _music = _voice
     _generative = _voice
+
+    def _variant(self, name: str, value) -> int | None:
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= JobOptions.MAX_VARIANT:
+            self.fail(name, f"The variant must be a whole number from 0 to {JobOptions.MAX_VARIANT}.")
+            return None
+        return value
 
     def _cta(self, name: str, value) -> str | None:
         if value is None:  # the language's default

@@ -71,7 +71,7 @@ class AdOutputSerializer(serializers.ModelSerializer):
         model = Ad
         fields = [
             "id", "product", "template", "language", "length", "formats", "market", "voice", "music",
-            "script", "compliance", "compliance_override", "job", "outputs", "created_at", "updated_at",
+            "script", "compliance", "compliance_override", "translation", "job", "outputs", "created_at", "updated_at",
         ]
         read_only_fields = fields
 

@@ -3,7 +3,11 @@
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, QuerySet
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.utils import timezone
 
 from accounts.models import Workspace
 from accounts.selectors import scoped_get
@@ -45,3 +49,59 @@ def ad_latest_outputs(ad: Ad) -> list[RenderOutput]:
 def jobs_recent(*, workspace: Workspace, limit: int) -> list[RenderJob]:
     """The studio's list: the workspace's newest jobs, with their products."""
     return list(RenderJob.objects.filter(workspace=workspace).select_related("product").order_by("-created_at")[:limit])
+
+
+def job_is_held(*, job: RenderJob, now: datetime | None = None) -> bool:
+    """Whether a worker is working on the job now: it is running and its heartbeat (written by
+    each step, see generation.watchdog) is younger than ``SHOPREEL_JOB_STALL_SECONDS``."""
+    if job.state != RenderJob.State.RUNNING:
+        return False
+    beat = job.heartbeat_at or job.started_at
+    cutoff = (now or timezone.now()) - timedelta(seconds=settings.SHOPREEL_JOB_STALL_SECONDS)
+    return beat is not None and beat >= cutoff
+
+
+def ad_busy(*, ad: Ad) -> bool:
+    """Whether a job of the ad is queued or running (its script must not change under it)."""
+    return RenderJob.objects.filter(ad=ad, state__in=[RenderJob.State.QUEUED, RenderJob.State.RUNNING]).exists()
+
+
+# The library's states: the newest job's state, or "draft" for an ad never rendered.
+AD_STATES = ("draft", "queued", "running", "succeeded", "failed", "cancelled")
+
+
+def ads_library(
+    *, workspace: Workspace, product=None, state: str = "", language: str = "", format_name: str = "", query: str = "",
+) -> QuerySet[Ad]:
+    """The studio's library: the workspace's ads, newest first, each with ``latest_state`` (its
+    newest job's state, None for a draft), filtered by product (a Product of this workspace),
+    state, language, format and a search of the product's title, brand and link and the
+    template."""
+    newest = RenderJob.objects.filter(ad=OuterRef("pk")).order_by("-created_at").values("state")[:1]
+    ads = (
+        Ad.objects.filter(workspace=workspace)
+        .select_related("product")
+        .annotate(latest_state=Subquery(newest))
+        .prefetch_related(
+            Prefetch("outputs", queryset=RenderOutput.objects.order_by("-created_at", "format")),
+            Prefetch("jobs", queryset=RenderJob.objects.order_by("-created_at")),
+        )
+        .order_by("-created_at")
+    )
+    if product is not None:
+        ads = ads.filter(product=product)
+    if state == "draft":
+        ads = ads.filter(latest_state__isnull=True)
+    elif state:
+        ads = ads.filter(latest_state=state)
+    if language:
+        ads = ads.filter(language=language)
+    if format_name:
+        ads = ads.filter(formats__icontains=f'"{format_name}"')
+    query = " ".join(query.split())
+    if query:
+        ads = ads.filter(
+            Q(product__title__icontains=query) | Q(product__brand__icontains=query)
+            | Q(product__source_url__icontains=query) | Q(template__icontains=query)
+        )
+    return ads

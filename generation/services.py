@@ -24,15 +24,22 @@ from typing import Any
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
 from accounts.models import Workspace
+from accounts.outbox import outbox_send_on_commit
 from core.errors import ApplicationError, Conflict, InvalidInput, NotFound
 from core.fetch import SafeFetcher
 from generation import events as generation_events
-from generation import workflow
-from generation.ads import ad_create, compliance_message
+from generation import selectors, workflow
+from generation.ads import (
+    ad_create,
+    ad_facts_translate,
+    ad_price_recheck,
+    ad_price_refuse_unconfirmed,
+    compliance_message,
+)
 from generation.ads import ad_script_update as ad_script_update
 from generation.backends.base import ShotCancelled
 from generation.models import Ad, RenderJob, RenderOutput, Shot
@@ -46,9 +53,14 @@ from products.models import Product
 
 logger = logging.getLogger(__name__)
 
+# Errors that mean the database is unreachable now, not that the work is wrong.
+DatabaseUnavailable = (OperationalError, InterfaceError)
+
 # Where each stage's progress starts, in percent of the whole job.
 PROGRESS = {"scrape": 0, "script": 10, "shots": 15, "render": 25, "done": 100}
 CANCEL_POLL_SECONDS = 0.5
+# A worker making shots or rendering proves it is alive this often (generation.watchdog).
+HEARTBEAT_SECONDS = 15
 
 
 # --- creating and finishing jobs ------------------------------------------------------------
@@ -94,7 +106,7 @@ def job_fail(*, job_id, code: str, message: str) -> None:
     logger.info("job failed", extra={"job_id": str(job_id), "code": code})
 
 
-def _job_cancelled(*, job_id) -> None:
+def job_cancelled(*, job_id) -> None:
     """Mark the job cancelled, unless it already finished; its job.cancelled event, once."""
     with transaction.atomic():
         cancelled = RenderJob.objects.filter(id=job_id).exclude(
@@ -105,8 +117,12 @@ def _job_cancelled(*, job_id) -> None:
 
 
 def job_cancel(*, job: RenderJob) -> None:
-    """Ask a running job to stop; a queued one stops before its next stage."""
+    """Ask a running job to stop (its worker polls the flag). A job no worker holds — still
+    queued, or lost with its worker (generation.watchdog) — is cancelled now."""
     RenderJob.objects.filter(id=job.id).update(cancel_requested=True)
+    job.refresh_from_db()
+    if not job.is_finished and not selectors.job_is_held(job=job):
+        job_cancelled(job_id=job.id)
 
 
 def job_progress(*, job_id, progress: int) -> None:
@@ -122,9 +138,10 @@ def _job_stage(job_id, stage: str) -> Iterator[RenderJob | None]:
     RenderJob.objects.filter(id=job_id, state=RenderJob.State.QUEUED).update(
         state=RenderJob.State.RUNNING, started_at=now
     )
+    RenderJob.objects.filter(id=job_id, state=RenderJob.State.RUNNING).update(heartbeat_at=now)
     job = RenderJob.objects.select_related("workspace").get(id=job_id)
     if job.cancel_requested and not job.is_finished:
-        _job_cancelled(job_id=job_id)
+        job_cancelled(job_id=job_id)
         yield None
         return
     if job.is_finished or job.stage != stage:
@@ -136,7 +153,12 @@ def _job_stage(job_id, stage: str) -> Iterator[RenderJob | None]:
         job_fail(job_id=job_id, code=exc.code, message=exc.message)
         raise
     except (RenderCancelled, ShotCancelled):
-        _job_cancelled(job_id=job_id)
+        job_cancelled(job_id=job_id)
+        raise
+    except DatabaseUnavailable:
+        # The database went away (restarted, failed over): not the job's fault, and job_fail could
+        # not write either. The task retries with backoff (generation.tasks); if the database stays
+        # down, the watchdog resends the stage once the heartbeat is stale.
         raise
     except SoftTimeLimitExceeded:
         job_fail(job_id=job_id, code="timeout", message=f"The {stage} step took too long and was stopped. Try a shorter ad or fewer formats.")
@@ -179,6 +201,8 @@ def job_build_script(*, job_id) -> None:
     with _job_stage(job_id, RenderJob.Stage.SCRIPT) as job:
         if job is None:
             return
+        if job.ad_id is None:  # translating may call a backend: not while the job row is locked
+            ad_facts_translate(product=job.product, options=JobOptions.from_json(job.options))
         with transaction.atomic():
             job = RenderJob.objects.select_for_update().get(id=job_id)
             if job.ad_id is None:
@@ -188,6 +212,8 @@ def job_build_script(*, job_id) -> None:
                 )
                 job.ad = ad
                 job.save(update_fields=["ad", "updated_at"])
+            else:  # a re-render: the price is checked again (it may have been read again since)
+                ad_price_recheck(ad=job.ad, override=JobOptions.from_json(job.options).override_compliance, job_id=job.id)
             unresolved = job.ad.compliance_unresolved()
             if not unresolved:
                 _advance(job_id=job_id, from_stage=RenderJob.Stage.SCRIPT, to_stage=RenderJob.Stage.SHOTS)
@@ -247,15 +273,21 @@ def job_render(*, job_id) -> None:
         formats = ad.formats
         done = set(job.outputs.values_list("format", flat=True))
         span = (PROGRESS["done"] - PROGRESS["render"]) / len(formats)
-        for i, format_name in enumerate(formats):
-            if format_name in done:
-                continue
-            base = PROGRESS["render"] + span * i
-            spec = render_spec_for(ad=ad, shots=shots, format_name=format_name)
-            _render_one(job=job, ad=ad, spec=spec, format_name=format_name,
-                        progress=lambda pct, base=base: job_progress(job_id=job_id, progress=int(base + span * pct / 100)))
+        from generation.render import soundtracks
+
+        with soundtracks.reuse():  # the soundtrack is the same in every format: built once
+            for i, format_name in enumerate(formats):
+                if format_name in done:
+                    continue
+                base = PROGRESS["render"] + span * i
+                spec = render_spec_for(ad=ad, shots=shots, format_name=format_name)
+                _render_one(job=job, ad=ad, spec=spec, format_name=format_name,
+                            progress=lambda pct, base=base: job_progress(job_id=job_id, progress=int(base + span * pct / 100)))
         with transaction.atomic():  # the conditional UPDATE and its ad.completed webhook, once
-            finished = RenderJob.objects.filter(id=job_id, stage=RenderJob.Stage.RENDER).update(
+            # Not over a cancel or failure recorded meanwhile (a cancel of a job thought lost).
+            finished = RenderJob.objects.filter(id=job_id, stage=RenderJob.Stage.RENDER).exclude(
+                state__in=[RenderJob.State.CANCELLED, RenderJob.State.FAILED]
+            ).update(
                 stage=RenderJob.Stage.DONE, state=RenderJob.State.SUCCEEDED, progress=100, finished_at=timezone.now()
             )
             if finished:
@@ -313,14 +345,18 @@ def _throttled(report: Callable[[int], None]) -> Callable[[int], None]:
 
 
 def _cancel_poller(job_id) -> Callable[[], bool]:
-    """A should_cancel callback that reads the flag at most every CANCEL_POLL_SECONDS."""
-    state = {"next": 0.0, "cancel": False}
+    """A should_cancel callback that reads the flag at most every CANCEL_POLL_SECONDS, and
+    writes the job's heartbeat at most every HEARTBEAT_SECONDS (generation.watchdog)."""
+    state = {"next": 0.0, "cancel": False, "beat": 0.0}
 
     def should_cancel() -> bool:
         now = time.monotonic()
         if now >= state["next"]:
             state["next"] = now + CANCEL_POLL_SECONDS
             state["cancel"] = RenderJob.objects.filter(id=job_id, cancel_requested=True).exists()
+        if now >= state["beat"]:
+            state["beat"] = now + HEARTBEAT_SECONDS
+            RenderJob.objects.filter(id=job_id, state=RenderJob.State.RUNNING).update(heartbeat_at=timezone.now())
         return state["cancel"]
 
     return should_cancel
@@ -335,10 +371,14 @@ def job_run_inline(*, job_id, fetcher: SafeFetcher | None = None) -> RenderJob:
     return RenderJob.objects.get(id=job_id)
 
 
-def ad_render_start(*, ad: Ad) -> RenderJob:
+def ad_render_start(*, ad: Ad, override_price: bool | str = False) -> RenderJob:
     """Render the ad again (after a script edit, or to retry a failed render): a new job for
     the existing ad and its options, queued after commit. Its scrape and script stages have
-    nothing to do (the script's claims are checked again); shots already made are kept."""
+    nothing to do (the script's claims and the product's price are checked again); shots
+    already made are kept. A price the scraper doubted and nobody confirmed is refused here at
+    once (``price_unconfirmed``, no job) unless ``override_price`` (True or who decided), which
+    the job records on the ad."""
+    ad_price_refuse_unconfirmed(product=ad.product, override=override_price)
     with transaction.atomic():
         Ad.objects.select_for_update().filter(id=ad.id).first()  # one new render at a time
         if RenderJob.objects.filter(ad=ad, state__in=[RenderJob.State.QUEUED, RenderJob.State.RUNNING]).exists():
@@ -346,12 +386,13 @@ def ad_render_start(*, ad: Ad) -> RenderJob:
         options = JobOptions.from_input({
             "template": ad.template, "language": ad.language, "length": ad.length, "formats": ad.formats,
             "seed": ad.seed, "voice": ad.voice, "music": ad.music, "market": ad.market, "generative": ad.generative,
+            "override_compliance": override_price,
         })
         job = RenderJob.objects.create(
             workspace=ad.workspace, product=ad.product, ad=ad, source_url=ad.product.source_url,
             options=options.to_json(),
         )
-    transaction.on_commit(lambda: workflow.pipeline_signature(str(job.id)).apply_async())
+    outbox_send_on_commit(workflow.pipeline_signature(str(job.id)))
     return job
 
 
@@ -364,5 +405,5 @@ def job_start(
 ) -> RenderJob:
     """Create a job and queue its canvas once the row is committed (the server path)."""
     job = job_create(workspace=workspace, url=url, options=options, product=product)
-    transaction.on_commit(lambda: workflow.pipeline_signature(str(job.id)).apply_async())
+    outbox_send_on_commit(workflow.pipeline_signature(str(job.id)))
     return job

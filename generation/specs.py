@@ -1,8 +1,15 @@
-"""Turn a stored Ad (its AdScript and finished Shots) into the renderer's RenderSpec."""
+"""Turn a stored Ad (its AdScript and finished Shots) into the renderer's RenderSpec: its
+scenes, the brand kit, and the facts the page stated that stickers may show (``OfferSpec``:
+the price and a sale's earlier price formatted for the ad's language, the rating, "new",
+free shipping and the shop's name)."""
 
 from __future__ import annotations
 
+import re
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 
@@ -16,10 +23,21 @@ from generation.render.spec import (
     BrandSpec,
     ClipShot,
     MotionShot,
+    OfferSpec,
     RenderSpec,
     SceneSpec,
 )
+from templates_engine.context import format_number, format_price, product_facts
+from templates_engine.languages import DEFAULT_CTA, resolve_language
 from templates_engine.schema import AdScript
+
+# What a page says when it ships for free, or when the product is new (its own words).
+_FREE_SHIPPING = re.compile(
+    r"free (shipping|delivery)|envío gratis|livraison (offerte|gratuite)|kostenlose[rn]? versand|"
+    r"spedizione gratuita|frete grátis|送料無料|包邮|免運費|무료 배송|شحن مجاني",
+    re.IGNORECASE,
+)
+_NEW = re.compile(r"\b(new arrival|new in|just launched|just dropped|new release)\b", re.IGNORECASE)
 
 
 def media_path(name: str) -> Path:
@@ -39,11 +57,18 @@ def shot_to_render(asset: ShotAsset) -> ClipShot | MotionShot:
     )
 
 
+# The ad's tone (``make_ad --tone``, the API's ``tone``) picks its style preset; no tone leaves
+# the vertical's default (``generation.render.styles.VERTICAL_DEFAULTS``).
+TONE_STYLES = {"friendly": "clean", "energetic": "bold", "premium": "premium", "playful": "playful"}
+
+
 def brand_spec_for(kit: BrandKit | None) -> BrandSpec:
-    """The renderer's brand options from a workspace's brand kit (defaults without one)."""
+    """The renderer's brand options from a workspace's brand kit (defaults without one: the
+    renderer then takes its colours from the product photos)."""
     if kit is None:
         return BrandSpec()
     return BrandSpec(
+        custom_colours=True,
         primary=kit.primary_color,
         accent=kit.accent_color,
         text=kit.text_color,
@@ -54,8 +79,52 @@ def brand_spec_for(kit: BrandKit | None) -> BrandSpec:
     )
 
 
+def shop_name(product: dict[str, Any]) -> str:
+    """The shop's name: the brand the page gave, else its web address's main name."""
+    if (product.get("brand") or "").strip():
+        return " ".join(str(product["brand"]).split())[:40]
+    host = urlsplit(product.get("url") or "").hostname or ""
+    parts = [p for p in host.split(".") if p not in ("www", "shop", "store", "m")]
+    return parts[0].replace("-", " ").title()[:40] if parts else ""
+
+
+def offer_spec_for(product: dict[str, Any], language: str) -> OfferSpec:
+    """The stickers' facts from the product as the template engine reads it: only what the
+    page stated, formatted the way the script's copy formats it."""
+    facts = product_facts(product)
+    try:
+        _, locale = resolve_language(language, list(DEFAULT_CTA))
+    except LookupError:
+        locale = "en_US"
+    text = " ".join(
+        [str(product.get("title") or ""), str(product.get("description") or "")]
+        + [str(f) for f in product.get("features") or []]
+        + [str(b) for b in product.get("breadcrumbs") or []]
+    )
+    rating = ""
+    if facts.rating is not None and facts.rating_scale is not None:
+        rating = (
+            f"{format_number(facts.rating, locale)}/{format_number(facts.rating_scale, locale)}"
+        )
+    price = format_price(facts.price, facts.currency, locale) if facts.price is not None else ""
+    regular = ""
+    if facts.has_sale and facts.regular_price is not None:
+        regular = format_price(facts.regular_price, facts.currency, locale)
+    return OfferSpec(
+        price=price,
+        regular_price=regular,
+        discount_percent=facts.discount_percent if facts.has_sale else None,
+        rating=rating,
+        review_count=facts.review_count,
+        new=bool(_NEW.search(text)),
+        free_shipping=bool(_FREE_SHIPPING.search(text)),
+        shop_name=shop_name(product),
+    )
+
+
 def render_spec_for(*, ad: Ad, shots: list[Shot], format_name: str) -> RenderSpec:
     script = AdScript.model_validate(ad.script)
+    product = ad.product.as_script_input()
     by_scene = {shot.scene_id: shot for shot in shots}
     scenes = []
     for scene in script.scenes:
@@ -83,6 +152,11 @@ def render_spec_for(*, ad: Ad, shots: list[Shot], format_name: str) -> RenderSpe
         ),
         seed=ad.seed,
         preset=settings.SHOPREEL_RENDER_PRESET,
-        brand=brand_spec_for(brand_kit_for(workspace=ad.workspace)),
+        brand=replace(
+            brand_spec_for(brand_kit_for(workspace=ad.workspace)),
+            style=TONE_STYLES.get(script.tone, ""),
+        ),
         encoder=settings.SHOPREEL_VIDEO_ENCODER,
+        offer=offer_spec_for(product, script.language),
+        vertical=str(product.get("vertical") or script.vertical or ""),
     )

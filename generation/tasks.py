@@ -16,6 +16,7 @@ import logging
 
 from celery import shared_task
 from django.conf import settings
+from django.db import InterfaceError, OperationalError
 
 from core.errors import ApplicationError
 from generation import workflow
@@ -23,6 +24,16 @@ from generation.backends.base import ShotCancelled
 from generation.render.errors import RenderCancelled
 
 logger = logging.getLogger(__name__)
+
+# A step that met an unreachable database (restarted, failing over) is tried again on its own,
+# after 2, 4, 8 … up to 60 s (about 3 min in all); then the job watchdog takes over.
+DB_RETRY = {
+    "autoretry_for": (OperationalError, InterfaceError),
+    "retry_backoff": 2,
+    "retry_backoff_max": 60,
+    "retry_jitter": True,
+    "max_retries": 6,
+}
 
 
 def _outcome(task):
@@ -45,7 +56,7 @@ def _job_id(args, kwargs) -> str:
     return kwargs.get("job_id") or next((a for a in args if isinstance(a, str)), "")
 
 
-@shared_task(name=workflow.SCRAPE_PRODUCT)
+@shared_task(name=workflow.SCRAPE_PRODUCT, **DB_RETRY)
 @_outcome
 def scrape_product(job_id: str) -> None:
     from generation.services import job_scrape
@@ -53,7 +64,7 @@ def scrape_product(job_id: str) -> None:
     job_scrape(job_id=job_id)
 
 
-@shared_task(bind=True, name=workflow.BUILD_SCRIPT)
+@shared_task(bind=True, name=workflow.BUILD_SCRIPT, **DB_RETRY)
 @_outcome
 def build_script(self, job_id: str):
     """Write the script, then replace this task with the shots' chord (the shots are known now)."""
@@ -67,7 +78,7 @@ def build_script(self, job_id: str):
     return self.replace(workflow.shots_signature(job_id, job.ad_id))
 
 
-@shared_task(bind=True, name=workflow.GENERATE_SHOT)
+@shared_task(bind=True, name=workflow.GENERATE_SHOT, **DB_RETRY)
 @_outcome
 def generate_shot(self, job_id: str, shot_id: str) -> None:
     from generation.services import job_shot_generate
@@ -75,7 +86,7 @@ def generate_shot(self, job_id: str, shot_id: str) -> None:
     job_shot_generate(job_id=job_id, shot_id=shot_id, claimant=self.request.id or "")
 
 
-@shared_task(bind=True, name=workflow.GENERATE_SHOTS)
+@shared_task(bind=True, name=workflow.GENERATE_SHOTS, **DB_RETRY)
 @_outcome
 def generate_shots(self, job_id: str, shot_ids: list[str]) -> None:
     """A batch of one ad's shots for one model, made together on a gpu worker."""
@@ -84,7 +95,7 @@ def generate_shots(self, job_id: str, shot_ids: list[str]) -> None:
     job_shots_generate(job_id=job_id, shot_ids=shot_ids, claimant=self.request.id or "")
 
 
-@shared_task(name=workflow.RENDER_AD)
+@shared_task(name=workflow.RENDER_AD, **DB_RETRY)
 @_outcome
 def render_ad(job_id: str) -> None:
     from generation.services import job_render
@@ -105,3 +116,11 @@ def finetune_adapter(adapter_id: str) -> str | None:
 
     adapter = model_adapter_run(adapter_id=adapter_id)
     return str(adapter.id) if adapter is not None else None
+
+
+@shared_task(name="generation.jobs_watchdog")
+def jobs_watchdog() -> dict[str, int]:
+    """Every minute from beat: finish or resend jobs lost with their worker (generation.watchdog)."""
+    from generation.watchdog import jobs_watchdog_sweep
+
+    return jobs_watchdog_sweep()

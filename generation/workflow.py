@@ -65,3 +65,16 @@ def shot_queue(shot: Shot) -> str:
 def finetune_signature(adapter_id: str) -> Signature:
     """Train the queued ModelAdapter row ``adapter_id`` on a gpu worker."""
     return _step(FINETUNE_ADAPTER, adapter_id, queue=settings.SHOPREEL_QUEUE_GPU)
+
+
+def stage_signature(job_id: str, stage: str, ad_id) -> Signature:
+    """What carries a job on from ``stage`` (the watchdog resends it for a lost job)."""
+    if stage == "scrape":
+        return pipeline_signature(job_id)
+    if stage == "script":
+        return _step(BUILD_SCRIPT, job_id, queue=settings.SHOPREEL_QUEUE_DEFAULT)
+    if stage == "shots":
+        return shots_signature(job_id, ad_id)
+    if stage == "render":
+        return _step(RENDER_AD, job_id, queue=settings.SHOPREEL_QUEUE_RENDER)
+    raise ValueError(f"a job at stage {stage!r} has nothing left to run")

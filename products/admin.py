@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from products.models import ImportBatch, ImportBatchRow, Product, ProductImage
+from products.models import ImportBatch, ImportBatchRow, Product, ProductImage, ProductTranslation
 
 
 class ProductImageInline(admin.TabularInline):
@@ -51,4 +51,21 @@ class ImportBatchRowAdmin(admin.ModelAdmin):
     readonly_fields = ["batch", "position", "url", "state", "outcome", "product", "error_code", "message"]
 
     def has_add_permission(self, request) -> bool:
+        return False
+
+
+@admin.register(ProductTranslation)
+class ProductTranslationAdmin(admin.ModelAdmin):
+    """Read-only here: translations change through the translation service (its checks on
+    figures and names) and the merchant's edits through the API."""
+
+    list_display = ["product", "language", "key", "status", "backend", "updated_at"]
+    list_filter = ["language", "status"]
+    search_fields = ["product__title", "key", "source"]
+    readonly_fields = [field.name for field in ProductTranslation._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
         return False

@@ -57,6 +57,9 @@ class Product(WorkspaceOwned):
     price_needs_confirmation = models.BooleanField(default=False)
     price_confirmed_at = models.DateTimeField(null=True, blank=True)
     price_confirmed_by = models.CharField(max_length=200, blank=True)  # the API key's name, or a user
+    # Facts the merchant set by hand ({"price": {"at": iso time, "by": who}, ...}): reading the
+    # page again keeps them (products.services.importing.product_apply_extracted skips them).
+    edited_fields = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -207,3 +210,43 @@ class ImportBatchRow(WorkspaceOwned):
 
     def __str__(self) -> str:
         return f"{self.batch_id} row {self.position} ({self.outcome or self.state})"
+
+
+class ProductTranslation(WorkspaceOwned):
+    """One translatable fact of a product (``products.translation.facts`` key: ``features.0``,
+    ``description.1``, ``variants.0.name``, ``title``) in one ad language: the backend's
+    translation of ``source`` (the cache) and the merchant's edit, kept apart.
+
+    The machine part is fresh while ``source`` equals the product's current text for the key;
+    a rescrape that changes the text makes it retranslated on next use. The edit is never
+    overwritten by a rescrape or a retranslation: ``edited_source`` is the text it was written
+    for, so a changed page marks it possibly outdated (``products.selectors``)."""
+
+    class Status(models.TextChoices):
+        TRANSLATED = "translated"
+        REFUSED = "refused"  # the answer failed the checks (figures, names, hostile): source kept
+        FAILED = "failed"  # the backend was unreachable or answered nonsense: tried again next time
+        NONE = "none"  # no machine translation (translation off when the merchant edited)
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="translations")
+    language = models.CharField(max_length=20)  # the ad's copy language (core.vocabulary.LANGUAGES)
+    key = models.CharField(max_length=60)
+    source = models.TextField()  # the page's text the machine part was made from
+    text = models.TextField(blank=True)  # the machine translation; "" unless translated
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.NONE)
+    reason = models.TextField(blank=True)  # why not translated, in plain words
+    backend = models.CharField(max_length=80, blank=True)  # "llm:<model>", "local:<folder>"
+    edited_text = models.TextField(blank=True)  # the merchant's words; "" when not edited
+    edited_source = models.TextField(blank=True)  # the page's text when the merchant edited
+    edited_by = models.CharField(max_length=200, blank=True)
+    edited_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["product", "language", "key"]
+        constraints = [
+            # Also the index of product_translation_rows(): a product's rows for one language.
+            models.UniqueConstraint(fields=["product", "language", "key"], name="producttranslation_unique_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product_id} {self.language} {self.key}"

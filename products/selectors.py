@@ -4,7 +4,7 @@ from django.db.models import Prefetch, QuerySet
 
 from accounts.models import Workspace
 from accounts.selectors import scoped_get
-from products.models import ImportBatch, ImportBatchRow, Product
+from products.models import ImportBatch, ImportBatchRow, Product, ProductImage, ProductTranslation
 
 
 def products_for_workspace(*, workspace: Workspace) -> QuerySet[Product]:
@@ -21,7 +21,76 @@ def import_batches_for_workspace(*, workspace: Workspace) -> QuerySet[ImportBatc
 
 def import_batch_get(*, workspace: Workspace, batch_id) -> ImportBatch:
     """One batch with its rows (at most SHOPREEL_CATALOG_MAX_ROWS), in input order."""
-    rows = Prefetch("rows", queryset=ImportBatchRow.objects.order_by("position"))
+    rows = Prefetch("rows", queryset=ImportBatchRow.objects.select_related("product").order_by("position"))
     return scoped_get(
         import_batches_for_workspace(workspace=workspace).prefetch_related(rows), object_id=batch_id, label="Batch"
     )
+
+
+def product_image_get(*, workspace: Workspace, product_id, image_id) -> ProductImage:
+    """One photo of one of the workspace's products; any other answers NotFound."""
+    product = product_get(workspace=workspace, product_id=product_id)
+    return scoped_get(ProductImage.objects.filter(workspace=workspace, product=product), object_id=image_id,
+                      label="Photo")
+
+
+# ------------------------------------------------------------------ facts in an ad's language
+
+
+def product_translations_get(*, workspace: Workspace, product_id, language: str):
+    """One of the workspace's products and its facts in ``language`` (``FactsInLanguage``):
+    each fact's words, where they come from and any warning. Reads only: nothing is translated."""
+    product = product_get(workspace=workspace, product_id=product_id)
+    return product, product_facts_state(product=product, language=language)
+
+
+def product_facts_state(*, product: Product, language: str):
+    """Every fact of an already scoped ``product`` in ``language``, from the cache and the edits."""
+    from core.errors import InvalidInput
+    from core.vocabulary import LANGUAGES
+    from products.translation import facts, state
+    if language not in LANGUAGES:
+        raise InvalidInput(
+            f"Translations are kept per ad language: {', '.join(LANGUAGES)}; not {language!r}.",
+            code="unsupported_language",
+        )
+    rows = {r.key: r for r in ProductTranslation.objects.filter(product=product, language=language)}
+    sources = facts.source_facts(product.as_script_input())
+    page = product_page_language(product)
+    return state.resolve(
+        language=language,
+        source_language=page,
+        sources=sources,
+        rows=rows,
+        backend=translation_backend_name(),
+        same_language=page == language,
+        keep=translation_keep(product),
+    )
+
+
+def product_page_language(product: Product) -> str:
+    """The copy language the product's words are in: the page's ``lang``, else a guess from
+    their script (``products.translation.languages.page_language``)."""
+    from products.translation import facts
+    from products.translation.languages import page_language
+
+    return page_language(product.language, list(facts.source_facts(product.as_script_input()).values()))
+
+
+def translation_keep(product: Product) -> tuple[str, ...]:
+    """Names a translation of this product must carry over as written: its brand."""
+    return (product.brand,) if product.brand.strip() else ()
+
+
+def translation_backend_name() -> str:
+    """The configured backend as translations record it: "none", "llm:<model>", "local:<folder>"."""
+    from pathlib import Path
+
+    from django.conf import settings
+
+    mode = settings.SHOPREEL_TRANSLATION
+    if mode == "llm":
+        return f"llm:{settings.SHOPREEL_LLM_MODEL}"[:80]
+    if mode == "local":
+        return f"local:{Path(settings.SHOPREEL_TRANSLATION_MODEL_DIR).name}"[:80]
+    return "none"

@@ -43,7 +43,15 @@ Building a script
 photos, a rating) and says why. ``builder.build_script`` makes an ``AdScript`` whose scene
 durations are whole frames summing to the length, captions wrapped to the caption box (42 Latin
 / 16 CJK characters a line, 2 lines), voice-overs shortened at clause boundaries to a natural
-speaking rate per language, prices formatted with Babel, features taken only from the page.
+speaking rate per language (a shorter line keeps any price it states: "Was $32, now $24", never
+"Was $32."), prices formatted with Babel, features taken only from the page. Scene lengths are
+fitted to the lines: the shares are moved towards scenes whose line needs more time (first so
+every line's shortest version fits, a price line before the others, then the whole lines;
+``timing.fit_to_needs``). A fact (rating, review count, price, regular price, saving, discount)
+is said at most once across the voice-overs (a later line drops the clause repeating it) and
+shown at most twice as text (a badge repeating it a third time is left off). Hooks lead with a
+benefit, a question or the offer: the social-proof hooks ask "Worth it?" before the rating
+(a test keeps the rating out of every hook's first clause).
 What the builder changed (a dropped price scene, a shortened line) is listed in
 ``AdScript.notes``. Its options (``platform``, ``tone`` and ``cta`` are also job options):
 

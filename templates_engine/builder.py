@@ -4,11 +4,13 @@ The builder is where "tell the truth in the ad" is enforced: a scene whose copy 
 price, a sale or a feature the product lacks uses its fallback copy or is dropped (and the
 script's ``notes`` say so); features come only from the page; prices are the page's, in its
 currency, formatted for the ad's locale. It also makes copy fit: captions into two lines,
-voiceovers into their scene's time.
+voiceovers into their scene's time (scene lengths fitted to the lines first), and says each
+fact once (``_say_each_fact_once``).
 """
 
 from __future__ import annotations
 
+import math
 import random
 from dataclasses import dataclass
 from typing import Any
@@ -17,12 +19,29 @@ from jinja2 import TemplateError
 
 from templates_engine import sandbox
 from templates_engine.context import MIN_REVIEWS_TO_STATE, ProductFacts, copy_context, product_facts
-from templates_engine.definitions import FPS, TONES, CopyDef, SceneDef, TemplateDef
+from templates_engine.definitions import (
+    FPS,
+    MAX_SCENE_SECONDS,
+    TONES,
+    CopyDef,
+    SceneDef,
+    TemplateDef,
+)
 from templates_engine.errors import ScriptError
 from templates_engine.languages import DEFAULT_CTA, resolve_language
 from templates_engine.schema import AdScript, Scene
-from templates_engine.textfit import fit_caption, fit_voiceover, text_units
-from templates_engine.timing import allocate_frames, length_frames
+from templates_engine.textfit import (
+    clauses,
+    clean_end,
+    end_sentence,
+    fit_caption,
+    fit_voiceover,
+    holds_price,
+    shorter_lines,
+    speech_seconds,
+    text_units,
+)
+from templates_engine.timing import allocate_frames, fit_to_needs, length_frames
 
 FORMATS = ("9:16", "1:1", "4:5", "16:9")
 # Where the ad will run. Short-form feeds (swiped past in a second) get hard cuts throughout;
@@ -94,11 +113,13 @@ def build_script(
 
     # 4. Render and fit the copy; choose each scene's photo.
     context = copy_context(facts, locale=locale, cta=cta_text)
+    frames = _fit_frames_to_lines(planned, frames, context, copy_lang)
     images = _ImageCycle(facts.image_count)
     scenes = [
         _render_scene(p, n / FPS, images.pick(p.scene.image), context, copy_lang, notes)
         for p, n in zip(planned, frames, strict=True)
     ]
+    scenes = _say_each_fact_once(scenes, context, copy_lang, notes)
     if platform in SHORT_FORM:
         scenes = [scene.model_copy(update={"transition": "cut"}) for scene in scenes]
     return AdScript(
@@ -283,6 +304,67 @@ class _ImageCycle:
         index = (self.last + 1) % self.count if image == "next" else int(image) % self.count
         self.last = index
         return index
+
+
+def _fit_frames_to_lines(
+    planned: list[_Planned], frames: list[int], context: dict[str, Any], lang: str
+) -> list[int]:
+    """Scene lengths fitted to the lines (``speech_seconds``; ``timing.fit_to_needs``). First
+    every scene gets the time for the shortest version of its line (a price line: both
+    prices), taken from scenes with time to spare; a price line still short of it takes it
+    from any scene (down to the minimum length: that scene's line may go); then what is
+    still spare goes to scenes whose whole line (nothing repeated) does not fit yet."""
+    scratch: list[str] = []
+    full = [_render_scene(p, MAX_SCENE_SECONDS, 0, context, lang, scratch) for p in planned]
+    lines = [s.voiceover for s in _say_each_fact_once(full, context, lang, scratch)]
+
+    def frames_for(text: str) -> int:
+        return math.ceil(speech_seconds(text, lang) / VOICE_SHARE * FPS) if text else 0
+
+    shortest = [frames_for((shorter_lines(line, lang) or [line])[-1]) for line in lines]
+    frames = fit_to_needs(frames, shortest)
+    # Still no time to say a price: it goes first, other lines give up their time (fewer facts).
+    price = [need if holds_price(line) else 0 for line, need in zip(lines, shortest, strict=True)]
+    moved = fit_to_needs(frames, price, keep=[0] * len(frames))
+    if all(have >= need for have, need in zip(moved, price, strict=True)):
+        frames = moved  # only when it lets every price be said; else nothing is gained
+    whole = [max(frames_for(line), least) for line, least in zip(lines, shortest, strict=True)]
+    return fit_to_needs(frames, whole)
+
+
+# Facts a script states as values: said at most once in voice, shown at most twice as text.
+_FACTS = ("rating", "review_count", "price", "regular_price", "savings", "discount_percent")
+MAX_SHOWN = 2
+
+
+def _say_each_fact_once(
+    scenes: list[Scene], context: dict[str, Any], lang: str, notes: list[str]
+) -> list[Scene]:
+    """A later voice-over drops the clauses that repeat a fact already said (the rating,
+    reviews, a price); a badge repeating a fact already shown twice is left off. A line made
+    only of repeats is kept as it is (a scene with a caption keeps its voice)."""
+    values = {name: str(context[name]) for name in _FACTS if context.get(name) not in (None, "")}
+    said: set[str] = set()
+    shown: dict[str, int] = dict.fromkeys(values, 0)
+    out = []
+    for scene in scenes:
+        voiceover, badge = scene.voiceover, scene.badge
+        again = {name for name in said if values[name] in voiceover}
+        if again:
+            kept = [c for c in clauses(voiceover) if not any(values[n] in c for n in again)]
+            shorter = end_sentence(clean_end("".join(kept).strip(), lang), lang)
+            if any(ch.isalnum() for ch in shorter):
+                voiceover = shorter
+                notes.append(f"Left out of the {scene.id!r} voiceover what an earlier scene said.")
+        said |= {name for name, v in values.items() if v in voiceover}
+        for name, v in values.items():
+            shown[name] += v in scene.caption
+        if badge and any(shown[n] >= MAX_SHOWN and v in badge for n, v in values.items()):
+            badge = ""
+        for name, v in values.items():
+            shown[name] += bool(badge) and v in badge
+        out.append(scene.model_copy(update={"voiceover": voiceover, "badge": badge}))
+    return out
 
 
 def _render_scene(

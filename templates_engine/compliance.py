@@ -32,6 +32,7 @@ What the rules cover, and why per market:
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
@@ -277,31 +278,61 @@ def check_text(
     return _check(text, product_facts(product), normalise_market(market), language, scene, field, path)
 
 
+# How often a text's combined rewrite is checked again (a rewrite that leaves or makes another
+# problem is rewritten once more); two passes settle every case the rules know today.
+_REWRITE_PASSES = 3
+
+# One fix: replace text[start:end] with the new characters.
+_Edit = tuple[int, int, str]
+
+
 def _check(
     text: str, facts: ProductFacts, market: str, language: str, scene: str, field: str, path: str,
 ) -> list[Finding]:
-    out: list[Finding] = []
+    """The findings in ``text``, each suggesting the whole field with *every* finding on it fixed
+    (a caption with an absolute claim and a health claim gets one rewrite that drops both, not
+    two rewrites that each leave the other problem in)."""
+    found = _findings_with_edits(text, facts, market, language, scene, field, path)
+    if len(found) < 2:
+        return [finding for finding, _ in found]
+    suggestion = _apply(text, [edit for _, edit in found])
+    for _ in range(_REWRITE_PASSES):
+        again = _findings_with_edits(suggestion, facts, market, language, scene, field, path)
+        if not again:
+            break
+        suggestion = _apply(suggestion, [edit for _, edit in again])
+    return [dataclasses.replace(finding, suggestion=suggestion) for finding, _ in found]
+
+
+def _findings_with_edits(
+    text: str, facts: ProductFacts, market: str, language: str, scene: str, field: str, path: str,
+) -> list[tuple[Finding, _Edit]]:
+    """Each finding with the edit that fixes it alone (its ``suggestion`` is that edit applied)."""
+    out: list[tuple[Finding, _Edit]] = []
+
+    def add(rule: str, severity: Severity, start: int, end: int, message: str, edit: _Edit) -> None:
+        out.append((Finding(rule, severity, scene, field, start, end, text[start:end], message,
+                            _apply(text, [edit]), path), edit))
+
     for rule in RULES:
         severity = rule.severity.get(market)
         if severity is None:
             continue
         for start, end in _spans(rule.patterns, text):
             hit = text[start:end]
-            suggestion = _replace(text, start, end, rule.rewrite(hit, language))
-            out.append(Finding(rule.id, severity, scene, field, start, end, hit,
-                               rule.message.format(text=hit), suggestion, path))
+            add(rule.id, severity, start, end, rule.message.format(text=hit),
+                (start, end, rule.rewrite(hit, language)))
     if not facts.has_sale:
         for start, end in _spans(_SALE, text):
             hit = text[start:end]
-            out.append(Finding(
-                "sale_without_regular_price", _SALE_SEVERITY[market], scene, field, start, end, hit,
+            add("sale_without_regular_price", _SALE_SEVERITY[market], start, end,
                 f"sale wording ({hit!r}) while the product page shows no regular price above the "
-                "current price; add the regular price on the page or drop the wording",
-                _replace(text, start, end, ""), path,
-            ))
-    out += _price_findings(text, facts, market, language, scene, field, path)
-    out += _rating_findings(text, facts, market, language, scene, field, path)
-    return sorted(out, key=lambda f: (f.start, f.rule))
+                "current price; add the regular price on the page or drop the wording", (start, end, ""))
+    for rule, severity, start, end, message, edit in (
+        _price_findings(text, facts, market, language) + _rating_findings(text, facts, market, language)
+    ):
+        add(rule, severity, start, end, message, edit)
+    return sorted(out, key=lambda pair: (pair[0].start, pair[0].rule))
 
 
 def _number(raw: str | None) -> Decimal | None:
@@ -323,12 +354,14 @@ def _same_rating(stated: Decimal, page: Decimal) -> bool:
         Decimal(1).scaleb(-places), rounding="ROUND_HALF_UP") == stated
 
 
-def _rating_findings(
-    text: str, facts, market: str, language: str, scene: str, field: str, path: str,
-) -> list[Finding]:
+# A finding before it is placed: (rule, severity, start, end, message, the edit that fixes it).
+_Raw = tuple[str, Severity, int, int, str, _Edit]
+
+
+def _rating_findings(text: str, facts, market: str, language: str) -> list[_Raw]:
     severity = _RATING_SEVERITY[market]
     locale = _locale(language)
-    out: list[Finding] = []
+    out: list[_Raw] = []
     taken: list[tuple[int, int]] = []
     for index, pattern in enumerate(_RATING_PATTERNS):
         for m in pattern.finditer(text):
@@ -351,7 +384,7 @@ def _rating_findings(
             if facts.rating is None:
                 message = (f"a rating ({hit!r}) while the product page states none; an ad may only "
                            "repeat the page's own rating")
-                suggestion = _replace(text, m.start(), m.end(), "")
+                edit = (m.start(), m.end(), "")
             else:
                 page = f"{format_number(facts.rating, locale)}/{format_number(facts.rating_scale, locale)}"
                 message = f"the rating {hit!r} is not the page's rating ({page})"
@@ -360,9 +393,8 @@ def _rating_findings(
                     if m.group(group) is not None and (group == "v" or scale is not None):
                         a, b = m.start(group) - m.start(), m.end(group) - m.start()
                         new = new[:a] + format_number(real, locale) + new[b:]
-                suggestion = _replace(text, m.start(), m.end(), new)
-            out.append(Finding("rating_mismatch", severity, scene, field, m.start(), m.end(), hit,
-                               message, suggestion, path))
+                edit = (m.start(), m.end(), new)
+            out.append(("rating_mismatch", severity, m.start(), m.end(), message, edit))
     for pattern in _REVIEW_PATTERNS:
         for m in pattern.finditer(text):
             count = parse_amount(m.group("c"))
@@ -374,14 +406,12 @@ def _rating_findings(
             hit = m.group()
             if real is None:
                 message = f"a review count ({hit!r}) while the product page states none"
-                suggestion = _replace(text, m.start(), m.end(), "")
+                edit = (m.start(), m.end(), "")
             else:
                 message = f"the review count {hit!r} is not the page's ({real})"
                 a, b = m.start("c"), m.end("c")
-                suggestion = _replace(text, a, b + (1 if m.group("plus") else 0),
-                                      format_number(Decimal(real), locale))
-            out.append(Finding("rating_mismatch", severity, scene, field, m.start(), m.end(), hit,
-                               message, suggestion, path))
+                edit = (a, b + (1 if m.group("plus") else 0), format_number(Decimal(real), locale))
+            out.append(("rating_mismatch", severity, m.start(), m.end(), message, edit))
     return out
 
 
@@ -421,14 +451,20 @@ def _spans(patterns: Iterable[re.Pattern[str]], text: str) -> list[tuple[int, in
     return out
 
 
-def _replace(text: str, start: int, end: int, new: str) -> str:
-    out = text[:start] + new + text[end:]
+def _apply(text: str, edits: Iterable[_Edit]) -> str:
+    """``text`` with every edit made (from the end, so earlier spans keep their places; an edit
+    overlapping one already made is left out), tidied: spaces collapsed, no dangling
+    punctuation at either end."""
+    out, limit = text, len(text) + 1
+    for start, end, new in sorted(set(edits), key=lambda e: (e[0], e[1]), reverse=True):
+        if end > limit:
+            continue
+        out = out[:start] + new + out[end:]
+        limit = start
     return " ".join(out.split()).lstrip(" ,;:!.。，！").rstrip(" ,;:")
 
 
-def _price_findings(
-    text: str, facts, market: str, language: str, scene: str, field: str, path: str,
-) -> list[Finding]:
+def _price_findings(text: str, facts, market: str, language: str) -> list[_Raw]:
     allowed = {p for p in (facts.price, facts.regular_price) if p is not None}
     if facts.has_sale:
         allowed.add(facts.regular_price - facts.price)
@@ -442,8 +478,8 @@ def _price_findings(
         page = _page_price(facts, language)
         message = (f"the price {hit!r} is not the page's price ({page})" if page
                    else f"the price {hit!r} is stated, and the product page shows no price")
-        out.append(Finding("price_mismatch", _PRICE_SEVERITY[market], scene, field, start, start + len(hit),
-                           hit, message, _replace(text, start, start + len(hit), page), path))
+        out.append(("price_mismatch", _PRICE_SEVERITY[market], start, start + len(hit), message,
+                    (start, start + len(hit), page)))
     return out
 
 

@@ -2,7 +2,9 @@
 
 Files live in ``library/<vertical>/<structure>.yaml``. They are validated once per process
 (``load_templates`` is cached); a bad file raises ``TemplateLoadError`` naming the file and
-the field, so a broken template stops start-up instead of a customer's render.
+the field, so a broken template stops start-up instead of a customer's render. The validated
+library is also kept on disk (``library_cache``: keyed by the files' and the code's digest),
+so a new process reads it in milliseconds instead of parsing it again.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from templates_engine import library_cache
 from templates_engine.context import ProductFacts, product_facts
 from templates_engine.definitions import TEMPLATE_VERTICALS, TemplateDef
 from templates_engine.errors import ScriptError, TemplateLoadError, UnknownTemplate
@@ -44,8 +47,10 @@ def load_template_file(path: Path) -> TemplateDef:
     if (folder, stem) != (template.vertical, template.structure):
         raise TemplateLoadError(
             str(path),
-            [f"vertical/structure: file is {folder}/{stem}.yaml but declares "
-             f"{template.vertical}/{template.structure}"],
+            [
+                f"vertical/structure: file is {folder}/{stem}.yaml but declares "
+                f"{template.vertical}/{template.structure}"
+            ],
         )
     return template
 
@@ -61,7 +66,9 @@ def _problems(exc: ValidationError) -> list[str]:
     real = [e for e in errors if e["type"] not in _BRANCH_NOISE] or errors
     out = []
     for err in real:
-        loc = [str(p) for p in err["loc"] if not (isinstance(p, str) and ("[" in p or p == "CopyDef"))]
+        loc = [
+            str(p) for p in err["loc"] if not (isinstance(p, str) and ("[" in p or p == "CopyDef"))
+        ]
         out.append(f"{'.'.join(loc) or '(top level)'}: {err['msg']}")
     return out
 
@@ -79,8 +86,8 @@ def load_library(directory: Path) -> dict[str, TemplateDef]:
 
 @lru_cache(maxsize=1)
 def load_templates() -> dict[str, TemplateDef]:
-    """The shipped library (cached for the process; the dict must not be mutated)."""
-    return load_library(LIBRARY_DIR)
+    """The shipped library (cached for the process and on disk; the dict must not be mutated)."""
+    return library_cache.load_cached(LIBRARY_DIR, load_library, library_cache.cache_dir())
 
 
 def get_template(slug: str) -> TemplateDef:
@@ -91,7 +98,9 @@ def get_template(slug: str) -> TemplateDef:
         raise UnknownTemplate(slug, sorted(templates)) from None
 
 
-def pick_template(*, product: dict[str, Any], language: str, length: float) -> tuple[TemplateDef, str]:
+def pick_template(
+    *, product: dict[str, Any], language: str, length: float
+) -> tuple[TemplateDef, str]:
     """Choose a template for ``product`` and say why in plain words. Deterministic.
 
     The product's vertical first ("other" or an unknown one → generic), keeping templates
@@ -122,12 +131,20 @@ def pick_template(*, product: dict[str, Any], language: str, length: float) -> t
         enough_features = len(facts.features) >= t.needs.min_features
         social = t.structure in SOCIAL_STRUCTURES
         return (
-            not on_sale_offer, not enough_images, not enough_features,
-            not (social and facts.strong_rating), social, t.rank, t.slug,
+            not on_sale_offer,
+            not enough_images,
+            not enough_features,
+            not (social and facts.strong_rating),
+            social,
+            t.rank,
+            t.slug,
         )
 
     for candidate_vertical in dict.fromkeys([vertical, GENERIC]):
-        fitting = sorted((t for t in templates.values() if t.vertical == candidate_vertical and fits(t)), key=score)
+        fitting = sorted(
+            (t for t in templates.values() if t.vertical == candidate_vertical and fits(t)),
+            key=score,
+        )
         if fitting:
             chosen = fitting[0]
             return chosen, _reason(chosen, raw_vertical, vertical, facts, language, length)
@@ -139,19 +156,34 @@ def pick_template(*, product: dict[str, Any], language: str, length: float) -> t
     )
 
 
-def _reason(t: TemplateDef, raw_vertical: str, vertical: str, facts: ProductFacts, language: str, length: float) -> str:
+def _reason(
+    t: TemplateDef,
+    raw_vertical: str,
+    vertical: str,
+    facts: ProductFacts,
+    language: str,
+    length: float,
+) -> str:
     structure, on_sale = t.structure, facts.has_sale
     if t.vertical == GENERIC and raw_vertical not in (GENERIC, "other") and vertical != GENERIC:
-        subject = f"no {raw_vertical} template fits a {length:g} s ad in {language}, so the generic one"
+        subject = (
+            f"no {raw_vertical} template fits a {length:g} s ad in {language}, so the generic one"
+        )
         return f"{subject} → {structure}"
     if t.vertical == GENERIC:
-        kind = "product of another kind" if raw_vertical in ("other", GENERIC) else f"{raw_vertical!r} product"
+        kind = (
+            "product of another kind"
+            if raw_vertical in ("other", GENERIC)
+            else f"{raw_vertical!r} product"
+        )
         subject = f"{kind} (no vertical template)"
     else:
         subject = f"{t.vertical} product"
     if on_sale and structure in SALE_STRUCTURES:
         return f"{subject} with a sale price → {structure}"
     if structure in SOCIAL_STRUCTURES and facts.strong_rating:
-        return (f"{subject} rated {facts.rating.normalize():f}/{facts.rating_scale.normalize():f} from {facts.review_count} "
-                f"reviews → {structure}")
+        return (
+            f"{subject} rated {facts.rating.normalize():f}/{facts.rating_scale.normalize():f} from {facts.review_count} "
+            f"reviews → {structure}"
+        )
     return f"{subject} → {structure} ({t.name})"

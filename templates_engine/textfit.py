@@ -134,38 +134,97 @@ def clean_end(text: str, language: str) -> str:
         text = stripped
 
 
+# Characters a second where the default voice is slower than ``CJK_CHARS_PER_SECOND``: espeak-ng's
+# Mandarin took 1.26x the estimate on the demo ads (median, bench/voice_fit.py).
+_CJK_RATE = {"zh": 3.6}
+
+
 def speech_seconds(text: str, language: str) -> float:
     """How long ``text`` takes to say: CJK characters at 4.5/s, other words at 2.6/s.
 
-    Numbers are said as several words ("29,99 €" → "veintinueve con noventa y nueve euros"), so
-    a token with digits counts as three.
+    Numbers are said as several words ("29,99 €" → "veintinueve con noventa y nueve euros"):
+    a token with digits counts about one word per digit, plus its unit (``_spoken_words``).
     """
     cjk = sum(1 for c in text if unicodedata.east_asian_width(c) in ("W", "F") and c.isalnum())
     latin = re.sub(r"[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]", " ", text).split()
-    words = sum(3 if any(ch.isdigit() for ch in w) else 1 for w in latin if any(ch.isalnum() for ch in w))
+    latin = [w for w in latin if any(ch.isalnum() for ch in w)]
+    words = sum(_spoken_words(w) for w in latin)
     rate = WORDS_PER_SECOND.get(language.split("-")[0], 2.6)
-    if cjk:  # in Chinese copy a Latin word (a brand) takes about two characters' time
-        return (cjk + 2 * words) / CJK_CHARS_PER_SECOND
+    if cjk:  # in Chinese copy a Latin word (a brand) takes about two characters' time, a
+        # number about a character per digit ("$32": 三十二美元)
+        units = sum(_spoken_words(w) if any(ch.isdigit() for ch in w) else 2 for w in latin)
+        return (cjk + units) / _CJK_RATE.get(language.split("-")[0], CJK_CHARS_PER_SECOND)
     return words / rate
+
+
+def holds_price(text: str) -> bool:
+    """Whether ``text`` states an amount of money: a digit and a currency sign ("$24",
+    "24,00 €", "\u200f24 US$")."""
+    return any(ch.isdigit() for ch in text) and any(unicodedata.category(ch) == "Sc" for ch in text)
+
+
+def clauses(text: str) -> list[str]:
+    """``text`` split just after each sentence or clause mark, each piece keeping its mark
+    (joined, they give the text back)."""
+    out, pos = [], 0
+    for m in _BOUNDARY.finditer(text):
+        out.append(text[pos : m.end()])
+        pos = m.end()
+    if text[pos:].strip():
+        out.append(text[pos:])
+    return [c for c in out if c.strip()]
+
+
+def shorter_lines(text: str, language: str) -> list[str]:
+    """Shorter versions of a spoken line, longest first: each lead of whole clauses (the
+    template puts the point first), followed by every later clause that states a price —
+    "Was $32, now $24. Shop the sale." gives "Was $32, now $24." and never "Was $32." — then
+    the price clauses alone. Each ends as a sentence; none splits a word."""
+    text = squash(text)
+    parts = clauses(text)
+    cjk = is_cjk_language(language) or any(char_units(c) > 1 for c in text)
+    price = [i for i, c in enumerate(parts) if holds_price(c)]
+    picks = [[*range(k), *(i for i in price if i >= k)] for k in range(len(parts) - 1, 0, -1)]
+    picks.append(price)
+    out: list[str] = []
+    for pick in picks:
+        candidate = _end_sentence(clean_end("".join(parts[i] for i in pick).strip(), language), cjk)
+        if candidate and candidate != text and candidate not in out:
+            out.append(candidate)
+    return out
+
+
+def _spoken_words(token: str) -> int:
+    """Words it takes to say a written token: 1, or for a number about one per digit plus
+    the unit ("$24" → "twenty-four dollars": 3; "$149.99" → "one hundred forty-nine dollars
+    and ninety-nine cents": 7; "1,284" → 5)."""
+    digits = sum(ch.isdigit() for ch in token)
+    if not digits:
+        return 1
+    decimals = bool(re.search(r"\d[.,]\d{1,2}(?!\d)", token))
+    return 1 + digits + decimals
 
 
 def fit_voiceover(text: str, language: str, seconds: float) -> tuple[str, bool]:
     """Shorten ``text`` to be said within ``seconds``; return ``(text, was_shortened)``.
 
-    Keeps the longest lead that ends at a sentence or clause boundary — templates put the
-    point first, so the lead is what matters. Never cuts between words: "A small upgrade you
-    will use every." is worse than silence. Returns "" when no lead fits.
+    The first of ``shorter_lines`` that fits: the longest lead ending at a sentence or clause
+    boundary, keeping any price the line states. Never cuts between words: "A small upgrade
+    you will use every." is worse than silence. Returns "" when no lead fits.
     """
     text = squash(text)
     if speech_seconds(text, language) <= seconds:
         return text, False
-    cjk = is_cjk_language(language) or any(char_units(c) > 1 for c in text)
-    cuts = {m.end() if m.group() in _SENTENCE_END else m.start() for m in _BOUNDARY.finditer(text)}
-    for cut in sorted(cuts, reverse=True):
-        candidate = _end_sentence(clean_end(text[:cut], language), cjk)
-        if candidate and speech_seconds(candidate, language) <= seconds:
+    for candidate in shorter_lines(text, language):
+        if speech_seconds(candidate, language) <= seconds:
             return candidate, True
     return "", True
+
+
+def end_sentence(text: str, language: str) -> str:
+    """``text`` ending as a sentence in ``language`` ("." or "。")."""
+    cjk = is_cjk_language(language) or any(char_units(c) > 1 for c in text)
+    return _end_sentence(text, cjk)
 
 
 def _end_sentence(text: str, cjk: bool) -> str:

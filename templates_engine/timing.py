@@ -55,3 +55,35 @@ def allocate_frames(shares: list[float], total: int) -> list[int]:
     for i in by_remainder[:leftover]:
         whole[i] += 1
     return whole
+
+
+def fit_to_needs(frames: list[int], needs: list[int], keep: list[int] | None = None) -> list[int]:
+    """Move frames to the scenes whose voice-over needs more time than they have, from the
+    scenes with time to spare (a scene keeps at least its own need and the minimum length),
+    so the lines fit at a natural pace instead of being shortened or sped up. The total is
+    unchanged; what is given and taken is shared in proportion, largest remainder first.
+    When there is not enough to spare, each short scene gets a share of what there is.
+    ``keep`` (default ``needs``): what a scene keeps when it gives frames away."""
+    lo, hi = round(MIN_SCENE_SECONDS * FPS), round(MAX_SCENE_SECONDS * FPS)
+    keep = needs if keep is None else keep
+    want = [max(0, min(need, hi) - have) for have, need in zip(frames, needs, strict=True)]
+    spare = [
+        0 if w else max(0, have - max(k, lo)) for have, k, w in zip(frames, keep, want, strict=True)
+    ]
+    moved = min(sum(want), sum(spare))
+    if moved <= 0:
+        return list(frames)
+    take = _share(spare, moved)
+    give = _share(want, moved)
+    return [f - t + g for f, t, g in zip(frames, take, give, strict=True)]
+
+
+def _share(weights: list[int], amount: int) -> list[int]:
+    """``amount`` split in proportion to ``weights`` (whole numbers, none above its weight)."""
+    total = sum(weights)
+    exact = [amount * w / total for w in weights]
+    whole = [int(x) for x in exact]
+    order = sorted(range(len(weights)), key=lambda i: (-(exact[i] - whole[i]), i))
+    for i in order[: amount - sum(whole)]:
+        whole[i] += 1
+    return whole

@@ -39,20 +39,21 @@ def postgres(settings) -> None:
 
 @pytest.fixture
 def queued_pipelines(monkeypatch) -> list[str]:
-    """The job ids whose pipeline canvas was sent (on commit), recorded instead of sent to a
-    broker: a test sees exactly which jobs were queued, and leaves nothing in a shared Redis."""
+    """The job ids whose pipeline canvas was sent (on commit, through the outbox), recorded at
+    the broker's edge instead of sent: a test sees exactly which jobs were queued, and leaves
+    nothing in a shared Redis. Other messages are recorded as not sent (they stay in the outbox)."""
+    from accounts import outbox
     from generation import workflow
 
     queued: list[str] = []
 
-    class _Canvas:
-        def __init__(self, job_id: str):
-            self.job_id = job_id
+    def publish(sig) -> None:
+        first = sig.tasks[0] if hasattr(sig, "tasks") else sig
+        if first.task != workflow.SCRAPE_PRODUCT:
+            raise ConnectionError("not sent in this test")
+        queued.append(first.args[0])
 
-        def apply_async(self):
-            queued.append(self.job_id)
-
-    monkeypatch.setattr(workflow, "pipeline_signature", _Canvas)
+    monkeypatch.setattr(outbox, "publish", publish)
     return queued
 
 

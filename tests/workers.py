@@ -3,16 +3,19 @@ PostgreSQL database and MEDIA_ROOT, stopped (SIGTERM, then kill) when the test e
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
 import subprocess
 import sys
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
 from django.conf import settings
 from django.db import connection
 
@@ -76,3 +79,57 @@ def celery_workers(
                 process.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 process.kill()
+
+
+# --- faults ---------------------------------------------------------------------------------
+
+
+def wait_for(condition, *, timeout: float, what: str, poll: float = 0.1, log: Path | None = None):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = condition()
+        if result:
+            return result
+        time.sleep(poll)
+    tail = f"\n--- {log.name} ---\n{log.read_text()[-4000:]}" if log and log.exists() else ""
+    pytest.fail(f"timed out after {timeout:g} s waiting for {what}{tail}")
+
+
+def process_tree(pid: int) -> list[int]:
+    """``pid`` and its descendants (Linux /proc): the worker, its pool children, their ffmpeg."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        children.setdefault(ppid, []).append(int(entry.name))
+    tree, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        tree.append(current)
+        todo.extend(children.get(current, ()))
+    return tree
+
+
+def signal_all(pids, sig) -> None:
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, sig)
+
+
+def kill_machine(pid: int) -> list[int]:
+    """SIGKILL a worker and everything under it at once, as a lost machine would: the tree is
+    frozen first (SIGSTOP, until no new process appears) so no child finishes or forks meanwhile."""
+    frozen: set[int] = set()
+    while True:
+        tree = set(process_tree(pid))
+        if tree <= frozen:
+            break
+        signal_all(tree - frozen, signal.SIGSTOP)
+        frozen |= tree
+    signal_all(frozen, signal.SIGKILL)
+    return sorted(frozen)

@@ -49,6 +49,8 @@ from accounts.services.workspaces import (
     workspace_create,
     workspace_get_or_create_default,
     workspace_hand_over,
+    workspace_settings_update,
+    workspace_time_zones,
     workspace_training_share_set,
 )
 
@@ -89,5 +91,7 @@ __all__ = [
     "workspace_create",
     "workspace_get_or_create_default",
     "workspace_hand_over",
+    "workspace_settings_update",
+    "workspace_time_zones",
     "workspace_training_share_set",
 ]

@@ -1,8 +1,10 @@
-"""Workspaces (one merchant each): create, hand over to the merchant, training opt-in."""
+"""Workspaces (one merchant each): create, hand over to the merchant, training opt-in, settings."""
 
 from __future__ import annotations
 
+import functools
 import secrets
+import zoneinfo
 
 from django.conf import settings
 from django.db import transaction
@@ -11,6 +13,7 @@ from django.utils.text import slugify
 from accounts.models import Agency, Membership, Workspace
 from accounts.roles import API_ACTOR, PermissionDenied
 from core.errors import InvalidInput, NotFound
+from core.vocabulary import FORMATS, LANGUAGES, MARKETS
 
 
 def agency_create(*, name: str, slug: str | None = None) -> Agency:
@@ -79,3 +82,49 @@ def user_workspace_create(*, user) -> Workspace:
     local = (user.email or user.get_username()).split("@")[0][:80] or "My"
     name = f"{local}'s shop"
     return workspace_create(name=name, slug=_unique_slug(name), owner=user)
+
+
+def workspace_settings_update(
+    *, workspace: Workspace, actor, name: str, timezone: str, default_language: str, default_market: str,
+    default_formats: list[str],
+) -> Workspace:
+    """The workspace's name and defaults: its time zone (an IANA name zoneinfo knows; campaigns
+    run on it), and the language, market and formats a new ad starts from. Owners and admins
+    only. Everything is checked before anything changes; the first problem is an
+    ``InvalidInput`` whose ``detail["field"]`` names the field."""
+    clean_name = " ".join((name or "").replace("\x00", "").split())  # no NUL byte reaches the database
+    if not clean_name or len(clean_name) > 120:
+        raise InvalidInput("Give the workspace a name of at most 120 characters.", detail={"field": "name"})
+    zone = (timezone or "").strip()
+    if zone not in _time_zones():
+        raise InvalidInput(
+            f"{zone[:64] or 'An empty name'} is not a time zone we know: pick one from the list, like Europe/Berlin.",
+            detail={"field": "timezone"},
+        )
+    if default_language not in LANGUAGES:
+        raise InvalidInput("Pick a language from the list.", detail={"field": "default_language"})
+    market = (default_market or "").strip().upper()
+    if market and market not in MARKETS:
+        raise InvalidInput(f"Pick a market from the list ({', '.join(MARKETS)}).", detail={"field": "default_market"})
+    formats = list(dict.fromkeys(default_formats or ()))
+    if any(f not in FORMATS for f in formats):
+        raise InvalidInput(f"Formats are {', '.join(FORMATS)}.", detail={"field": "default_formats"})
+    formats = [f for f in FORMATS if f in formats]  # the vocabulary's order
+    with transaction.atomic():
+        locked = Workspace.objects.select_for_update().get(pk=workspace.pk)
+        if acting_role(workspace=locked, actor=actor) not in (*Membership.MANAGERS, API_ACTOR):
+            raise PermissionDenied("Only owners and admins change the workspace's settings.")
+        locked.name, locked.timezone, locked.default_language = clean_name, zone, default_language
+        locked.default_market, locked.default_formats = market, formats
+        locked.save(update_fields=["name", "timezone", "default_language", "default_market", "default_formats"])
+    return locked
+
+
+@functools.cache
+def _time_zones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+def workspace_time_zones() -> list[str]:
+    """The time zones a workspace may pick (IANA names zoneinfo knows), sorted."""
+    return sorted(_time_zones())

@@ -15,6 +15,8 @@ class WebhookEvent(models.TextChoices):
     PRODUCT_IMPORTED = "product.imported"
     AD_COMPLETED = "ad.completed"
     AD_FAILED = "ad.failed"
+    CAMPAIGN_RUN_STARTED = "campaign.run.started"
+    CAMPAIGN_RUN_COMPLETED = "campaign.run.completed"
 
 
 # Sent by "send a test event" only; nobody subscribes to it.

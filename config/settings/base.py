@@ -32,6 +32,9 @@ INSTALLED_APPS = [
     "templates_engine",
     "generation",
     "billing",
+    "campaigns",
+    # The beat scheduler's schedules in the database (celery -A config beat -S django).
+    "django_celery_beat",
     # Sign-up, login, email verification, password reset (after "accounts": our templates win).
     "allauth",
     "allauth.account",
@@ -162,7 +165,22 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": envint("CELERY_VISIBILITY_TIMEOUT", CELERY_TASK_TIME_LIMIT + 5 * 60),
 }
 CELERY_TASK_DEFAULT_QUEUE = SHOPREEL_QUEUE_DEFAULT
+# The job watchdog (generation/watchdog.py): a running job whose heartbeat is older than this
+# was lost with its worker or its message; it is resent, at most SHOPREEL_JOB_MAX_RESUMES times,
+# then failed in plain words (credits released). Beat sends the sweep every minute.
+SHOPREEL_JOB_STALL_SECONDS = envint("SHOPREEL_JOB_STALL_SECONDS", 5 * 60)
+SHOPREEL_JOB_MAX_RESUMES = envint("SHOPREEL_JOB_MAX_RESUMES", 2)
+CELERY_BEAT_SCHEDULE = {
+    "generation.jobs_watchdog": {"task": "generation.jobs_watchdog", "schedule": 60.0},
+    # accounts/outbox.py: tasks kept while the broker was down are sent once it is back.
+    "accounts.outbox_flush": {"task": "accounts.outbox_flush", "schedule": 30.0},
+}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# `celery -A config beat` reads its schedules from the database (django-celery-beat); run one
+# beat process. Its one periodic task, campaigns.run_due, runs every campaign whose time has come.
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# How often beat sends campaigns.run_due (seconds); a scheduled run starts within this of its time.
+SHOPREEL_CAMPAIGN_TICK_SECONDS = envint("SHOPREEL_CAMPAIGN_TICK_SECONDS", 30)
 CELERY_TASK_QUEUES = [
     Queue(name, Exchange(name, type="direct"), routing_key=name)
     for name in (SHOPREEL_QUEUE_DEFAULT, SHOPREEL_QUEUE_GPU, SHOPREEL_QUEUE_RENDER)
@@ -223,6 +241,9 @@ SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update({
     "StateEnum": "generation.models.RenderJob.State",
     "ImportBatchStateEnum": "products.models.ImportBatch.State",
     "ImportBatchRowStateEnum": "products.models.ImportBatchRow.State",
+    "CampaignRegenerateEnum": "campaigns.models.Campaign.Regenerate",
+    "CampaignRunStateEnum": "campaigns.models.CampaignRun.State",
+    "RunItemStateEnum": "campaigns.models.RunItem.State",
 })
 
 # Rendering: encoder and text-to-speech, refused here when malformed.
@@ -411,3 +432,23 @@ STRIPE_API_BASE = env("STRIPE_API_BASE", "")
 STRIPE_WEBHOOK_TOLERANCE = envint("STRIPE_WEBHOOK_TOLERANCE", 300)
 # The studio warns below this balance (credits).
 SHOPREEL_BILLING_LOW_BALANCE = envint("SHOPREEL_BILLING_LOW_BALANCE", 20)
+
+# ------------------------------------------------------------------ translation of product facts
+# The product's own words (features, description snippets, variant names) in the ad's language
+# (products.translation): "none" keeps the page's words and warns on the ad; "llm" asks any
+# OpenAI-compatible chat endpoint (OpenAI, vLLM, Ollama, llama.cpp server); "local" runs a
+# transformers seq2seq model (MarianMT, M2M100, NLLB) from SHOPREEL_TRANSLATION_MODEL_DIR, never
+# downloaded. Switched on without what it needs, start-up stops here.
+SHOPREEL_TRANSLATION = envchoice("SHOPREEL_TRANSLATION", "none", ("none", "llm", "local"))
+SHOPREEL_LLM_BASE_URL = env("SHOPREEL_LLM_BASE_URL", "")  # e.g. https://api.openai.com/v1, http://gpu-1:8000/v1
+SHOPREEL_LLM_MODEL = env("SHOPREEL_LLM_MODEL", "")
+SHOPREEL_LLM_API_KEY = env("SHOPREEL_LLM_API_KEY", "")  # or SHOPREEL_LLM_API_KEY_FILE; empty for Ollama/llama.cpp
+SHOPREEL_LLM_TIMEOUT = envint("SHOPREEL_LLM_TIMEOUT", 30)
+SHOPREEL_TRANSLATION_MODEL_DIR = env("SHOPREEL_TRANSLATION_MODEL_DIR", "")
+SHOPREEL_TRANSLATION_DEVICE = envchoice("SHOPREEL_TRANSLATION_DEVICE", "cpu", ("cpu", "cuda"))
+if SHOPREEL_TRANSLATION == "llm" and not (SHOPREEL_LLM_BASE_URL and SHOPREEL_LLM_MODEL):
+    raise EnvError("SHOPREEL_TRANSLATION=llm needs SHOPREEL_LLM_BASE_URL and SHOPREEL_LLM_MODEL")
+if SHOPREEL_LLM_BASE_URL and not SHOPREEL_LLM_BASE_URL.startswith(("http://", "https://")):
+    raise EnvError(f"SHOPREEL_LLM_BASE_URL must be an http(s) URL, got {SHOPREEL_LLM_BASE_URL!r}")
+if SHOPREEL_TRANSLATION == "local" and not SHOPREEL_TRANSLATION_MODEL_DIR:
+    raise EnvError("SHOPREEL_TRANSLATION=local needs SHOPREEL_TRANSLATION_MODEL_DIR (a local model folder)")

@@ -24,6 +24,7 @@ from accounts.api.base import (
     paginated,
 )
 from billing.jobs import ad_render_start_paid, job_quote, job_start_paid
+from campaigns.selectors import ads_stale_filter
 from core.errors import InvalidInput
 from generation.options import JobOptions
 from generation.render.spec import FORMATS
@@ -95,6 +96,10 @@ class TemplateListApi(WorkspaceApiView):
 class AdListApi(WorkspaceApiView):
     class FilterSerializer(serializers.Serializer):
         product = serializers.UUIDField(required=False)
+        stale = serializers.BooleanField(
+            required=False, allow_null=True, default=None,
+            help_text="true: only ads whose product's price or availability changed since they were made.",
+        )
 
     @extend_schema(
         operation_id="ads_list",
@@ -108,6 +113,8 @@ class AdListApi(WorkspaceApiView):
         ads = ads_for_workspace(workspace=self.workspace).select_related(None)
         if "product" in filters.validated_data:
             ads = ads.filter(product_id=filters.validated_data["product"])
+        if filters.validated_data.get("stale") is not None:
+            ads = ads_stale_filter(ads, stale=filters.validated_data["stale"])
         return self.paginate(ads, AdOutputSerializer)
 
 
@@ -160,6 +167,9 @@ class AdCreateApi(WorkspaceApiView):
         tone = serializers.CharField(required=False, allow_blank=True)
         cta = CtaField(required=False, allow_null=True, allow_blank=True)
         override_compliance = serializers.BooleanField(required=False)
+        variant = _documented(
+            serializers.IntegerField, {"type": "integer", "minimum": 0, "maximum": JobOptions.MAX_VARIANT}
+        )(required=False, help_text="Which variant of the script: another hook and order of the middle scenes for each k > 0.")
 
     @extend_schema(
         operation_id="ads_create",
@@ -256,19 +266,31 @@ class AdScriptUpdateApi(WorkspaceApiView):
 
 
 class AdRenderApi(WorkspaceApiView):
+    @extend_schema_serializer(component_name="AdRenderInput")
+    class InputSerializer(serializers.Serializer):
+        override_compliance = serializers.BooleanField(
+            default=False, help_text="Render even though the product's price is unconfirmed (recorded).",
+        )
+
     @extend_schema(
         operation_id="ads_render",
         parameters=[IDEMPOTENCY_HEADER],
-        request=None,
+        request=InputSerializer,
         responses={202: JobOutputSerializer, **ERRORS},
         description=(
             "Render the ad again with its current script (after an edit, or to retry): a new "
-            "job to poll. 409 `ad_busy` while one is queued or running."
+            "job to poll. 409 `ad_busy` while one is queued or running. The product's price is "
+            "checked again: one the scraper doubted and nobody confirmed is refused (400 "
+            "`price_unconfirmed`) unless `override_compliance`, which is recorded on the ad."
         ),
     )
     @idempotent
     def post(self, request, ad_id):
-        job = ad_render_start_paid(ad=ad_get(workspace=self.workspace, ad_id=ad_id))
+        serializer = AdRenderApi.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        override = serializer.validated_data["override_compliance"] and _decided_by(request)
+        ad = ad_get(workspace=self.workspace, ad_id=ad_id)
+        job = ad_render_start_paid(ad=ad, override_price=override)
         job = job_get(workspace=self.workspace, job_id=job.id)
         return Response(JobOutputSerializer(job, context={"request": request}).data, status=status.HTTP_202_ACCEPTED)
 

@@ -8,40 +8,72 @@ shot, caption, voice-over, badge and transition, audio and brand options), and
 together at the end, so a failure or a cancel never leaves a partial file. ``should_cancel`` is
 polled every frame (the job's poller reads the flag every 0.5 s).
 
-Frames
-------
-Per scene the background plate (a studio gradient behind a cut-out, or a blurred cover of the
-photo), the product layer, the caption and the badge are rasterised once; a frame is then one
-``cv2.warpAffine`` (the camera move) plus alpha blending inside the caption and badge boxes
-only. A clip shot (diffusion, try-on) is decoded and cover-fitted, holding its last frame. The
-next frame is drawn on a thread while moviepy hands the current one to ffmpeg (imageio-ffmpeg's
-binary); moviepy 2 owns the timeline (a ``VideoClip`` on our frame function,
-``write_videofile`` with the mixed WAV as its audio).
+Frames: the motion engine (issue 15)
+------------------------------------
+``timeline.Timeline.frame(t)`` is the frame contract (seconds → an HxWx3 uint8 RGB frame) that
+the encoder pulls from. Everything is rasterised once per scene; a frame only copies, warps
+and blends small boxes (cv2), with no text drawn per frame.
 
+- Style (``styles.py``): four presets, ``clean`` (studio), ``bold`` (sale), ``premium`` and
+  ``playful``, each a palette, type (weight, size, capitals), motion curves, the transitions
+  it cycles through and a sticker shape. ``BrandSpec.style`` picks one, else the vertical's
+  default (``VERTICAL_DEFAULTS``). Colours come from the brand kit when the workspace has one
+  (``BrandSpec.custom_colours``), else from the product photos' palette (k-means).
+- Layout per format (``layouts.py``): 9:16 and 4:5 stack the product large (at least
+  ``OCCUPANCY`` of the frame's height: 45 % at 9:16) over the caption's box; 16:9 and 1:1
+  split it, product on one side and caption and price on a text panel on the other.
+  Right-to-left languages mirror the layout and the stickers (the caption stays inside the
+  platforms' asymmetric safe zone).
+- Layered scenes (``scenes.py``, ``plates.py``, ``layers.py``): a cut-out stands on a studio
+  sweep that drifts by whole pixels (one copy a frame) while the product sprite pops in,
+  then grows and drifts the other way (parallax), with one soft contact shadow drawn by
+  Shopreel. ``plates.refine_cutout`` removes the packshot's own floor shadow or plate and
+  opens holes that show the backdrop (a mug's handle). A photo with surroundings is shown
+  full-bleed, smart-cropped around the product (``plates.focus_box``), the camera gliding
+  in (one warp of the picture area; ``camera.glide`` never stops inside a scene), darkened
+  under the caption. The end card: the logo or the shop's name, the product, the price tag
+  and a pulsing call-to-action button on the end card's colours.
+- Kinetic captions (``kinetic.py``): the caption is laid out once (``captions``' fonts,
+  line breaking and outline) and cut into word sprites that pop or slide in with the
+  style's curve, each when the voice says it (``wordsync.highlight_times`` on the
+  soundtrack's word timings, so with a voice the soundtrack is made before the frames), or
+  in quick succession without one; the first scene's headline is on screen and moving by
+  0.5 s. The caption lifts out before its scene ends. ``highlight`` colours the spoken word;
+  ``boxed`` puts the words on a pill; right-to-left captions come in as one piece.
+- Stickers (``stickers.py``, ``decor.py``): from the page's facts (``OfferSpec``, built by
+  ``generation/specs.py``): the price tag on the offer scene and the end card, a sale's old
+  price struck through beside the new one, the discount burst, the rating's stars, "new" and
+  "free shipping" only where the page says so; no fact written more than twice in the ad,
+  captions included (``stickers.plan``). Without those facts the script's badge is drawn.
+  Prices and ratings are drawn as their own left-to-right run (``stickers.isolate`` for
+  text that embeds them), so Arabic reads "US$ 32" and "4.5/5" the right way round.
+- Transitions (``transitions.py``): cut, slide, push, zoom-through, whip (blurred push) and
+  wipe, centred on the cut; a script's ``crossfade`` lets the style pick one in turn. None
+  blends two pictures, and a scene's text is drawn only inside its own time, so two
+  captions never share a frame. ``transitions.on_beats`` moves every cut onto the music
+  bed's beats (``music.beat_times``; the bed is synthesised, so they are known), keeping
+  each scene at least 1 s and 80 % of its length; the soundtrack and subtitles use the same
+  times.
+- A clip shot (diffusion, try-on) is decoded and cover-fitted to the picture area, holding
+  its last frame.
 - Encoder: ``RenderSpec.encoder`` from ``SHOPREEL_VIDEO_ENCODER`` (``auto``, ``libx264``,
-  ``h264_nvenc``). ``compose.resolve_encoder`` picks ``h264_nvenc`` for ``auto`` only when
-  that ffmpeg lists it and an NVIDIA device is present (``/dev/nvidia0`` or ``nvidia-smi -L``),
-  else libx264; NVENC gets preset p2/p5 and ``-cq`` in place of x264's preset and CRF.
-- Layout (``plates.py``): the product sits above the caption band (the scene's caption top, at
-  least a two-line caption's band; on the end card the price badge's top), with room for the
-  closest camera move (zoom 1.14 plus drift), so a tall photo never runs into the caption in
-  any format.
+  ``h264_nvenc``); ``compose.resolve_encoder`` picks ``h264_nvenc`` for ``auto`` only when
+  that ffmpeg lists it and an NVIDIA device is present, else libx264; the frames go to
+  ``encode.encode_frames``, which draws each frame and converts it to yuv420p
+  (``cv2.COLOR_RGB2YUV_I420``: BT.601, limited range, tagged so) on one worker thread, ahead
+  of the write, and pipes the planes to ffmpeg with the WAV as its second input (AAC). ffmpeg
+  converts nothing: fed rgb24, its own conversion cost about a third more CPU than the encode.
+  moviepy no longer writes the video (it still decodes clip shots; the bench keeps its
+  writer as the comparison).
 
-Captions (captions.py, linebreak.py, fonts.py, wordsync.py)
------------------------------------------------------------
+Text (captions.py, linebreak.py, fonts.py, wordsync.py)
+--------------------------------------------------------
 - A font chain per language (the bundled ``render/fonts/`` first, then Noto Sans, Noto Sans
   CJK, Noto Sans Arabic, DejaVu), glyph fall-back per run of characters by cmap, emoji without
   a glyph dropped, right-to-left shaping through raqm; wrapped and shrunk to at most 3 lines
-  inside the format's safe zone (``spec.FORMATS``). A brand font comes first in the chain for
-  Latin-script languages.
-- Styles per ad (``BrandSpec.caption_style``): ``outline`` (the default: bold, dark outline,
-  shadow), ``boxed`` (on a rounded box in the brand's primary colour) and ``highlight``
-  (outline, the word being spoken in the accent colour). Highlight is rasterised once per word
-  (``captions.render_caption_words``) and a frame only picks the layer for its time
-  (``blend.TimedBlendLayer``). The times come from the voice: caption words are matched to the
-  spoken words (``wordsync.highlight_times``: case and punctuation ignored, unmatched words
-  placed between their neighbours), so in this style the soundtrack is made before the frames.
-  Right-to-left captions keep the outline style.
+  inside the layout's text box. A brand font comes first in the chain for Latin-script
+  languages. Caption styles per ad (``BrandSpec.caption_style``): ``outline`` (default),
+  ``boxed`` and ``highlight``.
 
 Audio (audio.py, speech.py, espeak.py, piper_tts.py, music.py, loudness.py)
 -------------------------------------------------------------------------------
@@ -52,9 +84,17 @@ Audio (audio.py, speech.py, espeak.py, piper_tts.py, music.py, loudness.py)
   ``voice`` extra) with voices only from ``SHOPREEL_PIPER_VOICES_DIR`` (``<voice>.onnx`` +
   ``.onnx.json``, never downloaded); unset, missing or empty, the render fails before any work
   with a message naming what is missing.
-- A line that overruns its scene is spoken faster, then trimmed with a fade. The music bed is
+- What the voice is given (``reading.py``): Japanese as kana (pykakasi), Chinese to the
+  pinyin-reading Mandarin voice, Latin names inside them to the English voice, prices said in
+  the language. A line too long for its scene is spoken at most 1.15x faster, then replaced by
+  a shorter version of itself (whole clauses, prices kept), never cut; a line that still
+  overruns runs on and the next waits (``audio.Soundtrack.lines`` records each fit). Captions
+  in ja/zh break between BudouX phrases with kinsoku (``linebreak.py``). The music bed is
   synthesised here (deterministic per seed) and ducked under the voice; the mix is brought to
   -14 LUFS (BS.1770) with a -1 dBTP limiter.
+- One soundtrack per ad (``soundtracks.py``): the renderer asks ``soundtracks.soundtrack``;
+  inside ``with soundtracks.reuse():`` (``job_render`` wraps its formats in one) a spec equal
+  in every field but the format gets a copy of the WAV and word timings already built.
 
 Brand
 -----
@@ -62,8 +102,8 @@ Brand
 style, call to action), changed through ``accounts.services.brand_kit_update`` (the logo
 checked by ``core.images.validate_image``, the font by fontTools, colours ``#RRGGBB``;
 ``accounts/brand.py``). ``generation/specs.py`` turns the ad's workspace's kit into the
-``BrandSpec``. The end card shows the logo, the price badge and the call to action (the kit's,
-when the script's is empty) in the brand colours.
+``BrandSpec`` (with ``custom_colours``). The end card shows the logo (else the shop's name
+from the page), the price and the call to action (the kit's, when the script's is empty).
 
 Figures: docs/BENCHMARKS.md (``bench/render.py``; ``--length 60 --memory`` for peak memory).
 """

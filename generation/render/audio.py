@@ -5,9 +5,13 @@ Text-to-speech is pluggable (``speech.TTSEngine``; ``engine_for`` picks one): th
 merchants sell in; ``piper_tts.PiperTTS`` speaks with local neural voices. Other voices (a
 cloud API) implement the same protocol. Their names import from here too.
 
-The mix: each scene's line starts just after the scene does and is sped up (within a natural
-range) or trimmed with a fade so it never runs into the next scene; the music ducks about
-10 dB under the voice; the result is normalised to -14 LUFS (what TikTok, Reels and YouTube
+The mix: each scene's line starts just after the scene does. A line too long for its scene is
+sped up, at most to ``MAX_SPEED`` (1.15x, a natural range), then replaced by a shorter version
+of itself (whole clauses, any price kept: ``textfit.shorter_lines``); a word is never cut. A
+line that still overruns runs on into the next scene, which then speaks after it; one that
+would pass the ad's end is left out. ``Soundtrack.lines`` records each fit (speed, share
+said). The music bed sits 6 LU under the voice between lines and ducks 12 dB under it (so
+pauses are carried, not silent); the result is normalised to -14 LUFS (what TikTok, Reels and YouTube
 play back at) with peaks under -1 dBTP, and written as 48 kHz stereo exactly as long as the
 video, so every output has an audio track, even a silent one.
 """
@@ -20,6 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
+from templates_engine.textfit import shorter_lines
+
 from .errors import RenderError, TTSUnavailable
 from .espeak import EspeakNG
 from .loudness import SAMPLE_RATE, integrated_loudness, normalize
@@ -30,12 +36,23 @@ from .speech import Speech, TTSEngine, estimate_words, read_wav_mono, speak
 
 VOICE_OFFSET = 0.15  # s after the scene starts: lets the cut land before the first word
 VOICE_TAIL = 0.12  # s of air left before the next scene
+LINE_GAP = 0.2  # s between a line that ran on past its scene and the next line
+# The fastest a line is spoken (x the voice's own pace). A hurried speaker is ~15 % faster;
+# beyond that TTS sounds like fast-forward, so a longer line is shortened instead.
+MAX_SPEED = 1.15
 TARGET_LUFS = -14.0
 CEILING_DBTP = -1.0
-DUCK_DB = -10.0
+DUCK_DB = -12.0
+# Levels before the final normalisation. The bed at the default ``music_volume`` (0.25, -12 dB)
+# sits 6 LU under the voice between lines (-10 - 12 = -22 LUFS against -16), so a pause is
+# carried by the music rather than falling ~13 LU to near silence (it was -16 - 12 = -28), and
+# ducks by ``DUCK_DB`` (to 18 LU under the voice) while a line is spoken.
+VOICE_LUFS = -16.0
+BED_LUFS = -10.0
 
 __all__ = [
     "EspeakNG",
+    "LineFit",
     "PiperTTS",
     "Soundtrack",
     "Speech",
@@ -101,55 +118,123 @@ def _placed_line(speech: Speech) -> tuple[np.ndarray, tuple[WordTiming, ...]]:
     return line, words
 
 
-def _fit_line(
-    engine: TTSEngine, text: str, language: str, voice: str, room: float
-) -> tuple[np.ndarray, tuple[WordTiming, ...]]:
-    """The spoken line at 48 kHz, no longer than ``room`` seconds, and its word timings.
+@dataclass(frozen=True)
+class LineFit:
+    """How a scene's line was fitted: what it asked to say, what was said (a shorter version
+    of it, or "" when none fits before the ad ends), at what speed, and how much of it."""
 
-    Too long at the natural pace → ask the engine to speak faster (up to its limit);
-    still too long → cut with a short fade rather than run into the next scene.
-    """
-    line, words = _placed_line(speak(engine, text, language=language, voice=voice, rate=1.0))
+    scene: int
+    asked: str
+    said: str
+    rate: float  # speed factor (1 = the voice's own pace; at most MAX_SPEED)
+    seconds: float  # how long it is heard
+    room: float  # seconds from its start to its scene's end, less the tail
+    share: float  # of the asked line's words (by characters) that are said
+    overrun: float = 0.0  # seconds it runs on into the next scene (never past the ad's end)
+
+
+def _letters(text: str) -> int:
+    return sum(ch.isalnum() for ch in text)
+
+
+def _spoken(
+    engine: TTSEngine, text: str, language: str, voice: str, rate: float
+) -> tuple[np.ndarray, tuple[WordTiming, ...]]:
+    return _placed_line(speak(engine, text, language=language, voice=voice, rate=rate))
+
+
+def _at_speed(
+    engine: TTSEngine, text: str, language: str, voice: str, room: float, natural
+) -> tuple[np.ndarray, tuple[WordTiming, ...], float]:
+    """The line sped up just enough for ``room`` (within the natural range)."""
+    line, words = natural
     length = line.size / SAMPLE_RATE
-    if length > room > 0:
-        speed = min(length / room * 1.03, getattr(engine, "max_rate", 1.4))
-        line, words = _placed_line(speak(engine, text, language=language, voice=voice, rate=speed))
-    limit = int(room * SAMPLE_RATE)
-    if line.size > limit:
-        line = line[:limit].copy()
-        fade = min(limit, int(0.08 * SAMPLE_RATE))
-        if fade:
-            line[-fade:] *= np.linspace(1, 0, fade)
-        words = tuple(
-            WordTiming(w.start, min(w.end, room), w.text) for w in words if w.start < room
-        )
-    return line, words
+    if length <= room:
+        return line, words, 1.0
+    top = min(getattr(engine, "max_rate", MAX_SPEED), MAX_SPEED)
+    speed = min(length / room * 1.03, top)
+    line, words = _spoken(engine, text, language, voice, speed)
+    return line, words, speed
+
+
+def _fit_line(
+    engine: TTSEngine, text: str, language: str, voice: str, room: float, limit: float
+) -> tuple[np.ndarray, tuple[WordTiming, ...], str, float]:
+    """(48 kHz samples, word timings, the text said, speed) for a scene's line.
+
+    Said as written when it fits ``room`` at up to ``MAX_SPEED``; else the longest shorter
+    version that does (``textfit.shorter_lines``: whole clauses, prices kept); else the
+    shortest version, whole, running on past its scene — but never past ``limit`` (the ad's
+    end), where the line is left out. A word is never cut.
+    """
+    natural = _spoken(engine, text, language, voice, 1.0)
+    top = min(getattr(engine, "max_rate", MAX_SPEED), MAX_SPEED)
+    options = [(text, natural)]
+    if natural[0].size / SAMPLE_RATE > room * top:
+        for shorter in shorter_lines(text, language):
+            said = _spoken(engine, shorter, language, voice, 1.0)
+            options.append((shorter, said))
+            if said[0].size / SAMPLE_RATE <= room * top:
+                break
+    for said_text, said in options:
+        if said[0].size / SAMPLE_RATE <= room * top:
+            line, words, speed = _at_speed(engine, said_text, language, voice, room, said)
+            return line, words, said_text, speed
+    # Nothing fits its scene: the shortest, at the top speed, running on (never cut).
+    for said_text, said in sorted(options, key=lambda o: o[1][0].size):
+        line, words, speed = _at_speed(engine, said_text, language, voice, room, said)
+        if line.size / SAMPLE_RATE <= limit:
+            return line, words, said_text, speed
+    return np.zeros(0), (), "", 1.0
 
 
 def voice_track(
     spec: RenderSpec, n: int, engine: TTSEngine
-) -> tuple[np.ndarray, tuple[tuple[WordTiming, ...], ...]]:
-    """Mono voice-over for the whole ad (each scene's line placed at the scene's start) and,
-    per scene, its spoken words in seconds from the start of the ad."""
+) -> tuple[np.ndarray, tuple[tuple[WordTiming, ...], ...], tuple[LineFit, ...]]:
+    """Mono voice-over for the whole ad (each scene's line placed just after the scene
+    starts, or after the previous line when that ran on), per scene its spoken words in
+    seconds from the start of the ad, and how each line was fitted."""
     track = np.zeros(n)
     timings: list[tuple[WordTiming, ...]] = []
-    start = 0.0
-    for scene in spec.scenes:
+    fits: list[LineFit] = []
+    start, free = 0.0, 0.0  # the scene's start; when the previous line ends
+    total = n / SAMPLE_RATE
+    for i, scene in enumerate(spec.scenes):
         placed: tuple[WordTiming, ...] = ()
         if scene.voiceover.strip():
-            room = scene.duration - VOICE_OFFSET - VOICE_TAIL
-            line, words = _fit_line(
-                engine, scene.voiceover, spec.language, spec.audio.voice_name, room
+            begin = max(start + VOICE_OFFSET, free + LINE_GAP)
+            room = start + scene.duration - VOICE_TAIL - begin
+            line, words, said, speed = _fit_line(
+                engine,
+                scene.voiceover,
+                spec.language,
+                spec.audio.voice_name,
+                room,
+                total - begin - VOICE_TAIL,
             )
-            at = int((start + VOICE_OFFSET) * SAMPLE_RATE)
+            at = int(begin * SAMPLE_RATE)
             end = min(n, at + line.size)
             if end > at:
                 track[at:end] += line[: end - at]
             offset = at / SAMPLE_RATE
             placed = tuple(WordTiming(w.start + offset, w.end + offset, w.text) for w in words)
+            seconds = line.size / SAMPLE_RATE
+            free = begin + seconds if seconds else free
+            fits.append(
+                LineFit(
+                    scene=i,
+                    asked=scene.voiceover,
+                    said=said,
+                    rate=round(speed, 3),
+                    seconds=round(seconds, 3),
+                    room=round(room, 3),
+                    share=round(_letters(said) / max(_letters(scene.voiceover), 1), 3),
+                    overrun=round(max(0.0, seconds - room - VOICE_TAIL), 3),
+                )
+            )
         timings.append(placed)
         start += scene.duration
-    return track, tuple(timings)
+    return track, tuple(timings), tuple(fits)
 
 
 def duck_envelope(
@@ -195,6 +280,7 @@ def _to_loudness(x: np.ndarray, lufs: float) -> np.ndarray:
 class Soundtrack:
     path: Path
     words: tuple[tuple[WordTiming, ...], ...]  # per scene, seconds from the start of the ad
+    lines: tuple[LineFit, ...] = ()  # how each spoken line was fitted (speed, share said)
 
 
 def mix_soundtrack(
@@ -211,13 +297,14 @@ def soundtrack(
     mix = np.zeros((n_samples, 2))
     voice = np.zeros(n_samples)
     words: tuple[tuple[WordTiming, ...], ...] = tuple(() for _ in spec.scenes)
+    lines: tuple[LineFit, ...] = ()
     has_voice = spec.audio.voice and any(s.voiceover.strip() for s in spec.scenes)
     if has_voice:
-        track, words = voice_track(spec, n_samples, engine or engine_for(spec.audio))
-        voice = _to_loudness(track, -16.0)
+        track, words, lines = voice_track(spec, n_samples, engine or engine_for(spec.audio))
+        voice = _to_loudness(track, VOICE_LUFS)
         mix += voice[:, None]
     if spec.audio.music and n_samples:
-        bed = _to_loudness(music_bed(n_samples / SAMPLE_RATE, spec.seed), -16.0)[:n_samples]
+        bed = _to_loudness(music_bed(n_samples / SAMPLE_RATE, spec.seed), BED_LUFS)[:n_samples]
         gain = spec.audio.music_volume
         if has_voice:
             bed = bed * duck_envelope(voice)[:, None]
@@ -225,4 +312,4 @@ def soundtrack(
     if np.abs(mix).max(initial=0.0) > 0:
         mix = normalize(mix, TARGET_LUFS, CEILING_DBTP)
     write_wav(out_path, mix)
-    return Soundtrack(out_path, words)
+    return Soundtrack(out_path, words, lines)

@@ -21,9 +21,17 @@ ZOOM = 1.12  # how far push-in / pull-out / pans go; within OVERSCAN so no edge 
 
 
 def ease_in_out(p: float) -> float:
-    """Cosine ease: starts and stops gently, so cuts between moves do not jolt."""
+    """Cosine ease: starts and stops gently."""
     p = min(1.0, max(0.0, p))
     return 0.5 - 0.5 * math.cos(math.pi * p)
+
+
+def glide(p: float) -> float:
+    """A move that never stops inside its scene (speed 0.7..1.3 of the mean, never 0): the
+    transitions hide where it starts and ends, and a camera that eases to a halt reads as a
+    still frame."""
+    p = min(1.0, max(0.0, p))
+    return p - 0.3 * math.sin(2 * math.pi * p) / (2 * math.pi)
 
 
 @dataclass(frozen=True)
@@ -60,7 +68,7 @@ def make_move(move: CameraMove, seed: int = 0) -> Move:
 
 def view_matrix(move: Move, p: float, frame: tuple[int, int], plate: tuple[int, int]) -> np.ndarray:
     """The 2x3 matrix mapping frame pixels to plate pixels at progress ``p`` (0..1)."""
-    e = ease_in_out(p)
+    e = glide(p)
     w, h = frame
     pw, ph = plate
     z = move.z0 + (move.z1 - move.z0) * e

@@ -89,6 +89,28 @@ def caption_chain(language: str, brand: BrandSpec) -> tuple[fonts.FontFace, ...]
     return chain
 
 
+def _strong_rtl(text: str) -> bool:
+    """Right-to-left letters in the text (direction marks such as the RLM a price carries
+    are not letters)."""
+    return any(
+        unicodedata.bidirectional(ch) in ("R", "AL") and unicodedata.category(ch) != "Cf"
+        for ch in text
+    )
+
+
+def isolated_run(text: str, rtl: bool, rtl_paragraph: bool) -> tuple[str, str]:
+    """(text, direction) to draw one run with. Inside a right-to-left line, a run without
+    right-to-left letters (a price "US$ 32", a rating "4.5/5") is a left-to-right isolate
+    (Unicode's LRI…PDI): drawn left to right, so it does not come out "$US 32" or "5/4.5",
+    with its edge spaces moved to the sides they take in right-to-left order."""
+    if not rtl_paragraph or _strong_rtl(text):
+        return text, "rtl" if rtl else "ltr"
+    core = text.strip(" ")
+    lead = len(text) - len(text.lstrip(" "))
+    trail = len(text) - len(text.rstrip(" "))
+    return " " * trail + core + " " * lead, "ltr"
+
+
 def _text_masks(
     lines: list[str],
     chain: tuple[fonts.FontFace, ...],
@@ -132,16 +154,17 @@ def _text_masks(
                 if word:
                     words_out.append((word, box))
                 prefix += token
+        rtl_line = fonts.paragraph_is_rtl(line)
         for run in measure.runs(line):
             font = fonts.pil_font(run.face, size)
-            direction = "rtl" if run.rtl else "ltr"
+            text, direction = isolated_run(run.text, run.rtl, rtl_line)
             draw_fill.text(
-                (x, baseline), run.text, font=font, fill=255, anchor="ls", direction=direction
+                (x, baseline), text, font=font, fill=255, anchor="ls", direction=direction
             )
             if stroke:
                 draw_outline.text(
                     (x, baseline),
-                    run.text,
+                    text,
                     font=font,
                     fill=255,
                     anchor="ls",

@@ -1,10 +1,9 @@
 """Render a ``RenderSpec`` into an MP4, a poster and subtitles: ``render_ad_video``.
 
-Components: ``scenes`` (what each scene looks like: plates + camera, or a decoded clip),
-``captions`` (text layers), ``audio`` (voice, music, mix), ``subtitles``; moviepy 2 owns the
-timeline and the encode. The frame function is ours and does the minimum per frame: one
-affine warp per visible scene, alpha blends inside the overlays' boxes, and a weighted sum
-during crossfades. Everything else is prepared once per scene.
+Components: ``timeline`` (the frame function: scenes, their text and stickers, transitions;
+see the package docstring), ``audio`` (voice, music, mix), ``subtitles`` and ``encode``.
+The cuts are first moved onto the music's beats (``transitions.on_beats``), so the
+soundtrack, the frames and the subtitles share one set of scene times.
 
 Outputs are written under temporary names in ``out_dir`` and moved into place only when
 all of them exist, so a failure or a cancel never leaves a half-written file at a final path.
@@ -20,35 +19,30 @@ import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
 import numpy as np
 from PIL import Image
 
-from . import audio
-from .blend import BlendLayer, TimedBlendLayer, crossfade
-from .captions import render_badge, render_caption, render_caption_words
+from . import audio, encode, soundtracks
 from .colors import hex_to_rgb
 from .errors import RenderCancelled, RenderError
 from .loudness import SAMPLE_RATE
-from .scenes import ClipShotScene, MotionScene
 from .spec import (
     CAPTION_STYLES,
+    STYLE_PRESETS,
+    TRANSITIONS,
     VIDEO_ENCODERS,
     ClipShot,
     MotionShot,
     RenderResult,
     RenderSpec,
-    SceneSpec,
-    WordTiming,
-    on_screen_caption,
 )
 from .subtitles import caption_cues, write_subtitles
-from .wordsync import highlight_times
+from .timeline import Timeline as _Timeline
+from .transitions import on_beats
 
-CROSSFADE = 0.4  # seconds of overlap between scenes joined by a crossfade
 PREBUILD_BYTES = 256 * 2**20  # plates built before the encode starts; the rest on demand
 # The soundtrack is mixed meanwhile and needs about this many bytes per sample (stereo
 # float64 mix, voice, bed, loudness and limiter temporaries): long ads prebuild less, so the
@@ -69,6 +63,10 @@ def check_inputs(spec: RenderSpec, basename: str) -> None:
         )
     if spec.brand.caption_style not in CAPTION_STYLES:
         raise RenderError(f"unknown caption style {spec.brand.caption_style!r}")
+    if spec.brand.style and spec.brand.style not in STYLE_PRESETS:
+        raise RenderError(
+            f"style must be one of {', '.join(STYLE_PRESETS)} (or empty): {spec.brand.style!r}"
+        )
     if spec.brand.font is not None and not Path(spec.brand.font).is_file():
         raise RenderError(f"brand font file missing: {spec.brand.font}")
     if not 1 <= spec.fps <= 120:
@@ -83,6 +81,8 @@ def check_inputs(spec: RenderSpec, basename: str) -> None:
     for number, scene in enumerate(spec.scenes, start=1):
         if not scene.duration > 0:
             raise RenderError(f"scene {number} has no duration")
+        if scene.transition not in (*TRANSITIONS, "crossfade"):
+            raise RenderError(f"scene {number} has an unknown transition {scene.transition!r}")
         if isinstance(scene.shot, MotionShot):
             if not scene.shot.images:
                 raise RenderError(f"scene {number} has no product image")
@@ -91,142 +91,6 @@ def check_inputs(spec: RenderSpec, basename: str) -> None:
                     raise RenderError(f"image file missing: {path}")
         elif isinstance(scene.shot, ClipShot) and not Path(scene.shot.path).is_file():
             raise RenderError(f"video clip missing: {scene.shot.path}")
-
-
-@dataclass
-class _Slot:
-    """A scene on the timeline. ``vis_start`` is earlier than ``start`` when the previous
-    scene crossfades into this one; ``fade_out`` is this scene's crossfade into the next."""
-
-    scene: SceneSpec
-    index: int
-    start: float
-    end: float
-    vis_start: float
-    fade_out: float
-    visual: MotionScene | ClipShotScene | None = None
-
-
-class _Timeline:
-    """Scenes in time, built lazily (and released after use) so memory stays flat."""
-
-    def __init__(self, spec: RenderSpec) -> None:
-        self.spec = spec
-        # Per scene, the spoken words (seconds from the start of the ad), once the
-        # soundtrack is made; the word-by-word caption style follows them.
-        self.words: tuple[tuple[WordTiming, ...], ...] = ()
-        self.size = (spec.format.width, spec.format.height)
-        self.slots: list[_Slot] = []
-        start = 0.0
-        scenes = spec.scenes
-        for i, scene in enumerate(scenes):
-            end = start + scene.duration
-            fade = 0.0
-            if scene.transition == "crossfade" and i + 1 < len(scenes):
-                fade = min(CROSSFADE, 0.3 * scene.duration, 0.3 * scenes[i + 1].duration)
-            vis_start = start - (self.slots[-1].fade_out if self.slots else 0.0)
-            self.slots.append(_Slot(scene, i, start, end, vis_start, fade))
-            start = end
-
-    def _visual(self, slot: _Slot) -> MotionScene | ClipShotScene:
-        if slot.visual is None:
-            slot.visual = self._build(slot)
-        return slot.visual
-
-    def _build(self, slot: _Slot) -> MotionScene | ClipShotScene:
-        spec, scene = self.spec, slot.scene
-        end_card = scene.shot_type == "cta"
-        overlays: list[BlendLayer | TimedBlendLayer] = []
-        text = on_screen_caption(scene, spec.brand)
-        caption = None
-        spoken = self.words[slot.index] if slot.index < len(self.words) else ()
-        if spec.brand.caption_style == "highlight" and not end_card and spoken:
-            words = render_caption_words(
-                text, spec.format, language=spec.language, brand=spec.brand
-            )
-            times = highlight_times(words.words, spoken) if words is not None else ()
-            if words is not None and times:
-                local = tuple((a - slot.vis_start, b - slot.vis_start) for a, b in times)
-                overlays.append(TimedBlendLayer(words.base, words.variants, local, self.size))
-                caption = words.base
-        if caption is None:  # other styles; or nothing spoken to follow: the outline
-            caption = render_caption(
-                text,
-                spec.format,
-                language=spec.language,
-                shot_type=scene.shot_type,
-                brand=spec.brand,
-            )
-            if caption is not None:
-                overlays.append(BlendLayer(caption, self.size))
-        badge = None
-        if scene.badge:
-            badge = render_badge(
-                scene.badge,
-                spec.format,
-                language=spec.language,
-                shot_type=scene.shot_type,
-                brand=spec.brand,
-                above=caption.y if (caption is not None and end_card) else None,
-            )
-            if badge is not None:
-                overlays.append(BlendLayer(badge, self.size))
-        if isinstance(scene.shot, ClipShot):
-            return ClipShotScene(scene.shot, spec.format, overlays)
-        return MotionScene(
-            scene.shot,
-            spec.format,
-            spec.brand,
-            slot.end - slot.vis_start,
-            overlays,
-            end_card=end_card,
-            seed=spec.seed + slot.index * 101,
-            # The product stays above the caption (and, on the end card, the badge).
-            reserve_top=min(
-                (o.y for o in (caption, badge if end_card else None) if o is not None),
-                default=None,
-            ),
-        )
-
-    def prepare(self, budget_bytes: int = PREBUILD_BYTES) -> None:
-        """Build scenes ahead of the encode while memory allows (the soundtrack is being
-        mixed on another core meanwhile, and during the encode both cores are busy)."""
-        used = 0
-        for slot in self.slots:
-            shot = slot.scene.shot
-            images = len(shot.images) if isinstance(shot, MotionShot) else 0
-            used += images * self.size[0] * self.size[1] * 4 * 1.35  # RGBA plates, overscan
-            if used > budget_bytes:
-                break
-            self._visual(slot)
-
-    def _slot_at(self, t: float) -> int:
-        for i, slot in enumerate(self.slots):
-            if t < slot.end:
-                return i
-        return len(self.slots) - 1
-
-    def frame(self, t: float) -> np.ndarray:
-        """The finished frame at ``t`` seconds (RGB uint8, HxWx3)."""
-        k = self._slot_at(t)
-        for old in self.slots[:k]:  # frames come in order: earlier scenes are done
-            self._release(old)
-        slot = self.slots[k]
-        img = self._visual(slot).frame(t - slot.vis_start)
-        if slot.fade_out > 0 and t > slot.end - slot.fade_out and k + 1 < len(self.slots):
-            nxt = self.slots[k + 1]
-            weight = (t - (slot.end - slot.fade_out)) / slot.fade_out
-            img = crossfade(img, self._visual(nxt).frame(t - nxt.vis_start), weight)
-        return img
-
-    def _release(self, slot: _Slot) -> None:
-        if slot.visual is not None:
-            slot.visual.close()
-            slot.visual = None
-
-    def close(self) -> None:
-        for slot in self.slots:
-            self._release(slot)
 
 
 class _Prefetcher:
@@ -356,56 +220,20 @@ def _encode(
     report: _Progress,
     should_cancel: Callable[[], bool] | None,
 ) -> None:
-    """Encode with moviepy: a fixed-size VideoClip on our frame function, the WAV as audio."""
-    from moviepy import VideoClip  # imported here: moviepy's import is slow and optional
-
-    fps = spec.fps
-    encoder = resolve_encoder(spec.encoder)
-    preset, quality = encoder_params(encoder, spec)
-    done: set[int] = set()
-    prefetch = _Prefetcher(lambda i: timeline.frame(i / fps), n_frames)
-
-    def frame_function(t: float) -> np.ndarray:
-        if should_cancel is not None and should_cancel():
-            raise RenderCancelled("render cancelled")
-        index = min(n_frames - 1, round(t * fps))
-        img = prefetch.get(index)
-        done.add(index)
-        report(5 + 93 * len(done) / n_frames)
-        return img
-
-    clip = None
-    try:
-        # Half a frame of slack: moviepy writes int(duration * fps) frames.
-        clip = VideoClip(frame_function=frame_function, duration=(n_frames + 0.5) / fps)
-        clip.write_videofile(
-            str(video_tmp),
-            fps=fps,
-            codec=encoder,
-            preset=preset,
-            audio=str(wav_tmp),
-            audio_codec="aac",
-            threads=os.cpu_count() or 2,
-            pixel_format="yuv420p",
-            logger=None,
-            # moviepy appends its own -pix_fmt (yuva420p) after these; libx264 has no alpha,
-            # so ffmpeg settles on yuv420p (the tests check the decoded stream says so).
-            # The fast AAC coder: a third of the CPU of the default, transparent at 160k.
-            ffmpeg_params=[
-                *quality,
-                *("-pix_fmt", "yuv420p"),
-                *("-b:a", "160k", "-aac_coder", "fast", "-ar", str(SAMPLE_RATE)),
-                *("-movflags", "+faststart"),
-            ],
-        )
-    except (RenderError, RenderCancelled):
-        raise
-    except OSError as exc:  # moviepy reports ffmpeg failures (and broken pipes) this way
-        raise RenderError(f"video encoding failed: {str(exc).strip()[-300:]}") from exc
-    finally:
-        prefetch.close()
-        if clip is not None:
-            clip.close()
+    """Encode our frames and the WAV (``encode.encode_frames``: yuv420p made in-process)."""
+    codec = resolve_encoder(spec.encoder)
+    preset, quality = encoder_params(codec, spec)
+    encode.encode_frames(
+        lambda i: timeline.frame(i / spec.fps),
+        n_frames=n_frames,
+        out=video_tmp,
+        size=(spec.format.width, spec.format.height),
+        fps=spec.fps,
+        settings=encode.EncoderSettings(codec, preset, tuple(quality)),
+        audio=wav_tmp,
+        progress=lambda done: report(5 + 93 * done / n_frames),
+        should_cancel=should_cancel,
+    )
 
 
 def render_ad_video(
@@ -425,6 +253,7 @@ def render_ad_video(
     """
     report = _Progress(progress)
     check_inputs(spec, basename)
+    spec = on_beats(spec)  # cuts on the music's beats: the soundtrack and frames share them
     if tts is None and spec.audio.voice and any(s.voiceover.strip() for s in spec.scenes):
         tts = audio.engine_for(spec.audio)  # a voice that is not set up fails here, first
     out_dir = Path(out_dir)
@@ -441,10 +270,12 @@ def render_ad_video(
         # prepared: all of it is numpy and OpenCV work that runs outside the GIL. The
         # word-by-word captions need the spoken words first, so that style waits for them.
         n_samples = round(n_frames / spec.fps * SAMPLE_RATE)
-        follows_voice = spec.brand.caption_style == "highlight" and spec.audio.voice
+        # Captions pop word by word as the voice says them: with a voice, the soundtrack's
+        # word timings are needed before the first frame.
+        follows_voice = spec.audio.voice and any(sc.voiceover.strip() for sc in spec.scenes)
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="shopreel-audio") as pool:
             track = pool.submit(
-                audio.soundtrack, spec, temp["wav"], n_samples=n_samples, engine=tts
+                soundtracks.soundtrack, spec, temp["wav"], n_samples=n_samples, engine=tts
             )
             try:
                 if follows_voice:

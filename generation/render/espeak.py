@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from . import reading
 from .errors import RenderError, TTSUnavailable
 from .spec import WordTiming
 from .speech import WORD, Speech, estimate_words, read_wav_mono
@@ -151,16 +152,18 @@ def _words_from_events(
 
 
 # BCP-47-ish language → espeak-ng voice. Cantonese for Traditional Chinese only where the
-# region says so; Taiwan reads Mandarin.
+# region says so; Taiwan reads Mandarin. Mandarin is the voice that reads its dictionary's
+# pinyin as pinyin (``cmn`` reads it as English letters); Latin words go to English
+# (``reading``).
 _ESPEAK_VOICES = {
     "en": "en-us",
     "en-us": "en-us",
     "en-gb": "en-gb",
-    "zh": "cmn",
-    "zh-hans": "cmn",
-    "zh-cn": "cmn",
-    "zh-hant": "cmn",
-    "zh-tw": "cmn",
+    "zh": "cmn-latn-pinyin",
+    "zh-hans": "cmn-latn-pinyin",
+    "zh-cn": "cmn-latn-pinyin",
+    "zh-hant": "cmn-latn-pinyin",
+    "zh-tw": "cmn-latn-pinyin",
     "zh-hk": "yue",
     "yue": "yue",
     "ja": "ja",
@@ -187,10 +190,20 @@ _ESPEAK_VOICES = {
 
 
 class EspeakNG:
-    """espeak-ng through its command line (``-w`` writes a WAV; text goes in on stdin)."""
+    """espeak-ng: audio and word timings through libespeak-ng when it is installed, else its
+    command line (``-w`` writes a WAV; text goes in on stdin).
+
+    A line is first made readable (``reading.parts``): Japanese in hiragana, Chinese to the
+    pinyin-reading Mandarin voice, Latin-script names inside them to the English voice; each
+    part is spoken on its own and the parts are joined with at most a short pause.
+    """
 
     base_wpm = 165  # espeak-ng's default pace in words per minute
-    max_rate = 1.45  # faster than this stops sounding like speech
+    # Faster than this stops sounding like the same voice: 15 % is what a speaker does when
+    # hurried; the 1.45 it used to allow sounds like fast-forward. A line that needs more is
+    # shortened by the script instead (``audio``).
+    max_rate = 1.15
+    min_rate = 0.8
 
     def __init__(self, binary: str = "espeak-ng") -> None:
         self.binary = binary
@@ -201,27 +214,42 @@ class EspeakNG:
             _ESPEAK_VOICES.get(lang) or _ESPEAK_VOICES.get(lang.split("-")[0]) or lang.split("-")[0]
         )
 
-    def synthesize(
-        self, text: str, *, language: str, voice: str = "", rate: float = 1.0
-    ) -> tuple[np.ndarray, int]:
+    def parts(self, text: str, *, language: str, voice: str = "") -> list[reading.Part]:
+        """What each voice is given for ``text`` (see ``reading``)."""
+        return reading.parts(text, language, voice or self.voice_for(language))
+
+    def _wpm(self, rate: float) -> int:
+        return round(self.base_wpm * min(max(rate, self.min_rate), self.max_rate))
+
+    def _exe(self) -> str:
         exe = shutil.which(self.binary)
         if exe is None:
             raise TTSUnavailable(
                 "espeak-ng is not installed (apt-get install espeak-ng) — or render with voice off"
             )
-        wpm = round(self.base_wpm * min(max(rate, 0.8), self.max_rate))
+        return exe
+
+    def phonemes(self, text: str, *, language: str, voice: str = "") -> list[tuple[str, str]]:
+        """(voice, espeak's phoneme mnemonics) per part: what the listener hears, in writing
+        (``-x``): "(en)tS'aIni:z" would be the English words "Chinese letter"."""
+        exe = self._exe()
+        out = []
+        for part in self.parts(text, language=language, voice=voice):
+            done = subprocess.run(
+                [exe, "-q", "-x", "-v", part.voice, "--stdin"],
+                input=part.text.encode("utf-8"),
+                capture_output=True,
+                timeout=60,
+            )
+            out.append((part.voice, done.stdout.decode("utf-8", "replace").strip()))
+        return out
+
+    def _command_line(
+        self, text: str, voice: str, wpm: int, language: str
+    ) -> tuple[np.ndarray, int]:
         with tempfile.TemporaryDirectory(prefix="shopreel-tts-") as tmp:
             out = Path(tmp) / "line.wav"
-            cmd = [
-                exe,
-                "-v",
-                voice or self.voice_for(language),
-                "-s",
-                str(wpm),
-                "-w",
-                str(out),
-                "--stdin",
-            ]
+            cmd = [self._exe(), "-v", voice, "-s", str(wpm), "-w", str(out), "--stdin"]
             try:
                 done = subprocess.run(
                     cmd, input=text.encode("utf-8"), capture_output=True, timeout=60
@@ -233,16 +261,63 @@ class EspeakNG:
                 raise RenderError(f"text-to-speech failed for language {language!r}: {detail}")
             return read_wav_mono(out)
 
+    def synthesize(
+        self, text: str, *, language: str, voice: str = "", rate: float = 1.0
+    ) -> tuple[np.ndarray, int]:
+        """The line's samples through the command line (no word timings)."""
+        wpm, chunks, sr = self._wpm(rate), [], 22050
+        for part in self.parts(text, language=language, voice=voice):
+            samples, sr = self._command_line(part.text, part.voice, wpm, language)
+            chunks.append((samples, []))
+        if not chunks:
+            return np.zeros(0, np.float32), sr
+        samples, _ = _join(chunks, sr)
+        return samples, sr
+
     def synthesize_words(
         self, text: str, *, language: str, voice: str = "", rate: float = 1.0
     ) -> Speech:
-        """Speech with the time of each word, from libespeak-ng's WORD events. Without the
-        library (only the command installed) the words are estimated from the audio."""
+        """Speech with the time of each written word, from libespeak-ng's WORD events (mapped
+        back through each part's ``origin``). Without the library (only the command installed)
+        the words are estimated from the audio."""
         lib = _LibEspeak.get()
         if lib is None:
             samples, sr = self.synthesize(text, language=language, voice=voice, rate=rate)
             return Speech(samples, sr, estimate_words(text, samples, sr), timed=False)
-        wpm = round(self.base_wpm * min(max(rate, 0.8), self.max_rate))
-        pcm, events = lib.speak(text, voice or self.voice_for(language), wpm)
-        words = _words_from_events(text, events, pcm.size, lib.rate)
-        return Speech(pcm.astype(np.float32) / 32768.0, lib.rate, words)
+        wpm, chunks = self._wpm(rate), []
+        for part in self.parts(text, language=language, voice=voice):
+            pcm, events = lib.speak(part.text, part.voice, wpm)
+            last = len(part.origin) - 1
+            mapped = [(part.origin[min(max(pos, 0), last)], n, at) for pos, n, at in events]
+            chunks.append((pcm.astype(np.float32) / 32768.0, mapped))
+        samples, events = _join(chunks, lib.rate)
+        words = _words_from_events(text, events, samples.size, lib.rate)
+        return Speech(samples, lib.rate, words)
+
+
+PART_GAP = 0.08  # s: the most silence kept where one part (voice) hands over to the next
+
+
+def _join(
+    chunks: list[tuple[np.ndarray, list[tuple[int, int, int]]]], rate: int
+) -> tuple[np.ndarray, list[tuple[int, int, int]]]:
+    """Parts' samples end to end, the silence at each join cut to ``PART_GAP``; events
+    shifted to match."""
+    if len(chunks) <= 1:
+        return chunks[0] if chunks else (np.zeros(0, np.float32), [])
+    keep = int(PART_GAP * rate)
+    out: list[np.ndarray] = []
+    events: list[tuple[int, int, int]] = []
+    at = 0
+    for i, (x, evs) in enumerate(chunks):
+        loud = np.nonzero(np.abs(x) > 0.01)[0]
+        if loud.size == 0:
+            continue
+        first = 0 if i == 0 else max(0, loud[0] - keep // 2)
+        last = x.size if i == len(chunks) - 1 else min(x.size, loud[-1] + keep // 2)
+        events.extend((pos, n, max(0, s - first) + at) for pos, n, s in evs)
+        out.append(x[first:last])
+        at += last - first
+    if not out:
+        return np.zeros(0, np.float32), []
+    return np.concatenate(out), events

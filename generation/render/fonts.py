@@ -11,6 +11,7 @@ system font directories by file name (glob, not fc-match, so it works in slim co
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 from functools import cache
@@ -202,6 +203,9 @@ class Run:
     rtl: bool
 
 
+_NUMBER_TAIL = re.compile(r"[0-9\u0660-\u0669\u06f0-\u06f9.,:/%]+$")
+
+
 def split_runs(text: str, chain: tuple[FontFace, ...]) -> list[Run]:
     """Split cleaned text into runs of one face, in logical (reading) order.
 
@@ -221,7 +225,17 @@ def split_runs(text: str, chain: tuple[FontFace, ...]) -> list[Run]:
         ):
             groups[-1][0] += ch
         else:
-            groups.append([ch, face])
+            # A number split by a face change ("4.5" in one face, "/5" in the next) moves
+            # whole into the new run, so it stays one run that reads left to right.
+            tail = _NUMBER_TAIL.search(groups[-1][0]) if groups and _is_neutral(ch) else None
+            cover = coverage(face)
+            if tail and tail.group(0).strip() and all(ord(c) in cover for c in tail.group(0)):
+                groups[-1][0] = groups[-1][0][: tail.start()]
+                if not groups[-1][0]:
+                    groups.pop()
+                groups.append([tail.group(0) + ch, face])
+            else:
+                groups.append([ch, face])
     base_rtl = paragraph_is_rtl(text)
     runs = []
     for run_text, face in groups:

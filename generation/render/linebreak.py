@@ -1,8 +1,22 @@
-"""Line breaking for on-screen text: where a caption may break (Latin words, CJK per character,
-no closing punctuation at a line start), measured in the font chain with shaping, and the
-largest size at which it fits in a few balanced lines (``fit_lines``). No drawing here."""
+"""Line breaking for on-screen text: where a caption may break, measured in the font chain
+with shaping, and the largest size at which it fits in a few balanced lines (``fit_lines``).
+No drawing here.
+
+Where a line may break (``tokens``):
+
+- Latin-script and other spaced text: between words.
+- Japanese and Chinese (no spaces): between phrases, as BudouX's bundled models cut them
+  ("1,284件の / レビューで / 平均4.7点"), never inside one; per character would give
+  "1,284件のレビ / ューで". Numbers and signs next to the characters go with them; a Latin
+  word inside a CJK line stays whole, and a particle written straight after it stays with it.
+- Kinsoku (JIS X 4051): no line starts with closing punctuation, small kana (ゃ, ッ, ...),
+  the long-vowel mark or an iteration mark, and none ends with an opening bracket.
+"""
 
 from __future__ import annotations
+
+import re
+from functools import cache
 
 from . import fonts
 
@@ -20,17 +34,78 @@ def _is_cjk(ch: str) -> bool:
     )
 
 
-# No line may start with these (closing punctuation, small kana marks).
+# No line may start with these (closing punctuation, small kana, marks).
+SMALL_KANA = "ぁぃぅぇぉっゃゅょゎゕゖァィゥェォッャュョヮヵヶㇰㇱㇲㇳㇴㇵㇶㇷㇸㇹㇺㇻㇼㇽㇾㇿ"
 _NO_BREAK_BEFORE = set(
     "\uff0c\u3002\u3001\uff01\uff1f\uff1a\uff1b\uff09\u300d\u300f\u3011\u3009\u300b\u3015"
-    ",.!?:;)]}%\u30fb\u30fc\u3005\u309d\u309e"
+    ",.!?:;)]}%\u30fb\u30fc\u3005\u309d\u309e\u309b\u309c\u30fd\u30fe\u201d\u2019"
+    "\uff05\u2026\u301f" + SMALL_KANA
 )
+# No line may end with these (opening brackets and quotes).
+_NO_BREAK_AFTER = set("\uff08\u300c\u300e\u3010\u3008\u300a\u3014\u201c\u2018([{")
+_CJK = "\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\U00020000-\U0003ffff"
+# A stretch of Japanese/Chinese with the numbers and signs written into it ("平均4.7点").
+_SIGNS = r"0-9.,%$€£¥:/+\-"
+_CJK_RUN = re.compile(rf"[{_SIGNS}]*(?:[{_CJK}][{_SIGNS}]*)+")
+_KANA = re.compile(r"[\u3040-\u30ff]")
+_HIRAGANA = re.compile(r"[\u3041-\u309f]")
+
+
+@cache
+def _parser(kind: str):
+    import budoux  # models ship in the wheel; loaded once per process
+
+    if kind == "ja":
+        return budoux.load_default_japanese_parser()
+    return budoux.load_default_simplified_chinese_parser()
+
+
+def _phrases(run: str) -> list[str]:
+    """BudouX's phrases of a CJK stretch: the Japanese model when it has kana, else Chinese."""
+    return [p for p in _parser("ja" if _KANA.search(run) else "zh").parse(run) if p]
 
 
 def tokens(text: str) -> list[str]:
-    """Break text into unbreakable pieces: Latin words keep their trailing space, CJK
-    characters stand alone (CJK wraps per character), closing punctuation sticks to the
-    piece before it."""
+    """Break text into unbreakable pieces: words (with their trailing space) in spaced
+    scripts, BudouX phrases in Japanese and Chinese, then the kinsoku rules applied
+    (a piece never starts with a mark that may not start a line, nor ends with one that
+    may not end it)."""
+    out: list[str] = []
+    pos = 0
+    for m in _CJK_RUN.finditer(text):
+        out.extend(_spaced_tokens(text[pos : m.start()]))
+        phrases = _phrases(m.group())
+        # A particle written straight after a Latin word stays with it ("Teeが").
+        if out and phrases and not out[-1].endswith(" ") and _HIRAGANA.match(phrases[0]):
+            out[-1] += phrases.pop(0)
+        out.extend(phrases)
+        pos = m.end()
+    out.extend(_spaced_tokens(text[pos:]))
+    return _kinsoku(out)
+
+
+def _kinsoku(pieces: list[str]) -> list[str]:
+    out: list[str] = []
+    for piece in pieces:
+        if out and not piece.strip():  # a space between scripts ends the piece before it
+            out[-1] += piece
+            continue
+        while out and piece and piece[0] in _NO_BREAK_BEFORE:
+            out[-1] += piece[0]
+            piece = piece[1:]
+        while out and piece and out[-1] and out[-1][-1] in _NO_BREAK_AFTER:
+            piece = out[-1][-1] + piece
+            out[-1] = out[-1][:-1]
+            if not out[-1]:
+                out.pop()
+        if piece:
+            out.append(piece)
+    return out
+
+
+def _spaced_tokens(text: str) -> list[str]:
+    """Latin words keep their trailing space, a CJK character stands alone, closing
+    punctuation sticks to the piece before it."""
     tokens: list[str] = []
     word = ""
     for ch in text:
@@ -102,7 +177,7 @@ def _hard_wrap(text: str, measure: Measure, max_width: float, max_lines: int) ->
     lines: list[str] = []
     current = ""
     for ch in text:
-        if measure.width(current + ch) > max_width and current:
+        if measure.width(current + ch) > max_width and current and ch not in _NO_BREAK_BEFORE:
             lines.append(current.strip())
             current = ch.lstrip()
         else:

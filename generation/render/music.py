@@ -63,13 +63,25 @@ def _hat(n: int, rng: np.random.Generator) -> np.ndarray:
     return bright * np.exp(-np.arange(n) / SAMPLE_RATE * 60)
 
 
+def tempo(seed: int = 0) -> float:
+    """The bed's tempo in beats per minute (the first draw of its seeded generator)."""
+    return float(np.random.default_rng(seed).integers(100, 121))
+
+
+def beat_times(duration: float, seed: int = 0) -> list[float]:
+    """When the bed's kicks land (seconds, from 0): the cuts are put on these."""
+    beat = 60.0 / tempo(seed)
+    return [b * beat for b in range(int(duration / beat) + 1) if b * beat < duration]
+
+
 def music_bed(duration: float, seed: int = 0) -> np.ndarray:
-    """(samples, 2) float64 in about ±1, exactly ``duration`` seconds at 48 kHz."""
+    """(samples, 2) float64 in about ±1, exactly ``duration`` seconds at 48 kHz; its kicks
+    fall on ``beat_times(duration, seed)``."""
     n = round(duration * SAMPLE_RATE)
     if n <= 0:
         return np.zeros((0, 2))
     rng = np.random.default_rng(seed)
-    bpm = float(rng.integers(100, 121))
+    bpm = float(rng.integers(100, 121))  # == tempo(seed): the same first draw
     beat = 60.0 / bpm
     key = 48 + int(rng.integers(0, 7))  # C3..F#3
     progression = _PROGRESSIONS[int(rng.integers(0, len(_PROGRESSIONS)))]

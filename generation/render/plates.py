@@ -1,13 +1,13 @@
-"""Static picture layers ("plates") for motion shots, built once per image per format.
+"""Pictures prepared once per scene: backgrounds, the product cut-out and full-bleed photos.
 
-A plate is the background plus the product, laid out for the format's own frame (a 9:16
-plate is composed for 9:16, never cropped from a 16:9 one) and made ``OVERSCAN`` times larger
-than the frame so the camera can push in and pan while always sampling real pixels.
-
-- ``studio``: a cut-out product (RGBA) on a soft radial gradient in the brand colours with a
-  floor shadow, like a product photographed on a sweep.
-- ``blur``: the photo, contained and shadowed, over a blurred and darkened cover-scaled copy
-  of itself: no bars, and nothing of the product is cropped.
+- ``sweep``: a seamless-studio gradient in the style's colours, a little larger than the
+  area it fills so it can drift (parallax) by whole pixels, which costs one copy a frame.
+- ``product_sprite``: the cut-out (``refine_cutout``: the packshot's floor shadow is not
+  product, holes such as a mug's handle are transparent), contained in the layout's product
+  box, with one soft contact shadow drawn by Shopreel underneath.
+- ``cover``: a photo with surroundings shown full-bleed, smart-cropped around the product
+  (``focus_box``: the cut-out's extent, else what stands out from the photo's border), made
+  ``OVERSCAN`` larger than its area so the camera can push in.
 """
 
 from __future__ import annotations
@@ -18,14 +18,13 @@ import cv2
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from .camera import ZOOM
-from .captions import caption_band, safe_rect
-from .colors import RGB, hex_to_rgb, luminance, mix
+from .colors import RGB
 from .errors import RenderError
-from .spec import BrandSpec, OutputFormat
 
-OVERSCAN = 1.15  # plate size / frame size: the room the camera moves in
+OVERSCAN = 1.12  # a photo plate's size / its area's size: the room the camera moves in
+DRIFT = 0.05  # a sweep's extra size per side: the room the background drifts in
 Image.MAX_IMAGE_PIXELS = 80_000_000  # importer already validated; refuse absurd files here too
+Box = tuple[float, float, float, float]
 
 
 def load_image(path: Path, *, rgba: bool = False) -> np.ndarray:
@@ -42,64 +41,19 @@ def load_image(path: Path, *, rgba: bool = False) -> np.ndarray:
         ) from exc
 
 
-def plate_size(fmt: OutputFormat) -> tuple[int, int]:
-    return round(fmt.width * OVERSCAN), round(fmt.height * OVERSCAN)
-
-
-MAX_ZOOM = ZOOM + 0.02  # the closest any camera move gets (ken_burns)
-MAX_DRIFT = 0.7  # how far off centre a move's view travels, as a fraction of its room
-
-
-def zoom_safe_bottom(fmt: OutputFormat, limit_y: float) -> float:
-    """The lowest a product may reach at zoom 1 so that, after the closest camera move
-    (zooming about the centre and drifting down), it still ends above ``limit_y``."""
-    h = fmt.height
-    drift = MAX_DRIFT * (MAX_ZOOM - 1) * h / 2
-    return h / 2 + (limit_y - h / 2 - drift) / MAX_ZOOM
-
-
-def product_box(
-    fmt: OutputFormat, *, end_card: bool = False, reserve_top: float | None = None
-) -> tuple[float, float, float, float]:
-    """Where the product goes, in frame pixels: inside the safe area, above the caption.
-
-    The caption band is reserved: the product ends above the top of the scene's caption
-    (``reserve_top``; at least a two-line caption's band, ``captions.caption_band``) even
-    when the camera has pushed in. The end card keeps the lower part for the badge and the
-    call to action (``reserve_top`` is then the badge's top).
-    """
-    x0, y0, x1, y1 = safe_rect(fmt)
-    mx = 0.03 * fmt.width
-    gap = 0.012 * fmt.height
-    band = caption_band(fmt) if reserve_top is None else min(reserve_top, caption_band(fmt))
-    bottom = min(y1 - (0.36 if end_card else 0.19) * fmt.height, zoom_safe_bottom(fmt, band - gap))
-    top = y0 + 0.015 * fmt.height
-    if bottom - top < 0.25 * fmt.height:  # never shrink the product to a sliver
-        bottom = top + 0.25 * fmt.height
-    return (x0 + mx, top, x1 - mx, bottom)
-
-
-def _to_plate(box: tuple[float, float, float, float], fmt: OutputFormat) -> tuple[float, ...]:
-    """Frame-pixel box → plate pixels (the plate is the frame scaled about its centre)."""
-    pw, ph = plate_size(fmt)
-    sx, sy = pw / fmt.width, ph / fmt.height
-    return (box[0] * sx, box[1] * sy, box[2] * sx, box[3] * sy)
-
-
-def _radial_gradient(
+def radial_gradient(
     w: int, h: int, inner: RGB, outer: RGB, cx: float, cy: float, seed: int
 ) -> np.ndarray:
     """Smooth radial gradient with a little seeded noise so it does not band in H.264.
 
-    Computed on a grid 8x coarser and enlarged: the gradient is smooth, so nothing is lost,
-    and a full-size plate takes ~30 ms instead of ~300.
+    Computed on a grid 8x coarser and enlarged: the gradient is smooth, so nothing is lost.
     """
     k = 8
     sw, sh = max(2, w // k), max(2, h // k)
-    ys = (np.arange(sh, dtype=np.float32)[:, None] * h / sh - cy) / h
-    xs = (np.arange(sw, dtype=np.float32)[None, :] * w / sw - cx) / h
-    r = np.sqrt(xs * xs * 1.6 + ys * ys)
-    t = np.clip(r / 0.75, 0, 1)
+    ys = (np.arange(sh, dtype=np.float32)[:, None] * h / sh - cy) / max(w, h)
+    xs = (np.arange(sw, dtype=np.float32)[None, :] * w / sw - cx) / max(w, h)
+    r = np.sqrt(xs * xs * 1.3 + ys * ys)
+    t = np.clip(r / 0.7, 0, 1)
     t = t * t * (3 - 2 * t)
     small = (
         np.asarray(inner, np.float32) * (1 - t[..., None])
@@ -111,34 +65,13 @@ def _radial_gradient(
     return np.clip(img, 0, 255).astype(np.uint8)
 
 
-def studio_background(
-    fmt: OutputFormat, brand: BrandSpec, seed: int, *, end_card: bool = False
+def sweep(
+    size: tuple[int, int], inner: RGB, outer: RGB, seed: int, *, cy: float = 0.42
 ) -> np.ndarray:
-    """A seamless-sweep look from the brand colours (light centre, brand-tinted edges)."""
-    pw, ph = plate_size(fmt)
-    primary, accent = hex_to_rgb(brand.primary), hex_to_rgb(brand.accent)
-    if end_card:
-        inner, outer = mix(primary, accent, 0.25), mix(primary, (0, 0, 0), 0.35)
-    elif luminance(primary) < 0.5:
-        # Dark brand: a light sweep tinted by the accent reads as "studio", not "night".
-        inner, outer = mix((250, 250, 250), accent, 0.06), mix((205, 205, 210), primary, 0.35)
-    else:
-        inner, outer = mix((255, 255, 255), primary, 0.15), mix(primary, (0, 0, 0), 0.15)
-    return _radial_gradient(pw, ph, inner, outer, pw / 2, ph * 0.42, seed)
-
-
-def _alpha_over(dst: np.ndarray, src_rgb: np.ndarray, alpha: np.ndarray, x: int, y: int) -> None:
-    """Blend ``src`` (h, w, 3) with float alpha (h, w) onto ``dst`` in place, clipped."""
-    h, w = alpha.shape
-    dx0, dy0 = max(0, x), max(0, y)
-    dx1, dy1 = min(dst.shape[1], x + w), min(dst.shape[0], y + h)
-    if dx1 <= dx0 or dy1 <= dy0:
-        return
-    sx0, sy0 = dx0 - x, dy0 - y
-    a = alpha[sy0 : sy0 + dy1 - dy0, sx0 : sx0 + dx1 - dx0, None]
-    s = src_rgb[sy0 : sy0 + dy1 - dy0, sx0 : sx0 + dx1 - dx0].astype(np.float32)
-    d = dst[dy0:dy1, dx0:dx1].astype(np.float32)
-    dst[dy0:dy1, dx0:dx1] = (d + (s - d) * a).astype(np.uint8)
+    """A studio sweep for an area of ``size`` (w, h), ``DRIFT`` larger on every side."""
+    w, h = size
+    pw, ph = round(w * (1 + 2 * DRIFT)), round(h * (1 + 2 * DRIFT))
+    return radial_gradient(pw, ph, inner, outer, pw / 2, ph * cy, seed)
 
 
 def _shadow(alpha: np.ndarray, blur: float, strength: float) -> np.ndarray:
@@ -150,9 +83,7 @@ def _shadow(alpha: np.ndarray, blur: float, strength: float) -> np.ndarray:
     return cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR) * strength
 
 
-def _contain(
-    size: tuple[int, int], box: tuple[float, float, float, float]
-) -> tuple[int, int, int, int]:
+def contain(size: tuple[int, int], box: Box) -> tuple[int, int, int, int]:
     """Largest (x, y, w, h) of an image of ``size`` that fits in ``box``, centred."""
     bw, bh = box[2] - box[0], box[3] - box[1]
     scale = min(bw / size[0], bh / size[1])
@@ -160,12 +91,12 @@ def _contain(
     return round(box[0] + (bw - w) / 2), round(box[1] + (bh - h) / 2), w, h
 
 
-def _resize(img: np.ndarray, w: int, h: int) -> np.ndarray:
+def resize(img: np.ndarray, w: int, h: int) -> np.ndarray:
     shrinking = w < img.shape[1]
     return cv2.resize(img, (w, h), interpolation=cv2.INTER_AREA if shrinking else cv2.INTER_CUBIC)
 
 
-def _trim_alpha(rgba: np.ndarray) -> np.ndarray:
+def trim_alpha(rgba: np.ndarray) -> np.ndarray:
     """Crop a cut-out to its visible pixels so layout uses the product's real extent."""
     ys, xs = np.nonzero(rgba[..., 3] > 8)
     if len(xs) == 0:
@@ -173,105 +104,188 @@ def _trim_alpha(rgba: np.ndarray) -> np.ndarray:
     return rgba[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
 
 
-def place_cutout(plate: np.ndarray, cutout: np.ndarray, box: tuple[float, ...]) -> None:
-    """Put a cut-out product on the plate with a floor shadow and a soft contact shadow."""
-    cutout = _trim_alpha(cutout)
-    x, y, w, h = _contain((cutout.shape[1], cutout.shape[0]), box)
-    item = _resize(cutout, w, h)
-    alpha = item[..., 3].astype(np.float32) / 255
-    # Floor shadow: a flat blurred ellipse where the product stands.
-    ew, eh = int(w * 0.9), max(4, int(h * 0.07))
-    floor = np.zeros((eh * 4, ew + eh * 2), np.float32)
+# ---------------------------------------------------------------- cut-outs that hold up
+
+
+def _background_colour(rgba: np.ndarray) -> np.ndarray:
+    """The photo's backdrop: the median of the cut-out's transparent pixels (a cut-out
+    keeps the photo's colours under its alpha), else of its border."""
+    clear = rgba[..., 3] < 8
+    if clear.sum() > 100:
+        return np.median(rgba[..., :3][clear], axis=0)
+    rgb = rgba[..., :3]
+    border = np.concatenate([rgb[:2].reshape(-1, 3), rgb[-2:].reshape(-1, 3)])
+    return np.median(border, axis=0)
+
+
+def refine_cutout(rgba: np.ndarray) -> np.ndarray:
+    """The cut-out without what is not product.
+
+    - The floor shadow or plate a packshot stands on: neutral areas a little darker than
+      the backdrop that touch the bottom of the silhouette and stay within its lowest 22 %
+      become transparent (a white or grey product whose own body looks like that reaches
+      higher, and is left as it is).
+    - Holes: areas inside the silhouette that show the backdrop itself (a mug's handle, the
+      gap between straps), flat, at least 1 % of the product and framed by product,
+      become transparent.
+    """
+    out = np.array(rgba)
+    alpha = out[..., 3]
+    solid = alpha > 8
+    if solid.sum() < 64:
+        return out
+    bg = _background_colour(out)
+    rgb = out[..., :3].astype(np.int16)
+    lum = rgb.mean(axis=2)
+    bgl = float(bg.mean())
+    chroma = rgb.max(axis=2) - rgb.min(axis=2)
+    shadowish = solid & (chroma <= 12) & (lum <= bgl - 1) & (lum >= 0.55 * bgl)
+    ys = np.nonzero(solid.any(axis=1))[0]
+    y0, y1 = int(ys.min()), int(ys.max())
+    height = y1 - y0 + 1
+    band_top = y1 - max(4, round(0.22 * height))
+    # Fully opaque pixels only: the feathered rim of the product itself is pale too and would
+    # join the floor to the product's sides.
+    band = shadowish & (alpha == 255)
+    band[: max(0, band_top)] = False
+    count, labels = cv2.connectedComponents(band.astype(np.uint8), connectivity=8)
+    if count > 1:
+        floor = set(np.unique(labels[max(0, y1 - max(2, round(0.03 * height))) : y1 + 1]))
+        floor -= set(np.unique(labels[max(0, band_top)])) | {0}
+        if floor:
+            gone = np.isin(labels, list(floor))
+            # ...and the floor's own feathered rim with it.
+            rim = cv2.dilate(gone.astype(np.uint8), np.ones((7, 7), np.uint8)).astype(bool)
+            pale = (chroma <= 12) & (lum >= 0.55 * bgl)
+            out[..., 3][gone | (rim & pale & (alpha < 255))] = 0
+    solid = out[..., 3] > 8
+    near = solid & (np.abs(rgb - bg.astype(np.int16)).max(axis=2) <= 6)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(
+        near.astype(np.uint8), connectivity=4
+    )
+    product_area = solid.sum()
+    gray = lum
+    for k in range(1, count):
+        x, y, w, h, area = (int(v) for v in stats[k])
+        if area < 0.01 * product_area or area > 0.25 * product_area:
+            continue
+        comp = labels[y : y + h, x : x + w] == k
+        values = rgb[y : y + h, x : x + w][comp]
+        if np.abs(values.mean(axis=0) - bg).max() > 3 or gray[y : y + h, x : x + w][comp].std() > 3:
+            continue
+        # A hole is framed by product that looks nothing like the backdrop (a highlight on
+        # a white label is framed by the label).
+        ring = cv2.dilate(comp.astype(np.uint8), np.ones((7, 7), np.uint8)).astype(bool) & ~comp
+        framing = rgb[y : y + h, x : x + w][ring]
+        if framing.size and (np.abs(framing - bg).max(axis=1) > 30).mean() < 0.7:
+            continue
+        out[y : y + h, x : x + w, 3][comp] = 0
+    return out
+
+
+def product_sprite(cutout: np.ndarray, box: Box) -> tuple[np.ndarray, int, int, int]:
+    """The refined cut-out contained in ``box`` with one soft contact shadow under it:
+    (RGBA, x, y, product height) in frame pixels (the RGBA is taller than the product by
+    the shadow)."""
+    item = trim_alpha(refine_cutout(cutout))
+    x, y, w, h = contain((item.shape[1], item.shape[0]), box)
+    item = resize(item, w, h)
+    pad = max(4, round(h * 0.06))
+    sprite = np.zeros((h + pad * 2, w + pad * 2, 4), np.uint8)
+    # The contact shadow: a flat ellipse where the product meets the floor, blurred.
+    floor = np.zeros(sprite.shape[:2], np.float32)
+    base = item[..., 3][-max(1, h // 12) :] > 128
+    cols = np.nonzero(base.any(axis=0))[0]
+    cx = pad + (cols.min() + cols.max()) / 2 if cols.size else pad + w / 2
+    ew = max(4.0, (cols.max() - cols.min()) * 0.55 if cols.size else w * 0.4)
     cv2.ellipse(
-        floor, (floor.shape[1] // 2, floor.shape[0] // 2), (ew // 2, eh // 2), 0, 0, 360, 1.0, -1
+        floor, (round(cx), pad + h - 2), (round(ew), max(2, round(h * 0.025))), 0, 0, 360, 1.0, -1
     )
-    floor = _shadow(floor, eh * 0.8, 0.45)
-    _alpha_over(
-        plate,
-        np.zeros((*floor.shape, 3), np.uint8),
-        floor,
-        x + w // 2 - floor.shape[1] // 2,
-        y + h - floor.shape[0] // 2,
+    floor = _shadow(floor, max(3.0, h * 0.03), 0.55)
+    sprite[..., 3] = (floor * 255).astype(np.uint8)
+    a = item[..., 3:4].astype(np.float32) / 255
+    region = sprite[pad : pad + h, pad : pad + w].astype(np.float32)
+    da = region[..., 3:4] / 255
+    out_a = a + da * (1 - a)
+    rgb = (item[..., :3] * a + region[..., :3] * da * (1 - a)) / np.maximum(out_a, 1e-6)
+    sprite[pad : pad + h, pad : pad + w] = (
+        np.dstack([rgb, out_a * 255]).clip(0, 255).astype(np.uint8)
     )
-    # Contact shadow: the silhouette, blurred and nudged down.
-    drop = _shadow(alpha, max(2.0, h * 0.02), 0.25)
-    _alpha_over(plate, np.zeros((h, w, 3), np.uint8), drop, x, y + max(1, h // 60))
-    _alpha_over(plate, item[..., :3], alpha, x, y)
+    return sprite, x - pad, y - pad, h
 
 
-def place_photo(plate: np.ndarray, photo: np.ndarray, box: tuple[float, ...]) -> None:
-    """Put the whole photo (contained, never cropped) on the plate with a soft shadow."""
-    x, y, w, h = _contain((photo.shape[1], photo.shape[0]), box)
-    item = _resize(photo, w, h)
-    pad = max(4, round(min(w, h) * 0.06))
-    mask = np.zeros((h + 2 * pad, w + 2 * pad), np.float32)
-    mask[pad : pad + h, pad : pad + w] = 1.0
-    shadow = _shadow(mask, pad * 0.6, 0.55)
-    _alpha_over(plate, np.zeros((*shadow.shape, 3), np.uint8), shadow, x - pad, y - pad + pad // 3)
-    plate[y : y + h, x : x + w] = item
+# ---------------------------------------------------------------- photos with surroundings
 
 
-def blur_background(fmt: OutputFormat, photo: np.ndarray) -> np.ndarray:
-    """The photo cover-scaled to the plate, heavily blurred and darkened."""
-    pw, ph = plate_size(fmt)
-    small_w = max(8, pw // 12)
-    small_h = max(8, ph // 12)
-    scale = max(small_w / photo.shape[1], small_h / photo.shape[0])
-    cw, ch = (
-        max(small_w, round(photo.shape[1] * scale)),
-        max(small_h, round(photo.shape[0] * scale)),
-    )
-    cover = cv2.resize(photo, (cw, ch), interpolation=cv2.INTER_AREA)
-    ox, oy = (cw - small_w) // 2, (ch - small_h) // 2
-    cover = cover[oy : oy + small_h, ox : ox + small_w]
-    cover = cv2.GaussianBlur(cover, (0, 0), 2.5)
-    big = cv2.resize(cover, (pw, ph), interpolation=cv2.INTER_CUBIC).astype(np.float32)
-    return np.clip(big * 0.55, 0, 255).astype(np.uint8)
+def focus_box(photo: np.ndarray, cutout: np.ndarray | None = None) -> Box:
+    """Where the product is in the photo (x0, y0, x1, y1, photo pixels): the cut-out's
+    extent, else the largest area that differs from the photo's border colour; the whole
+    photo when nothing stands out."""
+    h, w = photo.shape[:2]
+    if cutout is not None and cutout.shape[:2] == photo.shape[:2]:
+        ys, xs = np.nonzero(cutout[..., 3] > 128)
+        if xs.size:
+            return (float(xs.min()), float(ys.min()), float(xs.max() + 1), float(ys.max() + 1))
+    small = cv2.resize(photo, (96, max(8, round(96 * h / w))), interpolation=cv2.INTER_AREA)
+    sh, sw = small.shape[:2]
+    border = np.concatenate([small[0], small[-1], small[:, 0], small[:, -1]]).astype(np.float32)
+    bg = np.median(border, axis=0)
+    diff = np.abs(small.astype(np.float32) - bg).max(axis=2)
+    mask = (cv2.GaussianBlur(diff, (0, 0), 1.5) > 40).astype(np.uint8)
+    count, _labels, stats, _ = cv2.connectedComponentsWithStats(mask)
+    if count <= 1:
+        return (0.0, 0.0, float(w), float(h))
+    k = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
+    x, y, bw, bh, area = stats[k]
+    if area < 0.02 * sw * sh:
+        return (0.0, 0.0, float(w), float(h))
+    fx, fy = w / sw, h / sh
+    return (x * fx, y * fy, (x + bw) * fx, (y + bh) * fy)
 
 
-def motion_plate(
-    fmt: OutputFormat,
-    brand: BrandSpec,
-    image: Path,
-    cutout: Path | None,
-    background: str,
-    seed: int,
+def cover(
+    photo: np.ndarray,
+    size: tuple[int, int],
+    focus: Box,
     *,
-    end_card: bool = False,
-    reserve_top: float | None = None,
+    place: Box = (0.1, 0.1, 0.9, 0.9),
+    overscan: float = OVERSCAN,
 ) -> np.ndarray:
-    """One image's plate (plate_size, RGB uint8), ready for the camera to move over.
-    ``reserve_top``: where the scene's caption (or end card's badge) begins, in frame px."""
-    frame_box = product_box(fmt, end_card=end_card, reserve_top=reserve_top)
-    if end_card:
-        plate = studio_background(fmt, brand, seed, end_card=True)
-        if brand.logo is not None:
-            place_logo(plate, fmt, brand.logo)
-            frame_box = (frame_box[0], frame_box[1] + 0.09 * fmt.height, frame_box[2], frame_box[3])
-        box = _to_plate(frame_box, fmt)
-        if cutout is not None:
-            place_cutout(plate, load_image(cutout, rgba=True), box)
-        else:
-            place_photo(plate, load_image(image), box)
-        return plate
-    box = _to_plate(frame_box, fmt)
-    photo = load_image(image)
-    if cutout is not None and background == "studio":
-        plate = studio_background(fmt, brand, seed)
-        place_cutout(plate, load_image(cutout, rgba=True), box)
-    else:
-        plate = blur_background(fmt, photo)
-        place_photo(plate, photo, box)
-    return plate
+    """The photo filling ``size`` (w, h) times ``overscan``, cropped so the product
+    (``focus``, photo pixels) sits inside ``place`` (fractions of the area: above the
+    caption in a stacked layout), as large as that allows without cropping more than half
+    of the photo away."""
+    ph, pw = photo.shape[:2]
+    w, h = size
+    target = w / h
+    max_w = pw if pw / ph < target else ph * target  # the largest crop of the area's aspect
+    fw, fh = max(1.0, focus[2] - focus[0]), max(1.0, focus[3] - focus[1])
+    qw, qh = place[2] - place[0], place[3] - place[1]
+    need = max(fw / (qw * 0.92), fh / (qh * 0.92) * target)
+    cw = min(max_w, max(need, 0.5 * max_w))
+    ch = cw / target
+    fx, fy = (focus[0] + focus[2]) / 2, (focus[1] + focus[3]) / 2
+    x0 = min(max(0.0, fx - (place[0] + qw / 2) * cw), pw - cw)
+    y0 = min(max(0.0, fy - (place[1] + qh / 2) * ch), ph - ch)
+    crop = photo[round(y0) : round(y0 + ch), round(x0) : round(x0 + cw)]
+    return resize(crop, round(w * overscan), round(h * overscan))
 
 
-def place_logo(plate: np.ndarray, fmt: OutputFormat, logo: Path) -> None:
-    """The brand logo, small, at the top of the end card's safe area."""
-    rgba = load_image(logo, rgba=True)
-    x0, y0, x1, _ = safe_rect(fmt)
-    pw, ph = plate_size(fmt)
-    sx, sy = pw / fmt.width, ph / fmt.height
-    box = (x0 * sx, y0 * sy, x1 * sx, (y0 + 0.07 * fmt.height) * sy)
-    x, y, w, h = _contain((rgba.shape[1], rgba.shape[0]), box)
-    item = _resize(rgba, w, h)
-    _alpha_over(plate, item[..., :3], item[..., 3].astype(np.float32) / 255, x, y)
+def scrim(img: np.ndarray, start: float, strength: float = 0.6) -> np.ndarray:
+    """Darken the picture from ``start`` (a fraction of its height) down, smoothly, so
+    captions over a photo read; in place, returned."""
+    h = img.shape[0]
+    y0 = round(h * start)
+    if y0 >= h:
+        return img
+    ramp = np.linspace(0, 1, h - y0, dtype=np.float32) ** 0.8
+    k = (1 - strength * ramp)[:, None, None]
+    img[y0:] = (img[y0:].astype(np.float32) * k).astype(np.uint8)
+    return img
+
+
+def logo_sprite(path: Path, box: Box) -> tuple[np.ndarray, int, int]:
+    """The brand logo contained in ``box``: (RGBA, x, y)."""
+    rgba = load_image(path, rgba=True)
+    x, y, w, h = contain((rgba.shape[1], rgba.shape[0]), box)
+    return resize(rgba, w, h), x, y

@@ -1,8 +1,20 @@
-"""What one scene looks like at a given time, before it is blended with its neighbours.
+"""What one scene's picture looks like at a given time, before its text and stickers.
 
-Each scene is built once (plates, overlays, decoders) and then asked for frames in time
-order. ``MotionScene`` warps prepared plates; ``ClipScene`` reads a video file and
-cover-fits it. Both paint the scene's caption and badge last, inside their bounding boxes.
+Each scene is built once (sweeps, sprites, photo plates, decoders) and then asked for
+frames in time order; ``picture(t)`` returns a fresh RGB frame (``t`` in the scene's own
+seconds, negative while the scene is still coming in).
+
+- A cut-out on a studio sweep (``MotionScene``, studio): the sweep drifts by whole pixels
+  (one copy), the product sprite pops in and then slowly grows and drifts the other way
+  (parallax), its contact shadow moving with it. Per frame: one copy, one small warp and one
+  blend inside the product's box.
+- A photo with surroundings: full-bleed, smart-cropped around the product, the camera
+  pushing in (one warp of the picture area). In split layouts the photo fills its side and
+  the other side is the style's text panel.
+- The end card: a sweep in the end card's colours and the product (the cut-out, or the
+  photo on a rounded card).
+- ``ClipShotScene``: a pre-made clip, cover-fitted to the picture area, holding its last
+  frame.
 """
 
 from __future__ import annotations
@@ -11,96 +23,228 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+from PIL import Image, ImageDraw
 
-from . import camera, plates
-from .blend import BlendLayer, TimedBlendLayer, crossfade
+from . import plates
+from .camera import Move, glide, make_move, render_view, view_matrix
 from .errors import RenderError
-from .spec import BrandSpec, ClipShot, MotionShot, OutputFormat
+from .layers import EASES, Sprite, ease_out_cubic
+from .layouts import Box, Layout
+from .spec import ClipShot, MotionShot, OutputFormat
+from .styles import Style
 
-INNER_FADE = 0.25  # seconds: blend between photos inside one scene
+ENTRANCE = 0.45  # s the product takes to pop in
+
+
+def _int_box(box: Box) -> tuple[int, int, int, int]:
+    return (round(box[0]), round(box[1]), round(box[2]), round(box[3]))
+
+
+def _panel(fmt: OutputFormat, layout: Layout, style: Style, seed: int) -> np.ndarray | None:
+    """The split layout's text panel (its own size), a soft vertical gradient."""
+    if layout.panel is None:
+        return None
+    x0, y0, x1, y1 = _int_box(layout.panel)
+    w, h = x1 - x0, y1 - y0
+    top = np.asarray(style.panel, np.float32)
+    bottom = top * 0.86
+    ramp = np.linspace(0, 1, h, dtype=np.float32)[:, None, None]
+    img = top * (1 - ramp) + bottom * ramp
+    img = np.broadcast_to(img, (h, w, 3)).copy()
+    img += np.random.default_rng(seed).standard_normal((h, w, 1), dtype=np.float32) * 1.0
+    return np.clip(img, 0, 255).astype(np.uint8)
+
+
+def photo_card(photo: np.ndarray, box: Box) -> tuple[np.ndarray, int, int]:
+    """The whole photo, contained in ``box``, on a rounded card with a soft shadow."""
+    x, y, w, h = plates.contain((photo.shape[1], photo.shape[0]), box)
+    item = plates.resize(photo, w, h)
+    pad = max(6, round(min(w, h) * 0.06))
+    mask = Image.new("L", ((w + 2 * pad) * 2, (h + 2 * pad) * 2), 0)
+    ImageDraw.Draw(mask).rounded_rectangle(
+        (pad * 2, pad * 2, (pad + w) * 2 - 1, (pad + h) * 2 - 1),
+        radius=round(min(w, h) * 0.08),
+        fill=255,
+    )
+    a = (
+        np.asarray(mask.resize((w + 2 * pad, h + 2 * pad), Image.Resampling.LANCZOS), np.float32)
+        / 255
+    )
+    shadow = plates._shadow(a, pad * 0.8, 0.45)
+    shadow = np.roll(shadow, pad // 3, axis=0)
+    rgba = np.zeros((h + 2 * pad, w + 2 * pad, 4), np.uint8)
+    total = a + shadow * (1 - a)
+    rgb = np.zeros((h + 2 * pad, w + 2 * pad, 3), np.float32)
+    rgb[pad : pad + h, pad : pad + w] = item
+    rgb *= (a / np.maximum(total, 1e-6))[..., None]
+    rgba[..., :3] = rgb.clip(0, 255).astype(np.uint8)
+    rgba[..., 3] = (total * 255).clip(0, 255).astype(np.uint8)
+    return rgba, x - pad, y - pad
+
+
+class _Studio:
+    """One cut-out on the sweep."""
+
+    def __init__(self, sprite: Sprite, height: int) -> None:
+        self.sprite = sprite
+        self.height = height
+
+
+class _Photo:
+    """One photo plate for the picture area and its camera move."""
+
+    def __init__(self, plate: np.ndarray, move: Move) -> None:
+        self.plate = cv2.cvtColor(plate, cv2.COLOR_RGB2RGBA)  # 4-byte pixels: SIMD warp
+        self.move = move
 
 
 class MotionScene:
-    """A moving shot over one or more product photos; the scene time is split evenly."""
+    """A scene made from the product's photos; the scene time is split between them."""
 
     def __init__(
         self,
         shot: MotionShot,
         fmt: OutputFormat,
-        brand: BrandSpec,
+        layout: Layout,
+        style: Style,
         span: float,
-        overlays: list[BlendLayer | TimedBlendLayer],
         *,
         end_card: bool = False,
         seed: int = 0,
-        reserve_top: float | None = None,
     ) -> None:
         if not shot.images:
             raise RenderError("a motion shot has no product image")
-        self.frame_size = (fmt.width, fmt.height)
+        self.fmt = fmt
+        self.size = (fmt.width, fmt.height)
+        self.layout = layout
+        self.style = style
         self.span = span
-        self.overlays = overlays
-        self.plates: list[np.ndarray] = []  # RGBA, plate-sized
-        self.moves: list[camera.Move] = []
+        self.seed = shot.seed + seed
+        self.ease = EASES.get(style.word_ease, ease_out_cubic)
+        self.panel = _panel(fmt, layout, style, self.seed)
+        self.items: list[_Studio | _Photo] = []
+        self.sweep: np.ndarray | None = None
+        self.sweep_area = self.size
+        studio = bool(shot.cutouts) and (shot.background == "studio" or end_card)
+        if end_card or studio:
+            inner, outer = (
+                (style.end_inner, style.end_outer)
+                if end_card
+                else (style.sweep_inner, style.sweep_outer)
+            )
+            area = self.size if end_card or not layout.split else self._picture_size()
+            self.sweep = plates.sweep(area, inner, outer, self.seed, cy=0.38 if end_card else 0.45)
+            self.sweep_area = area
+        box = layout.end_product if end_card else layout.product
         for i, image in enumerate(shot.images):
             cutout = shot.cutouts[i] if i < len(shot.cutouts) else None
-            plate = plates.motion_plate(
-                fmt,
-                brand,
-                image,
-                cutout,
-                shot.background,
-                shot.seed + seed + i,
-                end_card=end_card,
-                reserve_top=reserve_top,
-            )
-            # Four channels: OpenCV's warp has a SIMD path for 4-byte pixels that is ~2.5x
-            # faster than for 3-byte ones; dropping the padding afterwards costs 0.1 ms.
-            self.plates.append(cv2.cvtColor(plate, cv2.COLOR_RGB2RGBA))
-            self.moves.append(camera.make_move(shot.move, shot.seed + seed + i))
-        self.plate_size = (self.plates[0].shape[1], self.plates[0].shape[0])
-        self._static: dict[int, np.ndarray] = {}
+            if cutout is not None and (studio or end_card):
+                rgba, x, y, h = plates.product_sprite(plates.load_image(cutout, rgba=True), box)
+                self.items.append(_Studio(Sprite(rgba, x, y), h))
+            elif end_card:
+                rgba, x, y = photo_card(plates.load_image(image), box)
+                self.items.append(_Studio(Sprite(rgba, x, y), rgba.shape[0]))
+            else:
+                photo = plates.load_image(image)
+                cut = plates.load_image(cutout, rgba=True) if cutout is not None else None
+                size = self._picture_size()
+                px0, py0, px1, py1 = layout.picture
+                bx0, by0, bx1, by1 = layout.product
+                place = (
+                    (bx0 - px0) / (px1 - px0),
+                    (by0 - py0) / (py1 - py0),
+                    (bx1 - px0) / (px1 - px0),
+                    (by1 - py0) / (py1 - py0),
+                )
+                plate = plates.cover(photo, size, plates.focus_box(photo, cut), place=place)
+                if not layout.split:  # captions sit on the photo: darken under them
+                    plates.scrim(plate, (layout.text[1] / fmt.height) - 0.1, 0.72)
+                move = make_move(shot.move if shot.move != "static" else "push_in", self.seed + i)
+                self.items.append(_Photo(plate, move))
 
-    def _view(self, index: int, p: float) -> np.ndarray:
-        move = self.moves[index]
-        if move.is_static:
-            if index not in self._static:
-                m = camera.view_matrix(move, 0.0, self.frame_size, self.plate_size)
-                view = camera.render_view(self.plates[index], m, self.frame_size)
-                self._static[index] = cv2.cvtColor(view, cv2.COLOR_RGBA2RGB)
-            return self._static[index].copy()
-        m = camera.view_matrix(move, p, self.frame_size, self.plate_size)
-        return cv2.cvtColor(
-            camera.render_view(self.plates[index], m, self.frame_size), cv2.COLOR_RGBA2RGB
+    def _picture_size(self) -> tuple[int, int]:
+        x0, y0, x1, y1 = _int_box(self.layout.picture)
+        return (x1 - x0, y1 - y0)
+
+    def _base(self, t: float) -> np.ndarray:
+        """The background: the sweep drifting by whole pixels (parallax's far layer)."""
+        w, h = self.size
+        frame = np.empty((h, w, 3), np.uint8)
+        if self.sweep is not None:
+            sh, sw = self.sweep.shape[:2]
+            area_w, area_h = self.sweep_area
+            p = glide(t / max(self.span, 0.1))
+            room_x, room_y = (sw - area_w) // 2, (sh - area_h) // 2
+            ox = room_x + round(room_x * min(1.0, self.style.drift) * (0.5 - p) * 2)
+            oy = room_y + round(room_y * 0.6 * (p - 0.5))
+            ox, oy = max(0, min(sw - area_w, ox)), max(0, min(sh - area_h, oy))
+            src = self.sweep[oy : oy + area_h, ox : ox + area_w]
+            if area_w == w and area_h == h:
+                frame[:] = src
+            else:
+                px0, py0, px1, py1 = _int_box(self.layout.picture)
+                frame[py0:py1, px0:px1] = src
+        if self.panel is not None and self.layout.panel is not None:
+            x0, y0, x1, y1 = _int_box(self.layout.panel)
+            frame[y0:y1, x0:x1] = self.panel
+        return frame
+
+    def picture(self, t: float) -> np.ndarray:
+        n = len(self.items)
+        seg = self.span / n
+        j = min(n - 1, max(0, int(t / seg))) if seg > 0 else 0
+        local = t - j * seg
+        item = self.items[j]
+        if isinstance(item, _Photo):
+            return self._photo(item, local / seg if seg > 0 else 0.0)
+        frame = self._base(t)
+        self._product(frame, item, local)
+        return frame
+
+    def _photo(self, item: _Photo, p: float) -> np.ndarray:
+        pw, ph = self._picture_size()
+        m = view_matrix(item.move, p, (pw, ph), (item.plate.shape[1], item.plate.shape[0]))
+        view = cv2.cvtColor(render_view(item.plate, m, (pw, ph)), cv2.COLOR_RGBA2RGB)
+        if (pw, ph) == self.size:
+            return view
+        frame = (
+            self._base(0.0) if self.panel is not None else np.zeros((*self.size[::-1], 3), np.uint8)
+        )
+        x0, y0, x1, y1 = _int_box(self.layout.picture)
+        frame[y0:y1, x0:x1] = view
+        return frame
+
+    def _product(self, frame: np.ndarray, item: _Studio, t: float) -> None:
+        """The product layer: pops in, then grows slowly and drifts against the sweep."""
+        st = self.style
+        pin = max(0.0, min(1.0, t / ENTRANCE))
+        e = self.ease(pin) if st.word_ease != "elastic" else EASES["back"](pin)
+        p = glide(t / max(self.span, 0.1))
+        scale = (0.86 + 0.14 * e) * (1 + 0.09 * st.drift * p)
+        dy = (1 - e) * 0.05 * self.size[1]
+        dx = self.size[0] * 0.03 * st.drift * (p - 0.5)
+        item.sprite.draw(
+            frame, dx=dx, dy=dy, scale=scale, opacity=min(1.0, 0.25 + pin * 2), anchor=(0.5, 0.97)
         )
 
-    def frame(self, t: float) -> np.ndarray:
-        """The scene at ``t`` seconds after its visual start (RGB uint8, fresh array)."""
-        n = len(self.plates)
-        seg = self.span / n
-        j = min(n - 1, int(t / seg)) if seg > 0 else 0
-        p = (t - j * seg) / seg if seg > 0 else 0.0
-        img = self._view(j, p)
-        fade = min(INNER_FADE, seg * 0.25)
-        if j + 1 < n and fade > 0 and t > (j + 1) * seg - fade:
-            weight = (t - ((j + 1) * seg - fade)) / fade
-            img = crossfade(img, self._view(j + 1, 0.0), weight)
-        for layer in self.overlays:
-            layer.apply(img, t)
-        return img
-
     def close(self) -> None:
-        self.plates.clear()
-        self._static.clear()
+        self.items.clear()
+        self.sweep = None
 
 
 class ClipShotScene:
     """A pre-made video (diffusion / try-on shot), cover-fitted, holding its last frame."""
 
     def __init__(
-        self, shot: ClipShot, fmt: OutputFormat, overlays: list[BlendLayer | TimedBlendLayer]
+        self,
+        shot: ClipShot,
+        fmt: OutputFormat,
+        layout: Layout | None = None,
+        style: Style | None = None,
     ) -> None:
         from moviepy import VideoFileClip  # heavy import; only clip scenes need it
+
+        from .layouts import layout_for
 
         path = Path(shot.path)
         if not path.is_file():
@@ -112,25 +256,42 @@ class ClipShotScene:
         if not self.clip.duration or not self.clip.fps:
             self.clip.close()
             raise RenderError(f"video clip has no frames: {path}")
-        self.frame_size = (fmt.width, fmt.height)
-        self.overlays = overlays
+        self.size = (fmt.width, fmt.height)
+        self.layout = layout = layout or layout_for(fmt)
+        self.panel = _panel(fmt, layout, style, 0) if style is not None else None
+        if style is None:  # alone (no style to paint a panel with): the whole frame
+            from dataclasses import replace
+
+            self.layout = layout = replace(
+                layout, picture=(0, 0, fmt.width, fmt.height), panel=None
+            )
+        x0, y0, x1, y1 = _int_box(layout.picture)
+        self.area = (x0, y0, x1, y1)
         self.last_t = max(0.0, self.clip.duration - 1.5 / self.clip.fps)
         sw, sh = self.clip.size
-        scale = max(fmt.width / sw, fmt.height / sh)
-        cw, ch = fmt.width / scale, fmt.height / scale
+        aw, ah = x1 - x0, y1 - y0
+        scale = max(aw / sw, ah / sh)
+        cw, ch = aw / scale, ah / scale
         self.crop = (round((sw - cw) / 2), round((sh - ch) / 2), round(cw), round(ch))
 
-    def frame(self, t: float) -> np.ndarray:
+    def picture(self, t: float) -> np.ndarray:
         src = self.clip.get_frame(min(max(0.0, t), self.last_t))
         x, y, w, h = self.crop
         src = src[y : y + h, x : x + w]
-        shrinking = w > self.frame_size[0]
-        img = cv2.resize(
-            src, self.frame_size, interpolation=cv2.INTER_AREA if shrinking else cv2.INTER_LINEAR
-        )
-        for layer in self.overlays:
-            layer.apply(img, t)
-        return img
+        x0, y0, x1, y1 = self.area
+        size = (x1 - x0, y1 - y0)
+        shrinking = w > size[0]
+        img = cv2.resize(src, size, interpolation=cv2.INTER_AREA if shrinking else cv2.INTER_LINEAR)
+        if size == self.size:
+            return img
+        frame = np.zeros((self.size[1], self.size[0], 3), np.uint8)
+        if self.panel is not None and self.layout.panel is not None:
+            px0, py0, px1, py1 = _int_box(self.layout.panel)
+            frame[py0:py1, px0:px1] = self.panel
+        frame[y0:y1, x0:x1] = img
+        return frame
+
+    frame = picture  # the frame contract: seconds → HxWx3 uint8 RGB
 
     def close(self) -> None:
         self.clip.close()

@@ -13,7 +13,13 @@ from pathlib import Path
 from typing import Literal
 
 CameraMove = Literal["push_in", "pull_out", "pan_left", "pan_right", "ken_burns", "static"]
-Transition = Literal["cut", "crossfade"]
+# What joins a scene to the next. "crossfade" (the scripts' word for "a designed move") lets
+# the style preset pick one of the motion transitions; the others ask for that one.
+Transition = Literal["cut", "crossfade", "slide", "push", "zoom", "whip", "wipe"]
+TRANSITIONS: tuple[str, ...] = ("cut", "slide", "push", "zoom", "whip", "wipe")
+# Style presets (``styles.PRESETS``); "" picks the vertical's default.
+StylePreset = Literal["", "clean", "bold", "premium", "playful"]
+STYLE_PRESETS: tuple[str, ...] = ("clean", "bold", "premium", "playful")
 ShotType = Literal["hero", "detail", "feature", "on_model", "lifestyle", "offer", "cta"]
 # "outline": bold text with a dark outline and shadow; "boxed": text on a brand-coloured box;
 # "highlight": the outline style with the word being spoken in the accent colour.
@@ -99,6 +105,26 @@ class BrandSpec:
     caption_style: CaptionStyle = "outline"
     font: Path | None = None  # a validated .ttf/.otf, first in the chain for Latin captions
     cta: str = ""  # default call to action, used on an end card whose caption is empty
+    style: StylePreset = ""  # a style preset; "" = the vertical's default
+    # True when the colours above are the workspace's own (a brand kit); otherwise the
+    # renderer takes its palette from the product photos.
+    custom_colours: bool = False
+
+
+@dataclass(frozen=True)
+class OfferSpec:
+    """The facts the page stated that stickers may show, already formatted for the ad's
+    language ("" / None / False when the page said nothing): the price, a sale's earlier
+    price and discount, the rating, "new", free shipping, and the shop's name."""
+
+    price: str = ""
+    regular_price: str = ""  # only for a real sale (above ``price``)
+    discount_percent: int | None = None
+    rating: str = ""  # e.g. "4.7/5"
+    review_count: int | None = None
+    new: bool = False
+    free_shipping: bool = False
+    shop_name: str = ""
 
 
 @dataclass(frozen=True)
@@ -123,6 +149,8 @@ class RenderSpec:
     preset: str = "veryfast"  # libx264 preset
     crf: int = 21
     encoder: VideoEncoder = "libx264"
+    offer: OfferSpec = field(default_factory=OfferSpec)
+    vertical: str = ""  # the product's vertical (apparel, beauty...): picks the default style
 
     @property
     def duration(self) -> float:

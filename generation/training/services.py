@@ -10,9 +10,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 
+from accounts.outbox import outbox_send_on_commit
 from core.errors import ApplicationError, InvalidInput
 from core.vocabulary import VERTICALS
 from generation import workflow
@@ -185,7 +185,7 @@ def model_adapter_train_start(
     transaction commits. The task's id is the row's id."""
     adapter = model_adapter_create(vertical=vertical, workspace=workspace, steps=steps, rank=rank)
     adapter_id = str(adapter.id)
-    transaction.on_commit(lambda: workflow.finetune_signature(adapter_id).apply_async(task_id=adapter_id))
+    outbox_send_on_commit(workflow.finetune_signature(adapter_id).set(task_id=adapter_id))
     return adapter
 
 

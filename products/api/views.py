@@ -160,6 +160,7 @@ class ProductRescrapeApi(WorkspaceApiView):
 
 
 class ProductPriceConfirmApi(WorkspaceApiView):
+    @extend_schema_serializer(component_name="ProductPriceConfirmInput")
     class InputSerializer(serializers.Serializer):
         price = serializers.DecimalField(
             max_digits=12, decimal_places=2, min_value=Decimal("0.01"), required=False,

@@ -3,7 +3,8 @@
 - ``pages``: the safe fetcher, the warm browser, a page fetched and its product extracted;
 - ``importing``: one product from its page (pending, read, applied, failed; queued by the API);
 - ``photos``: product photos downloaded, validated, de-duplicated and stored;
-- ``manual``: products entered or completed by hand, and made from a feed's item;
+- ``manual``: products entered or completed by hand, and made from a feed's item; facts set by
+  hand in the studio (kept when the page is read again) and the merchant's own photos;
 - ``batch_rows`` and ``batches``: importing many products, the API's batch and the command's;
 - ``queueing``: tasks queued by name after commit (services never import ``products.tasks``).
 
@@ -31,6 +32,8 @@ from products.services.manual import (
     product_complete,
     product_create_from_feed_item,
     product_create_manual,
+    product_facts_edit,
+    product_photos_upload,
 )
 from products.services.pages import browser_build, fetcher_build, page_extract, page_fetch
 from products.services.photos import product_images_download
@@ -49,10 +52,12 @@ __all__ = [
     "product_create_from_feed_item",
     "product_create_manual",
     "product_create_pending",
+    "product_facts_edit",
     "product_images_download",
     "product_import",
     "product_import_run",
     "product_import_start",
+    "product_photos_upload",
     "product_price_confirm",
     "product_rescrape_start",
     "product_scrape",

@@ -5,15 +5,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.utils import timezone
 
 from accounts.models import Workspace
-from core.errors import ApplicationError, InvalidInput
+from core import images as image_tools
+from core.errors import ApplicationError, InvalidInput, ScrapeError
 from core.fetch import SafeFetcher
 from core.money import currency_code
 from core.vocabulary import VERTICALS
-from products.models import Product
+from products.models import Product, ProductImage
 from products.scraping.catalog import FeedItem
 from products.scraping.verticals import classify_vertical
 from products.services import photos
@@ -135,7 +138,7 @@ def _product_check_complete(*, product: Product) -> Product:
     missing = [name for name, ok in (
         ("a title", bool(product.title)),
         ("a price", product.price is not None),
-        ("a photo", product.images.exists()),
+        ("a photo", ProductImage.objects.filter(product=product).exists()),  # not a prefetched list
     ) if not ok]
     if missing:
         product.status = Product.Status.PARTIAL
@@ -155,6 +158,8 @@ def _decimal(value: Decimal | str | int | float | None, *, field: str) -> Decima
         amount = Decimal(str(value).strip().replace(",", "."))
     except InvalidOperation:
         raise ApplicationError(f"The {field} must be a number, like 24.90.", code="invalid_price") from None
+    if not amount.is_finite():  # "NaN", "Infinity": not an amount (and NaN refuses comparing)
+        raise ApplicationError(f"The {field} must be a number, like 24.90.", code="invalid_price")
     if amount < 0 or amount >= Decimal("1e10"):
         raise ApplicationError(f"The {field} is out of range.", code="invalid_price")
     return amount.quantize(Decimal("0.01"))
@@ -190,3 +195,124 @@ def _vertical(value: str | None) -> str:
             f"The vertical must be one of {', '.join(VERTICALS)}, not {value[:40]!r}.", detail={"field": "vertical"}
         )
     return value
+
+
+# The facts a merchant may set by hand on the product page; each one set is recorded in
+# ``Product.edited_fields`` and kept when the page is read again.
+EDITABLE_FACTS = (
+    "title", "brand", "price", "currency", "regular_price", "description", "features", "vertical", "source_url",
+)
+MAX_FEATURES = 8
+MAX_FEATURE_LENGTH = 200
+
+
+def product_facts_edit(*, product: Product, by: str, **facts) -> Product:
+    """The merchant corrects or completes the product's facts by hand (the studio's product
+    page and its "complete by hand" form). Only the facts given change; each one whose value
+    changes is recorded in ``edited_fields`` (who and when) so that reading the page again
+    keeps it. A price set here is the merchant's own and needs no confirming. Everything is
+    checked before anything changes; the first problem is an ``InvalidInput`` naming its
+    field. The product becomes imported once it has a title, a price and a photo."""
+    unknown = set(facts) - set(EDITABLE_FACTS)
+    if unknown:
+        raise TypeError(f"product_facts_edit() got unexpected facts {sorted(unknown)}")
+    if product.status == Product.Status.PENDING:
+        raise ApplicationError("The product's page is being read: edit it once that is done.", code="product_busy")
+    new = {name: _fact_clean(name, value) for name, value in facts.items()}
+    if "price" in new and new["price"] is None and product.price is not None:
+        raise InvalidInput("An ad needs a price: give one, like 24.90.", code="invalid_price",
+                           detail={"field": "price"})
+    price = new.get("price", product.price)
+    regular = new.get("regular_price", product.regular_price)
+    if "regular_price" in new and regular is not None and (price is None or regular <= price):
+        raise InvalidInput("The regular price must be higher than the price (it shows the saving).",
+                           code="invalid_regular_price", detail={"field": "regular_price"})
+    if price is not None and not new.get("currency", product.currency):
+        raise InvalidInput("Give the price's currency: an ISO code such as EUR or USD.", code="invalid_currency",
+                           detail={"field": "currency"})
+    changed = [name for name, value in new.items() if getattr(product, name) != value]
+    if not changed:
+        return product
+    now = timezone.now()
+    for name in changed:
+        setattr(product, name, new[name])
+        product.edited_fields = {**product.edited_fields, name: {"at": now.isoformat(), "by": by[:200]}}
+    if "price" in changed and product.price is not None:
+        product.price_confirmed_at = now  # the merchant's own price needs no confirming
+        product.price_confirmed_by = by[:200]
+    _drop_regular_price_not_above_price(product)
+    product.save()
+    return _product_check_complete(product=product)
+
+
+def _fact_clean(name: str, value):
+    """One fact as typed into a form, checked and normalised (hostile input: clear errors)."""
+    if isinstance(value, str):
+        value = value.replace("\x00", "")  # no database text column may hold a NUL byte
+    try:
+        if name == "title":
+            return _clean_title(value)[:300]
+        if name in ("price", "regular_price"):
+            return _decimal(value, field=name.replace("_", " "))
+        if name == "currency":
+            return _currency((value or "").strip())
+        if name == "vertical":
+            return _vertical(value) or "other"
+        if name == "features":
+            lines = value.splitlines() if isinstance(value, str) else list(value or ())
+            cleaned = [" ".join(str(line).split()) for line in lines]
+            cleaned = [line for line in cleaned if line]
+            if len(cleaned) > MAX_FEATURES or any(len(line) > MAX_FEATURE_LENGTH for line in cleaned):
+                raise InvalidInput(
+                    f"Give at most {MAX_FEATURES} features of up to {MAX_FEATURE_LENGTH} characters each.",
+                    code="invalid_features",
+                )
+            return cleaned
+        if name == "source_url":
+            return _web_link(value)
+        text = " ".join((value or "").split()) if name == "brand" else (value or "").strip()
+        limit = {"brand": 120, "description": 5000}[name]
+        if len(text) > limit:
+            raise InvalidInput(f"The {name} is too long (at most {limit} characters).", code=f"invalid_{name}")
+        return text
+    except ApplicationError as exc:
+        raise InvalidInput(exc.message, code=exc.code, detail={"field": name}) from None
+
+
+def _web_link(value: str | None) -> str:
+    link = (value or "").strip()
+    if not link:
+        return ""
+    parts = urlsplit(link)
+    if parts.scheme not in ("http", "https") or not parts.netloc or len(link) > 2000 or any(c.isspace() for c in link):
+        raise InvalidInput("The product link must be a web address (https://…).", code="invalid_link")
+    return link
+
+
+def product_photos_upload(*, product: Product, files: Iterable[tuple[str, bytes]]) -> int:
+    """The merchant's own photos, added after the product's others. Each file is checked like a
+    scraped photo (size, real type, pixel count, decompression bombs, a full decode) before any
+    is stored: one bad file refuses the upload, naming it, and nothing already there changes.
+    A photo the product already has (same perceptual hash) is skipped. Returns how many were
+    added; the product becomes imported once it has a title, a price and a photo."""
+    files = list(files)
+    if not files:
+        raise InvalidInput("Choose one or more photos to upload.", code="no_file", detail={"field": "photos"})
+    room = settings.SHOPREEL_MAX_IMAGES - product.images.count()
+    if len(files) > room:
+        raise InvalidInput(
+            f"A product keeps at most {settings.SHOPREEL_MAX_IMAGES} photos; there is room for {max(room, 0)} more.",
+            code="too_many_photos", detail={"field": "photos"},
+        )
+    for name, body in files:
+        try:
+            image_tools.validate_image(body, max_bytes=photos.MAX_IMAGE_BYTES)
+            image_tools.load_rgb(body)
+        except ScrapeError as exc:
+            raise InvalidInput(f"{name[:80]}: {exc.message}", code="image_rejected", detail={"field": "photos"}) from None
+    before = product.images.count()
+    after = photos.product_images_download(
+        product=product, urls=[body for _name, body in files], fetcher=None, keep_existing=True
+    )
+    _product_check_complete(product=product)
+    return after - before

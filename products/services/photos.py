@@ -97,7 +97,8 @@ def _product_image_store(*, product: Product, position: int, url: str, rgb, phas
 
 
 def _product_images_clear(*, product: Product) -> None:
-    for image in product.images.all():
+    """Drop the photos read from the page; the merchant's own uploads (no source link) stay."""
+    for image in product.images.exclude(source_url=""):
         for field in (image.file, image.cutout):
             if field:
                 field.delete(save=False)

@@ -7,15 +7,14 @@ from __future__ import annotations
 
 from celery import signature
 from django.conf import settings
-from django.db import transaction
+
+from accounts.outbox import outbox_send_on_commit
 
 IMPORT_PRODUCT_TASK = "products.import_product"
 IMPORT_BATCH_TASK = "products.import_batch"
 
 
 def task_queue_on_commit(*, name: str, object_id) -> None:
-    """Queue ``name(str(object_id))`` after commit, so a worker never sees an uncommitted row."""
-    args = [str(object_id)]
-    transaction.on_commit(
-        lambda: signature(name, args=args, queue=settings.SHOPREEL_QUEUE_DEFAULT).apply_async()
-    )
+    """Queue ``name(str(object_id))`` after commit, so a worker never sees an uncommitted row,
+    through the outbox, so a broker that is down loses nothing (accounts/outbox.py)."""
+    outbox_send_on_commit(signature(name, args=[str(object_id)], queue=settings.SHOPREEL_QUEUE_DEFAULT))

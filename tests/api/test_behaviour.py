@@ -43,6 +43,18 @@ def test_creating_an_ad_with_an_override_records_which_key_decided(api):
     assert job.options["override_compliance"].startswith(f"API key {api.key_rows['owner'].prefix}")
 
 
+def test_an_ad_can_ask_for_a_variant_of_the_script(api):
+    response = api.client("owner").post(
+        "/api/v1/ads/", {"product": str(api.home.product.id), "variant": 2}, format="json"
+    )
+    assert response.status_code == 202, response.content
+    assert RenderJob.objects.get(id=response.json()["id"]).options["variant"] == 2
+    response = api.client("owner").post(
+        "/api/v1/ads/", {"product": str(api.home.product.id), "variant": 10}, format="json"
+    )
+    assert set(assert_error(response, 400, "invalid_input")["detail"]) == {"variant"}
+
+
 def test_bad_ad_options_answer_400_with_the_fields(api):
     response = api.client("owner").post(
         "/api/v1/ads/", {"product": str(api.home.product.id), "formats": ["3:2"], "length": 500}, format="json"

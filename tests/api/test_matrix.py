@@ -47,6 +47,10 @@ ENDPOINTS = [
     ("jobs_cancel", "post", "/api/v1/jobs/{job}/cancel/", None, 202, True),
     ("products_rescrape", "post", "/api/v1/products/{product}/rescrape/", None, 202, True),
     ("products_price_confirm", "post", "/api/v1/products/{product}/price/confirm/", {"price": "19.90"}, 200, True),
+    ("products_translations_retrieve", "get", "/api/v1/products/{product}/translations/ja/", None, 200, False),
+    ("products_translations_update", "put", "/api/v1/products/{product}/translations/ja/",
+     {"facts": {"features.1": "ゆったりシルエット"}}, 200, True),
+    ("products_translations_translate", "post", "/api/v1/products/{product}/translations/ja/translate/", None, 200, True),
     ("products_batch_create", "post", "/api/v1/products/batch/", {"urls": ["https://shop.example.com/products/mug"]}, 202, True),
     ("products_batch_retrieve", "get", "/api/v1/products/batches/{batch}/", None, 200, False),
     ("ads_render", "post", "/api/v1/ads/{ad}/render/", None, 202, True),
@@ -129,6 +133,8 @@ def test_it_works_for_the_workspaces_keys(api, who, name, method, path, body, ok
         assert ("secret" in data) == (name == "webhooks_rotate_secret")
     elif name.startswith("members_") and "{" in path:
         assert data["id"] == str(api.home.member.public_id)
+    elif name.startswith("products_translations_"):
+        assert data["product"] == str(api.home.product.id) and data["language"] == "ja"
     elif "{" in path:
         target = {"invitations_revoke": api.home.invitation, "products_retrieve": api.home.product, "products_rescrape": api.home.product,
                   "products_price_confirm": api.home.product, "ads_retrieve": api.home.ad,

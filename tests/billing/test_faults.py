@@ -10,9 +10,7 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 import signal
 import threading
 import time
@@ -29,7 +27,7 @@ from core.errors import PaymentRequired
 from generation import workflow
 from generation.models import RenderJob
 from tests.servers import serve
-from tests.workers import celery_workers
+from tests.workers import celery_workers, kill_machine, wait_for
 
 pytestmark = pytest.mark.services
 
@@ -51,57 +49,6 @@ def _paying_account(workspace, credits: int) -> BillingAccount:
     account.refresh_from_db()
     assert (account.balance, account.reserved) == (credits, 0)
     return account
-
-
-def _wait_for(condition, *, timeout: float, what: str, poll: float = 0.1, log: Path | None = None):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = condition()
-        if result:
-            return result
-        time.sleep(poll)
-    tail = f"\n--- {log.name} ---\n{log.read_text()[-4000:]}" if log and log.exists() else ""
-    pytest.fail(f"timed out after {timeout:g} s waiting for {what}{tail}")
-
-
-def _process_tree(pid: int) -> list[int]:
-    """``pid`` and its descendants (Linux /proc): the worker, its pool children, their ffmpeg."""
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        ppid = int(stat.rsplit(")", 1)[1].split()[1])
-        children.setdefault(ppid, []).append(int(entry.name))
-    tree, todo = [], [pid]
-    while todo:
-        current = todo.pop()
-        tree.append(current)
-        todo.extend(children.get(current, ()))
-    return tree
-
-
-def _signal(pids, sig) -> None:
-    for pid in pids:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, sig)
-
-
-def _kill_machine(pid: int) -> list[int]:
-    """SIGKILL a worker and everything under it at once, as a lost machine would: the tree is
-    frozen first (SIGSTOP, until no new process appears) so no child finishes or forks meanwhile."""
-    frozen: set[int] = set()
-    while True:
-        tree = set(_process_tree(pid))
-        if tree <= frozen:
-            break
-        _signal(tree - frozen, signal.SIGSTOP)
-        frozen |= tree
-    _signal(frozen, signal.SIGKILL)
-    return sorted(frozen)
 
 
 # --------------------------------------------------------------------- 50 concurrent starts
@@ -237,9 +184,9 @@ def test_a_render_worker_killed_mid_render_is_charged_once_after_redelivery(
             assert doomed.poll() is None, doomed_log.read_text()[-4000:]
             return job.stage == RenderJob.Stage.RENDER and job.progress > 25  # past the render's start
 
-        _wait_for(rendering, timeout=180, poll=0.05, what="the render stage to make progress", log=doomed_log)
+        wait_for(rendering, timeout=180, poll=0.05, what="the render stage to make progress", log=doomed_log)
         timings["to_render"] = time.monotonic() - began
-        killed = _kill_machine(doomed.pid)
+        killed = kill_machine(doomed.pid)
         killed_at = time.monotonic()
         doomed.wait(timeout=10)
         assert doomed.returncode == -signal.SIGKILL
@@ -263,7 +210,7 @@ def test_a_render_worker_killed_mid_render_is_charged_once_after_redelivery(
             assert rescuer.poll() is None, rescuer_log.read_text()[-4000:]
             return job.is_finished
 
-        _wait_for(ended, timeout=180, poll=0.2, what="the redelivered render to end the job", log=rescuer_log)
+        wait_for(ended, timeout=180, poll=0.2, what="the redelivered render to end the job", log=rescuer_log)
         timings["redelivered_render"] = time.monotonic() - restarted
         rescued = rescuer_log.read_text()
 
@@ -281,6 +228,78 @@ def test_a_render_worker_killed_mid_render_is_charged_once_after_redelivery(
     assert (account.balance, account.reserved) == (40 - job.charged, 0)
     assert DomainEvent.objects.filter(type="ad.completed", subject_id=job.id).count() == 1
     assert not DomainEvent.objects.filter(type="ad.failed", subject_id=job.id).exists()
+
+
+def _forget_unacked(redis_url: str, job_id) -> None:
+    """Drop the broker's held copy of a killed worker's task for ``job_id`` (its visibility timeout
+    is an hour here), so no later test on this Redis sees it."""
+    import redis
+
+    client = redis.Redis.from_url(redis_url)
+    try:
+        for tag, raw in client.hgetall("unacked").items():
+            message, _exchange, _routing_key = json.loads(raw)
+            if str(job_id) in json.dumps(message.get("headers", {}).get("argsrepr", "")) + str(message.get("body", "")):
+                client.hdel("unacked", tag)
+                client.zrem("unacked_index", tag)
+    finally:
+        client.close()
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_a_render_lost_with_its_worker_is_resent_by_the_watchdog_and_charged_once(
+    redis_url, postgres, billing_on, allow_demo_shop, workspace, tmp_path, settings
+):
+    """The broker would redeliver the lost task only after its visibility timeout (an hour by
+    Redis's default, 25 min as Shopreel sets it); the watchdog sees the heartbeat stop and resends
+    the render within a minute, removing the killed attempt's .part files first."""
+    from generation.watchdog import jobs_watchdog_sweep
+
+    account = _paying_account(workspace, 40)
+    url = next(iter(allow_demo_shop.product_urls.values()))
+    worker_setup = {
+        "redis_url": redis_url, "allow_hosts": allow_demo_shop.host_port, "concurrency": 2,
+        "env": {"SHOPREEL_BILLING": "on"},
+        "app_config": {"broker_transport_options": {"visibility_timeout": 3600}},
+    }
+    with celery_workers({"doomed": "default,render"}, log_dir=tmp_path, **worker_setup) as (processes, logs):
+        doomed, doomed_log = processes[0], logs["doomed"]
+        job = job_start_paid(workspace=workspace, url=url, options={"length": 6, "formats": ["9:16", "1:1"]})
+
+        def rendering():
+            job.refresh_from_db()
+            assert not job.is_finished, f"the job ended before the kill: {job.state} {job.error}"
+            return job.stage == RenderJob.Stage.RENDER and job.progress > 25
+
+        wait_for(rendering, timeout=180, poll=0.05, what="the render stage to make progress", log=doomed_log)
+        kill_machine(doomed.pid)
+        doomed.wait(timeout=10)
+    job.refresh_from_db()
+    folder = Path(settings.MEDIA_ROOT) / f"workspaces/{workspace.id}/ads/{job.ad_id}/{job.id}"
+    assert job.state == RenderJob.State.RUNNING
+    assert list(folder.glob(".*.part.*")), "the killed render left its temporary files"
+
+    settings.SHOPREEL_JOB_STALL_SECONDS = 2
+    time.sleep(2.5)
+    killed_at = time.monotonic()
+    assert jobs_watchdog_sweep()["resumed"] == 1  # sent to the real broker
+    assert not list(folder.glob(".*.part.*"))
+    with celery_workers({"rescuer": "default,render"}, log_dir=tmp_path, **worker_setup) as (processes, logs):
+        wait_for(lambda: RenderJob.objects.get(id=job.id).is_finished, timeout=180, poll=0.2,
+                 what="the resent render to end the job", log=logs["rescuer"])
+    recovered_in = time.monotonic() - killed_at
+    _forget_unacked(redis_url, job.id)
+
+    job.refresh_from_db()
+    print(f"\nwatchdog: job done {recovered_in:.1f} s after the sweep (visibility timeout 3600 s)")
+    assert job.state == RenderJob.State.SUCCEEDED, job.error
+    assert sorted(job.outputs.values_list("format", flat=True)) == ["1:1", "9:16"]
+    assert not list(folder.glob(".*.part.*"))
+    assert LedgerEntry.objects.filter(job_id=job.id, kind=LedgerEntry.Kind.SETTLE).count() == 1
+    account.refresh_from_db()
+    assert (account.balance, account.reserved) == (40 - job.charged, 0)
+    assert DomainEvent.objects.filter(type="ad.completed", subject_id=job.id).count() == 1
 
 
 # --------------------------------------------------------------------- a failure on the worker
@@ -304,7 +323,7 @@ def test_a_job_whose_product_page_is_gone_fails_on_the_worker_and_gives_everythi
             assert processes[0].poll() is None, logs["worker"].read_text()[-4000:]
             return job.is_finished
 
-        _wait_for(ended, timeout=90, poll=0.2, what="the job to fail", log=logs["worker"])
+        wait_for(ended, timeout=90, poll=0.2, what="the job to fail", log=logs["worker"])
 
     assert (job.state, job.error_code, job.charged) == (RenderJob.State.FAILED, "http_404", 0)
     account.refresh_from_db()

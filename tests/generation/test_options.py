@@ -15,7 +15,7 @@ def test_defaults_fill_what_is_missing_or_none_and_the_json_round_trips():
     assert options.to_json() == {
         "template": "auto", "language": "en", "formats": ["1:1", "9:16"], "length": 20.0, "seed": 0,
         "voice": True, "music": True, "market": "US", "override_compliance": False, "platform": "",
-        "tone": "", "cta": None, "generative": True,
+        "tone": "", "cta": None, "variant": 0, "generative": True,
     }
     assert JobOptions.from_json(options.to_json()) == options
     # A row stored before an option existed reads with its default; a name since retired is left out.
@@ -71,3 +71,11 @@ def test_an_unsupported_language_is_refused_up_front_and_a_regional_tag_is_not()
         JobOptions.from_input({"language": "xx"})
     assert refused.value.code == "unsupported_language" and "es-MX" in refused.value.message
     assert JobOptions.from_input({"language": "es-MX"}).language == "es-MX"
+
+
+@pytest.mark.parametrize("bad", [-1, 10, 1.5, "2", True])
+def test_a_variant_is_a_whole_number_from_0_to_9(bad):
+    assert JobOptions.from_input({"variant": 3}).variant == 3
+    with pytest.raises(InvalidInput) as refused:
+        JobOptions.from_input({"variant": bad})
+    assert "variant" in refused.value.detail

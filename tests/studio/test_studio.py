@@ -9,7 +9,6 @@ from django.core.files.base import ContentFile
 
 from billing.ledger import account_for_workspace
 from billing.models import Plan
-from generation import workflow
 from generation.models import Ad, RenderJob, RenderOutput
 from tests.factories import ProductFactory
 
@@ -20,19 +19,9 @@ MP4 = b"\x00\x00\x00\x20ftypisom" + b"\x00" * 64
 
 
 @pytest.fixture
-def queued(monkeypatch) -> list[str]:
-    """Jobs whose canvas was queued on commit (no broker here: the canvas is recorded)."""
-    sent: list[str] = []
-
-    class _Canvas:
-        def __init__(self, job_id: str):
-            self.job_id = job_id
-
-        def apply_async(self):
-            sent.append(self.job_id)
-
-    monkeypatch.setattr(workflow, "pipeline_signature", _Canvas)
-    return sent
+def queued(queued_pipelines) -> list[str]:
+    """Jobs whose canvas was queued on commit (recorded at the broker's edge: tests/conftest.py)."""
+    return queued_pipelines
 
 
 @pytest.fixture
@@ -218,7 +207,7 @@ def test_a_finished_job_shows_its_videos_and_downloads(client, team, done_job):
     page = client.get(f"{_w(team)}/jobs/{done_job.id}/").text
     files = f"{_w(team)}/jobs/{done_job.id}/files/9:16"
     assert "<video controls" in page and f'src="{files}/video/"' in page and f'poster="{files}/poster/"' in page
-    assert f'<a href="{files}/video/?download=1" class="primary">Download MP4</a>' in page
+    assert f'<a href="{files}/video/?download=1" class="button primary">Download MP4</a>' in page
     for kind in ("srt", "vtt"):
         assert f'href="{files}/{kind}/?download=1"' in page
     assert "/media/" not in page

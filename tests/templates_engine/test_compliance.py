@@ -64,6 +64,32 @@ def test_a_finding_says_where_and_suggests_a_rewrite(product):
     assert {f.field for f in findings} == {"caption", "voiceover"}
 
 
+@pytest.mark.parametrize(
+    ("caption", "market", "language"),
+    [
+        ("The best cure for acne", "US", "en"),  # an absolute claim (warn) and a health claim (block)
+        ("Our #1 tee, only $99 on sale", "CN", "en"),  # a ranking, a wrong price and sale wording
+        ("最好的治疗", "CN", "zh-Hans"),  # 最 and 治疗
+    ],
+)
+def test_every_suggestion_for_one_text_fixes_all_its_findings(product, caption, market, language):
+    """Applying any one suggested rewrite leaves the caption with no finding at all (before, each
+    suggestion fixed only its own finding, so applying it left the other problem in)."""
+    findings = check_script(_script(caption, language=language), product=product, market=market)
+    assert len(findings) >= 2, _rules(findings)
+    for finding in findings:
+        fixed = check_script(_script(finding.suggestion, language=language), product=product, market=market)
+        assert fixed == [], (finding.rule, finding.suggestion, _rules(fixed))
+    assert len({f.suggestion for f in findings}) == 1
+
+
+def test_findings_on_other_texts_do_not_leak_into_a_suggestion(product):
+    findings = check_script(_script("The best tee", "It cures acne."), product=product, market="US")
+    caption = next(f for f in findings if f.field == "caption")
+    voiceover = next(f for f in findings if f.field == "voiceover")
+    assert (caption.suggestion, voiceover.suggestion) == ("The great tee", "It acne.")
+
+
 def test_health_and_guaranteed_claims(product):
     findings = check_script(_script("Cures acne. Guaranteed results!"), product=product, market="US")
     assert ("health_claim", "block", "Cures") in _rules(findings)

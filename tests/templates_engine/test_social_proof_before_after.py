@@ -80,13 +80,13 @@ def test_without_a_review_count_the_count_is_never_stated(make_product):
         script = builder.build_script(product=product, template=get_template("generic-social-proof"), length=30)
         assert "reviews" not in [s.id for s in script.scenes]
         assert any("review count" in n for n in script.notes), script.notes
-        assert script.scenes[0].caption == "Rated 4.2/5"
+        assert script.scenes[0].caption == "Worth it? Rated 4.2/5"
 
 
 def test_a_rating_out_of_ten_keeps_its_scale(make_product):
     product = make_product(rating="8.6", rating_scale="10", review_count=31)
     script = builder.build_script(product=product, template=get_template("generic-social-proof"), length=15)
-    assert script.scenes[0].caption == "Rated 8.6/10"
+    assert script.scenes[0].caption == "Worth it? Rated 8.6/10"
     assert not check_script(script, product=product, market="EU")
 
 

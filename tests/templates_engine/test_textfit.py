@@ -52,7 +52,10 @@ def test_fit_caption_cuts_at_word_boundary():
 
 def test_speech_time():
     assert speech_seconds("one two three four five six seven eight nine ten eleven twelve thirteen", "en") == pytest.approx(5)
-    assert speech_seconds("一二三四五六七八九", "zh-Hans") == pytest.approx(2)
+    assert speech_seconds("一二三四五六七八九", "ja") == pytest.approx(2)  # 4.5 a second
+    assert speech_seconds("一二三四五六七八九", "zh-Hans") == pytest.approx(2.5)  # espeak's Mandarin: 3.6
+    # A number takes about a word per digit, plus its unit.
+    assert speech_seconds("Was $32, now $149.99.", "en") == pytest.approx((1 + 3 + 1 + 7) / 2.6)
 
 
 def test_fit_voiceover_keeps_lead_sentence():

@@ -91,6 +91,7 @@ class Command(BaseCommand):
         with ExitStack() as stack:
             if opts["demo"]:
                 urls, allow = self._start_demo(stack, opts["demo_product"])
+                demo_slugs = {url: slug for slug, url in self._demo_urls.items()}
             else:
                 urls, allow = [opts["url"]], ()
             fetcher = fetcher_build(extra_allow_hosts=allow)
@@ -102,6 +103,8 @@ class Command(BaseCommand):
                     failures.append(f"{url}: {exc.message}")
                     continue
                 try:
+                    if opts["demo"]:  # the demo shop's own translations, entered as merchant edits
+                        self._demo_translations(job=job, fetcher=fetcher, slug=demo_slugs[url], options=options)
                     job = services.job_run_inline(job_id=job.id, fetcher=fetcher)
                 except Exception:
                     # The job holds the plain-language reason; the traceback is for --verbosity 2.
@@ -134,7 +137,20 @@ class Command(BaseCommand):
             if unknown:
                 raise CommandError(f"No demo product {', '.join(unknown)}; the demo shop has {', '.join(urls)}.")
             urls = {slug: url for slug, url in urls.items() if slug in only}
+        self._demo_urls = urls
         return list(urls.values()), (shop.host_port,)
+
+    def _demo_translations(self, *, job: RenderJob, fetcher, slug: str, options: JobOptions) -> None:
+        """Read the demo page (the job's scrape stage), then enter the demo shop's own
+        translations for the ad's language through the merchant-edit service
+        (``products.demo.translations``: labelled merchant edits, not machine output)."""
+        from generation.ads import ad_copy_language
+        from products.demo.translations import demo_translations_apply
+
+        services.job_scrape(job_id=job.id, fetcher=fetcher)
+        job.refresh_from_db()
+        if job.product is not None and job.product.status == job.product.Status.IMPORTED:
+            demo_translations_apply(product=job.product, slug=slug, language=ad_copy_language(options))
 
 
 def _export(*, job: RenderJob, out_dir: Path) -> dict:

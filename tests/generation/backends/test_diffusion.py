@@ -63,7 +63,7 @@ def test_backend_makes_a_clip_the_renderer_plays(diffusion_settings):
     # Progress: once per sampling step (3), then once per decoded chunk (8 frames by 3).
     assert percents == [30, 60, 90, 93, 97, 100]
 
-    scene = ClipShotScene(shot_to_render(asset), FORMATS["1:1"], [])
+    scene = ClipShotScene(shot_to_render(asset), FORMATS["1:1"])
     try:
         assert scene.frame(1.0).shape == (1080, 1080, 3)
     finally:

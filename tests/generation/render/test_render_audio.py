@@ -68,7 +68,7 @@ def test_voice_choice_by_language() -> None:
     engine = audio.EspeakNG()
     assert [
         engine.voice_for(x) for x in ("en", "zh-Hans", "zh-HK", "ja", "ar", "pt-BR", "de-AT")
-    ] == ["en-us", "cmn", "yue", "ja", "ar", "pt-br", "de"]
+    ] == ["en-us", "cmn-latn-pinyin", "yue", "ja", "ar", "pt-br", "de"]
 
 
 @needs_espeak
@@ -81,12 +81,12 @@ def test_mix_with_real_voice_is_normalised_and_exact_length(tmp_path: Path) -> N
     assert 20 * np.log10(loudness.true_peak(data).max()) <= -0.9
 
 
-def test_long_line_is_sped_up_then_cut_to_fit_its_scene(tmp_path: Path) -> None:
-    engine = BeepTTS()
-    spec = _spec(tmp_path, [(1.0, "x" * 60), (1.0, "")], music=False)
+def test_long_line_is_sped_up_within_the_natural_range(tmp_path: Path) -> None:
+    engine = BeepTTS()  # 0.9 s at its own pace, for 0.73 s of room
+    spec = _spec(tmp_path, [(1.0, "x" * 15), (1.0, "")], music=False)
     out = audio.mix_soundtrack(spec, tmp_path / "v.wav", n_samples=96_000, engine=engine)
     data, _, _ = _read(out)
-    assert engine.rates[0] == 1.0 and engine.rates[1] > 1.0  # asked to speak faster
+    assert engine.rates[0] == 1.0 and 1.0 < engine.rates[1] <= audio.MAX_SPEED
     second_scene = np.abs(data[48_000:]).max()
     assert second_scene < 1e-3  # the line never runs into the next scene
 

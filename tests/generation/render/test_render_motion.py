@@ -1,4 +1,6 @@
-"""Motion shots: plates laid out per format, camera moves, several photos per shot."""
+"""Motion shots: the layered scene (sweep, product sprite, photo plate), camera moves, several
+photos per shot. Rewritten for issue 15's engine: scenes take a layout and a style and hand
+back a picture; text and stickers are the decor's (test_render_engine.py)."""
 
 from __future__ import annotations
 
@@ -7,12 +9,15 @@ import pytest
 from PIL import Image, ImageDraw
 
 from generation.render import camera
+from generation.render.layouts import layout_for
 from generation.render.scenes import MotionScene
-from generation.render.spec import FORMATS, BrandSpec, MotionShot, OutputFormat
+from generation.render.spec import FORMATS, MotionShot, OutputFormat
+from generation.render.styles import _base
 
 from .conftest import SMALL
 
 RED, BLUE = (220, 30, 30), (30, 60, 220)
+STYLE = _base("clean", (17, 17, 17), (255, 59, 92))
 
 
 def _share(frame: np.ndarray, colour) -> float:
@@ -20,54 +25,74 @@ def _share(frame: np.ndarray, colour) -> float:
     return float((np.abs(frame.astype(int) - colour).max(axis=2) < 40).mean())
 
 
+def _scene(shot: MotionShot, fmt: OutputFormat = SMALL, span: float = 2.0) -> MotionScene:
+    return MotionScene(shot, fmt, layout_for(fmt), STYLE, span)
+
+
 def test_same_seed_same_frames(make_photo) -> None:
-    shot = MotionShot((make_photo(),), "ken_burns", seed=3)
-    a = MotionScene(shot, SMALL, BrandSpec(), 2.0, [])
-    b = MotionScene(shot, SMALL, BrandSpec(), 2.0, [])
+    shot = MotionShot((make_photo(),), "ken_burns", seed=3, background="blur")
+    a, b = _scene(shot), _scene(shot)
     for t in (0.0, 0.7, 1.9):
-        assert np.array_equal(a.frame(t), b.frame(t))
+        assert np.array_equal(a.picture(t), b.picture(t))
 
 
 @pytest.mark.parametrize("move", ["push_in", "pull_out", "pan_left", "pan_right", "ken_burns"])
-def test_moves_move_and_static_does_not(make_photo, move) -> None:
-    photo = make_photo()
-    moving = MotionScene(MotionShot((photo,), move), SMALL, BrandSpec(), 2.0, [])
-    still = MotionScene(MotionShot((photo,), "static"), SMALL, BrandSpec(), 2.0, [])
-    assert np.abs(moving.frame(0.0).astype(int) - moving.frame(2.0)).mean() > 1
-    assert np.array_equal(still.frame(0.0), still.frame(2.0))
+def test_photo_moves_move(make_photo, move) -> None:
+    scene = _scene(MotionShot((make_photo(),), move, background="blur"))
+    assert np.abs(scene.picture(0.0).astype(int) - scene.picture(2.0)).mean() > 1
 
 
-def test_pan_left_travels_left_with_an_eased_start() -> None:
+def test_camera_never_stops_inside_the_scene() -> None:
+    """A move that eases to a halt reads as a still frame: its speed stays well above 0."""
     move = camera.make_move("pan_left")
-    xs = [camera.view_matrix(move, p, (270, 480), (310, 552))[0, 2] for p in (0, 0.05, 0.5, 1)]
-    assert xs[0] > xs[2] > xs[3]
-    assert abs(xs[1] - xs[0]) < abs(xs[2] - xs[1]) / 5  # eases in
+    xs = [camera.view_matrix(move, p / 20, (270, 480), (310, 552))[0, 2] for p in range(21)]
+    steps = np.abs(np.diff(xs))
+    assert xs[0] > xs[10] > xs[20]
+    assert steps.min() > 0.5 * steps.mean()
 
 
 def test_studio_shot_puts_the_cutout_on_a_generated_background(make_photo) -> None:
     cut = make_photo("cut.png", colour=RED, cutout=True)
     shot = MotionShot((make_photo("photo.jpg", colour=BLUE),), "static", cutouts=(cut,))
-    frame = MotionScene(shot, SMALL, BrandSpec(), 1.0, []).frame(0.0)
+    frame = _scene(shot, span=1.0).picture(0.8)
     assert _share(frame, RED) > 0.05 and _share(frame, BLUE) == 0  # the cut-out, not the photo
     corner = frame[:10, :10].reshape(-1, 3).mean(axis=0)
     assert not np.allclose(corner, 255, atol=3)  # a studio gradient, not the photo's white
 
 
+def test_product_and_background_move_at_different_speeds(make_photo) -> None:
+    """Parallax: the sweep and the product layer drift by different amounts."""
+    cut = make_photo("cut.png", colour=RED, cutout=True)
+    scene = _scene(MotionShot((make_photo(),), cutouts=(cut,)), FORMATS["9:16"], span=3.0)
+    a, b = scene.picture(0.8), scene.picture(2.8)
+    product_a = np.nonzero((np.abs(a.astype(int) - RED).max(axis=2) < 40).any(axis=1))[0]
+    product_b = np.nonzero((np.abs(b.astype(int) - RED).max(axis=2) < 40).any(axis=1))[0]
+    # The product grew (its rows span more) while the background is still a gradient.
+    assert product_b.size > product_a.size
+    assert not np.array_equal(a[:40, :40], b[:40, :40])  # the sweep drifted
+
+
 @pytest.mark.parametrize("fmt", [SMALL, OutputFormat("16:9", 480, 270, FORMATS["16:9"].safe_zone)])
-def test_blur_shot_shows_the_whole_photo_for_each_format(make_photo, fmt) -> None:
-    # A wide photo with a coloured frame: all four sides must be visible, whatever the format.
-    photo = make_photo("wide.png", colour=BLUE, size=(800, 400))
+def test_photo_with_surroundings_is_full_bleed_around_the_product(make_photo, fmt) -> None:
+    """No box over a blurred copy: the photo fills its picture area, cropped around the
+    product, which stays whole in the frame."""
+    photo = make_photo("wide.png", colour=BLUE, size=(1600, 800))
     im = Image.open(photo).convert("RGB")
-    ImageDraw.Draw(im).rectangle((0, 0, 799, 399), outline=RED, width=24)
+    ImageDraw.Draw(im).rectangle((0, 0, 1599, 799), fill=(120, 160, 90))  # a lawn
+    ImageDraw.Draw(im).ellipse((1000, 300, 1200, 500), fill=RED)  # the product, off centre
     im.save(photo)
-    frame = MotionScene(
-        MotionShot((photo,), "static", background="blur"), fmt, BrandSpec(), 1.0, []
-    ).frame(0.0)
-    red = np.abs(frame.astype(int) - RED).max(axis=2) < 50
-    ys, xs = np.nonzero(red)
-    h, w = ys.max() - ys.min(), xs.max() - xs.min()
-    assert abs(w / h - 2.0) < 0.15  # the photo's own aspect ratio: not cropped
-    assert xs.min() > 0 and xs.max() < fmt.width - 1  # contained, with background around it
+    scene = _scene(MotionShot((photo,), "static", background="blur"), fmt, span=1.0)
+    frame = scene.picture(0.0)
+    x0, y0, x1, y1 = (round(v) for v in scene.layout.picture)
+    if not scene.layout.split:  # the lower part is darkened under the caption: look above it
+        y1 = round(scene.layout.text[1] - 0.12 * fmt.height)
+    area = frame[y0:y1, x0:x1].astype(int)
+    lawn = (np.abs(area - (120, 160, 90)).max(axis=2) < 30).mean()
+    red = np.abs(area - RED).max(axis=2) < 50
+    _ys, xs = np.nonzero(red)
+    assert lawn + red.mean() > 0.9  # the photo covers its area: no bars, no blurred copy
+    assert xs.min() > 0 and xs.max() < area.shape[1] - 1  # the product is inside the crop...
+    assert abs(xs.mean() - area.shape[1] / 2) < area.shape[1] * 0.2  # ...and near its centre
 
 
 def test_several_photos_share_the_scene_time(make_photo) -> None:
@@ -76,6 +101,6 @@ def test_several_photos_share_the_scene_time(make_photo) -> None:
         "push_in",
         background="blur",
     )
-    scene = MotionScene(shot, SMALL, BrandSpec(), 2.0, [])
-    early, late = scene.frame(0.3), scene.frame(1.7)
+    scene = _scene(shot)
+    early, late = scene.picture(0.3), scene.picture(1.7)
     assert _share(early, RED) > _share(early, BLUE) and _share(late, BLUE) > _share(late, RED)

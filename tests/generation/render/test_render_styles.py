@@ -23,6 +23,7 @@ from generation.render.spec import (
     WordTiming,
 )
 from generation.render.subtitles import caption_cues
+from generation.render.timeline import Timeline
 from generation.render.wordsync import highlight_times
 
 from .conftest import SMALL, probe
@@ -165,12 +166,13 @@ def test_highlight_follows_the_voice_in_the_video(make_photo, tmp_path: Path) ->
             ),
         ),
         audio=AudioSpec(voice=True, music=False),
-        brand=BrandSpec(caption_style="highlight"),
+        # The kit's own colours (a brand kit): the spoken word takes its accent.
+        brand=BrandSpec(caption_style="highlight", custom_colours=True),
         fps=10,
     )
     result = render_ad_video(spec, out_dir=tmp_path, basename="hl", tts=ToneTTS())
     frames = probe(result.video).frames
-    box = captions.render_caption_words(line, SMALL).base.bbox
+    box = Timeline(spec).decor(0).caption_bbox
 
     def lit_x(t: float) -> float | None:
         roi = frames[round(t * 10)][box[1] : box[3], box[0] : box[2]].astype(int)
@@ -294,5 +296,6 @@ def test_end_card_shows_logo_badge_and_brand_cta_in_brand_colours(make_photo, tm
 
     logo_rows, accent_rows = rows_of((0, 0, 255)), rows_of((0x22, 0xAA, 0x55))
     assert logo_rows.size and logo_rows.max() < h * 0.3  # the logo, at the top
-    assert accent_rows.size and accent_rows.min() > h * 0.5  # badge and CTA, below
+    # Badge and CTA below, stacked up from the safe area's bottom (issue 15's end card).
+    assert accent_rows.size and accent_rows.min() > h * 0.45
     assert result.srt.read_text().count("Order at acme.shop") == 1

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from generation.render.captions import caption_bbox, safe_rect
+from generation.render.captions import safe_rect
 from generation.render.compose import render_ad_video
 from generation.render.errors import RenderCancelled, RenderError
 from generation.render.spec import (
@@ -20,6 +20,7 @@ from generation.render.spec import (
     RenderSpec,
     SceneSpec,
 )
+from generation.render.timeline import Timeline
 
 from .conftest import QUIET, SMALL, probe, simple_spec
 
@@ -91,13 +92,15 @@ def test_caption_appears_only_inside_its_box_and_the_box_is_safe(
     plain = render_ad_video(simple_spec(photo), out_dir=tmp_path, basename="plain")
     captioned = render_ad_video(simple_spec(photo, caption=text), out_dir=tmp_path, basename="cap")
 
-    x0, y0, x1, y1 = caption_bbox(text, SMALL)
+    # Where the caption rests once its words have popped in (they land in the first 0.4 s
+    # and lift out in the last 0.16 s, so the frames checked are in between).
+    x0, y0, x1, y1 = Timeline(simple_spec(photo, caption=text)).decor(0).caption_bbox
     sx0, sy0, sx1, sy1 = safe_rect(SMALL)
     assert sx0 <= x0 < x1 <= sx1 and sy0 <= y0 < y1 <= sy1
 
     frames_a, frames_b = probe(plain.video).frames, probe(captioned.video).frames
     assert len(frames_a) == len(frames_b) == 45
-    for i in (0, 22, 44):
+    for i in (14, 22, 38):
         diff = np.abs(frames_a[i].astype(np.int16) - frames_b[i].astype(np.int16)).mean(axis=2)
         inside = diff[y0:y1, x0:x1].mean()
         outside = np.ones_like(diff, dtype=bool)
@@ -172,7 +175,7 @@ def test_full_size_vertical_render(tmp_path: Path, make_photo) -> None:
     info = probe(result.video, keep_frames=False)
     assert (info.width, info.height) == (1080, 1920)
     assert abs(info.video_duration - 1.0) <= 1 / 30 + 1e-6
-    x0, y0, x1, y1 = caption_bbox("限时优惠 最后一天", fmt, language="zh-Hans")
+    x0, y0, x1, y1 = Timeline(spec).decor(0).caption_bbox
     sx0, sy0, sx1, sy1 = safe_rect(fmt)
     assert sx0 <= x0 and x1 <= sx1 and sy0 <= y0 and y1 <= sy1
 
@@ -206,7 +209,7 @@ def test_end_card_with_logo(tmp_path: Path, make_photo) -> None:
         audio=QUIET,
     )
     result = render_ad_video(spec, out_dir=tmp_path, basename="end")
-    frame = probe(result.video).frames[0]
+    frame = probe(result.video).frames[-8]  # the end card's parts have popped in
     yellow = (np.abs(frame.astype(int) - (250, 200, 0)).max(axis=2) < 60).mean()
     teal = (np.abs(frame.astype(int) - (0, 170, 136)).max(axis=2) < 40).mean()
     assert yellow > 0.002 and teal > 0.01  # the logo and the accent-coloured button

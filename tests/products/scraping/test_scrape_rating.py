@@ -100,4 +100,4 @@ def test_the_rating_is_stored_and_handed_to_the_template_engine(workspace) -> No
     template, why = pick_template(product=data, language="en", length=15)
     assert template.slug == "beauty-social-proof" and "4.7/5" in why
     script = build_script(product=data, template=template, length=15)
-    assert script.scenes[0].caption == "Rated 4.7/5"
+    assert script.scenes[0].caption == "Worth it? Rated 4.7/5"

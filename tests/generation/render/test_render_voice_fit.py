@@ -1,0 +1,266 @@
+"""The voice a listener hears: readable Japanese and Chinese, lines that fit their scene at a
+natural pace without a word cut, the price said, pauses carried by the music; and Japanese
+and Chinese captions broken between phrases, never before small kana or closing marks.
+
+Real espeak-ng throughout (its phoneme output, ``-x``, is what the listener hears, in writing).
+"""
+
+# ruff: noqa: RUF001 - full-width punctuation here is deliberate (CJK text)
+
+from __future__ import annotations
+
+import shutil
+import wave
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from generation.render import audio, fonts, linebreak, loudness, reading
+from generation.render.spec import AudioSpec, MotionShot, RenderSpec, SceneSpec
+from generation.render.speech import WORD
+
+from .conftest import SMALL
+
+needs_espeak = pytest.mark.skipif(
+    shutil.which("espeak-ng") is None, reason="espeak-ng not installed"
+)
+# espeak's phonemes for the English words it says where its voice cannot read a character.
+CHINESE_LETTER, JAPANESE_LETTER = "tS'aIni:z", "dZ'ap@ni:z"
+
+JA_LINE = "1,284件のレビューで平均4.7点。Northwindの定番Tシャツ、USB-C対応。"
+
+
+@needs_espeak
+def test_japanese_voice_gets_kana_and_never_says_chinese_letter() -> None:
+    engine = audio.EspeakNG()
+    parts = engine.parts(JA_LINE, language="ja")
+    ja_text = "".join(p.text for p in parts if p.voice == "ja")
+    assert ja_text and not reading.has_kanji(ja_text)  # no kanji reaches the ja voice
+    assert not any(ch.isascii() and ch.isalpha() for ch in ja_text)  # nor a Latin letter
+    said = " ".join(ph for _voice, ph in engine.phonemes(JA_LINE, language="ja"))
+    assert CHINESE_LETTER not in said and JAPANESE_LETTER not in said
+
+
+@needs_espeak
+def test_latin_names_in_japanese_are_said_as_english_words_not_spelled() -> None:
+    engine = audio.EspeakNG()
+    parts = {p.text: p.voice for p in engine.parts(JA_LINE, language="ja")}
+    assert parts["Northwind"] == reading.LATIN_VOICE
+    # As the English voice says the word, not as its letters one by one (N, O, R, ...).
+    english = dict(engine.phonemes("Northwind", language="en"))[reading.LATIN_VOICE]
+    said = [ph for voice, ph in engine.phonemes(JA_LINE, language="ja") if voice != "ja"]
+    assert english in said
+    assert "'En _:'oU" not in " ".join(said)  # "en, oh" — the spelling it did before
+
+
+@needs_espeak
+def test_mandarin_characters_are_never_read_as_english_pinyin() -> None:
+    """The ``cmn`` voice says 要 as "y-a-four" (its pinyin, in English); every character of
+    the line must come out in Mandarin and only the brand in English."""
+    engine = audio.EspeakNG()
+    said = engine.phonemes("全新 Aurora Tee，只要 US$24.00，评分4.7分。", language="zh-Hans")
+    mandarin = " ".join(ph for voice, ph in said if voice != reading.LATIN_VOICE)
+    assert "(en)" not in mandarin
+    assert any(voice == reading.LATIN_VOICE and "Aurora" not in ph for voice, ph in said)
+
+
+@needs_espeak
+def test_word_times_of_a_japanese_line_point_at_the_written_words() -> None:
+    speech = audio.EspeakNG().synthesize_words("平均4.7点。Northwindから。", language="ja")
+    written = {m.group() for m in WORD.finditer("平均4.7点。Northwindから。")}
+    assert {w.text for w in speech.words} <= written
+    assert "Northwind" in {w.text for w in speech.words}
+    starts = [w.start for w in speech.words]
+    assert starts == sorted(starts)
+
+
+def _spec(tmp_path: Path, scenes, language="en", **audio_kw) -> RenderSpec:
+    photo = tmp_path / "unused.jpg"
+    return RenderSpec(
+        format=SMALL,
+        language=language,
+        audio=AudioSpec(**audio_kw),
+        scenes=tuple(SceneSpec(d, MotionShot((photo,)), voiceover=v) for d, v in scenes),
+    )
+
+
+class RecordingEspeak(audio.EspeakNG):
+    def __init__(self) -> None:
+        super().__init__()
+        self.asked: list[tuple[str, float]] = []
+
+    def synthesize_words(self, text, *, language, voice="", rate=1.0):
+        self.asked.append((text, rate))
+        return super().synthesize_words(text, language=language, voice=voice, rate=rate)
+
+
+LONG_LINES = {
+    "en": "Was $32, now $24. Soft organic cotton that keeps its shape, wash after wash, "
+    "with a relaxed fit and dropped shoulders.",
+    "ja": "通常$32のところ、今なら$24。洗っても形が崩れにくい、やわらかなオーガニックコットン。"
+    "ゆったりとしたシルエットです。",
+    "zh-Hans": "原价 $32，现价 $24。有机棉柔软舒适，洗了很多次也不变形，宽松版型，落肩设计。",
+    "ar": "كان 32 US$، الآن 24 US$. قطن عضوي ناعم يحافظ على شكله بعد كل غسلة، بقصة مريحة.",
+    "de": "Statt 32 $ jetzt 24 $. Weiche Bio-Baumwolle, die auch nach vielen Wäschen in Form "
+    "bleibt, mit lockerem Schnitt.",
+}
+
+
+@needs_espeak
+@pytest.mark.parametrize("language", sorted(LONG_LINES))
+def test_a_long_line_is_shortened_not_sped_up_nor_cut(tmp_path: Path, language: str) -> None:
+    """A 5 s scene with a line that takes longer: the voice never goes past the natural
+    range, says whole words only, and keeps the sale's new price."""
+    engine = RecordingEspeak()
+    spec = _spec(tmp_path, [(5.0, LONG_LINES[language]), (1.5, "")], language, music=False)
+    track = audio.soundtrack(spec, tmp_path / "v.wav", n_samples=int(6.5 * 48_000), engine=engine)
+    assert engine.asked[0] == (LONG_LINES[language], 1.0)  # too long as written
+    (fit,) = track.lines
+    assert max(rate for _text, rate in engine.asked) <= audio.MAX_SPEED
+    assert fit.said and fit.said != fit.asked and "24" in fit.said
+    # Never cut: the placed line is exactly as long as the engine's line at that speed.
+    alone = audio._placed_line(
+        engine.synthesize_words(fit.said, language=spec.language, rate=fit.rate)
+    )[0]
+    assert fit.seconds == pytest.approx(alone.size / 48_000, abs=0.05)  # rate rounding
+    assert fit.seconds <= fit.room + audio.VOICE_TAIL  # and it ends inside its scene
+    heard = track.words[0]
+    assert heard and heard[-1].end <= 5.0
+
+
+def test_a_line_that_cannot_fit_runs_on_and_the_next_waits(tmp_path: Path) -> None:
+    """No shorter version (one clause): said whole at the top speed, into the next scene,
+    whose line starts after it rather than over it."""
+
+    class Beep:
+        max_rate = 1.45  # an engine allowing more than the natural range is held to it
+
+        def __init__(self) -> None:
+            self.rates: list[float] = []
+
+        def synthesize(self, text, *, language, voice="", rate=1.0):
+            self.rates.append(rate)
+            t = np.arange(int(len(text) * 0.06 / rate * 16000)) / 16000
+            return 0.5 * np.sin(2 * np.pi * 220 * t), 16000
+
+    engine = Beep()
+    spec = _spec(tmp_path, [(1.0, "x" * 30), (2.0, "y" * 10)], music=False)
+    track = audio.soundtrack(spec, tmp_path / "v.wav", n_samples=3 * 48_000, engine=engine)
+    first, second = track.lines
+    assert max(engine.rates) <= audio.MAX_SPEED
+    assert first.said == "x" * 30 and first.overrun > 0  # whole, not cut
+    assert track.words[1][0].start >= track.words[0][-1].end  # no talking over
+    assert second.said == "y" * 10
+
+
+def test_a_line_that_would_pass_the_ad_end_is_left_out_not_cut(tmp_path: Path) -> None:
+    class Beep:
+        def synthesize(self, text, *, language, voice="", rate=1.0):
+            t = np.arange(int(len(text) * 0.06 / rate * 16000)) / 16000
+            return 0.5 * np.sin(2 * np.pi * 220 * t), 16000
+
+    spec = _spec(tmp_path, [(1.0, "x" * 60)], music=False)
+    track = audio.soundtrack(spec, tmp_path / "v.wav", n_samples=48_000, engine=Beep())
+    assert track.lines[0].said == "" and track.words == ((),)
+
+
+def _read(path: Path) -> np.ndarray:
+    with wave.open(str(path)) as w:
+        data = np.frombuffer(w.readframes(w.getnframes()), "<i2").reshape(-1, 2)
+    return data.astype(np.float64) / 32768
+
+
+@needs_espeak
+def test_music_carries_the_pause_between_lines(tmp_path: Path) -> None:
+    """A line, 3 s without voice, a line: the pause stays within 9 LU of the whole mix
+    (it fell ~15 LU, to about -29 LUFS, when the bed sat 12 LU under the voice)."""
+    spec = _spec(tmp_path, [(2.0, "Meet the bottle."), (3.0, ""), (2.0, "Shop now.")])
+    data = _read(audio.mix_soundtrack(spec, tmp_path / "m.wav", n_samples=7 * 48_000))
+    whole = loudness.integrated_loudness(data)
+    pause = loudness.integrated_loudness(data[int(2.6 * 48_000) : int(4.8 * 48_000)])
+    assert whole == pytest.approx(-14, abs=1)
+    assert pause >= whole - 9
+    assert pause < whole - 1  # still a bed, under the voice
+
+
+# --- line breaking ---------------------------------------------------------------------------
+
+BREAK_CASES = [
+    ("1,284件のレビューで平均4.7点", "ja"),
+    ("セール中に今すぐチェック", "ja"),
+    ("「限定」ショッピングをお楽しみください、チャンスは今だけ。", "ja"),
+    ("现在购买降噪耳机，立享八折优惠，包邮到家", "zh-Hans"),
+]
+
+
+@pytest.mark.parametrize(("text", "language"), BREAK_CASES)
+@pytest.mark.parametrize("width", [200, 280, 400])
+def test_cjk_lines_break_between_phrases_and_never_before_small_kana(
+    text: str, language: str, width: int
+) -> None:
+    chain = fonts.font_chain(language)
+    lines, _size = linebreak.fit_lines(text, chain, 40, width)
+    assert "".join(lines) == text
+    phrases = linebreak._phrases(text)
+    ends = {sum(len(p) for p in phrases[:k]) for k in range(len(phrases) + 1)}
+    at = 0
+    for line in lines[:-1]:
+        at += len(line)
+        assert at in ends, f"{line!r} ends inside a phrase of {phrases}"
+    for line in lines[1:]:
+        assert line[0] not in linebreak.SMALL_KANA + "ー。、」）！？", line
+
+
+def test_kinsoku_keeps_closing_marks_and_small_kana_off_a_line_start() -> None:
+    pieces = linebreak.tokens("「今だけ」ッ。セール、チェック")
+    assert all(p[0] not in linebreak.SMALL_KANA + "」。、" for p in pieces)
+    assert all(p[-1] != "「" for p in pieces)
+
+
+def test_a_latin_word_in_a_japanese_line_stays_whole() -> None:
+    assert "Aurora " in linebreak.tokens("Aurora Organic Cotton Teeが25%オフ")
+    assert "Teeが" in linebreak.tokens("Aurora Organic Cotton Teeが25%オフ")
+
+
+# --- a demo ad, script to soundtrack ---------------------------------------------------------
+
+COVERAGE_TARGET = 0.6  # share of a 15 s ad with voice (bench/voice_fit.py: 61-78 % per language)
+
+
+@needs_espeak
+@pytest.mark.parametrize("language", ["ja", "en"])
+def test_the_demo_tee_ad_is_voiced_scene_by_scene(tmp_path: Path, language: str) -> None:
+    """The demo's sale tee, 15 s: every captioned scene speaks, nothing past 1.15x, the
+    offer says the sale price, and the voice covers at least the target share of the ad."""
+    from bench.build_script import product_json
+    from products.demo.catalog import PRODUCTS
+    from templates_engine.builder import build_script
+    from templates_engine.library import get_template
+
+    product = product_json(next(p for p in PRODUCTS if p.slug == "aurora-organic-tee"))
+    script = build_script(
+        product=product,
+        template=get_template("apparel-offer-urgency"),
+        language=language,
+        length=15,
+    )
+    photo = tmp_path / "unused.jpg"
+    spec = RenderSpec(
+        format=SMALL,
+        language=language,
+        audio=AudioSpec(),
+        scenes=tuple(
+            SceneSpec(s.duration, MotionShot((photo,)), caption=s.caption, voiceover=s.voiceover)
+            for s in script.scenes
+        ),
+    )
+    track = audio.soundtrack(spec, tmp_path / "ad.wav", n_samples=15 * 48_000)
+    said = {fit.scene: fit for fit in track.lines}
+    assert all(said.get(i) and said[i].said for i, s in enumerate(spec.scenes) if s.caption)
+    assert max(fit.rate for fit in track.lines) <= audio.MAX_SPEED
+    offer = next(i for i, s in enumerate(script.scenes) if s.id == "offer")
+    assert "24" in said[offer].said
+    voiced = sum(words[-1].end - words[0].start for words in track.words if words)
+    assert voiced / 15 >= COVERAGE_TARGET
+    assert all(w.end <= 15 for words in track.words for w in words)  # no word cut by the end
