@@ -19,6 +19,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts import selectors, services
 from accounts.models import ApiKey, Membership
+from accounts.webhooks import selectors as webhook_selectors
+from accounts.webhooks import services as webhook_services
+from accounts.webhooks.models import WebhookEvent
 from billing.limits import seat_check
 from core.errors import ApplicationError, InvalidInput, NotFound, PermissionDenied
 from core.vocabulary import FORMATS, LANGUAGES, MARKETS
@@ -335,3 +338,90 @@ def agency_hand_over(request, agency_id, workspace_id):
         f"{invitation.email} is invited as the owner of {workspace.name}; the agency's access ends when they accept.",
     )
     return redirect("dashboard:agency", agency_id)
+
+
+# ------------------------------------------------------------------ webhooks
+
+# A signing secret just made or rotated, shown by the next page view only (POST-redirect-GET).
+SESSION_NEW_SECRET = "shopreel_new_webhook_secret"  # noqa: S105 (a session key's name)
+_DELIVERIES_SHOWN = 10
+
+_webhook_refusals = dashboard_refusals(lambda request, kwargs: reverse("dashboard:webhooks", args=[kwargs["workspace_id"]]))
+
+
+def _webhooks_page(request, access, *, values=None, error=None, status=200):
+    endpoints = list(webhook_selectors.webhook_endpoints_for_workspace(workspace=access.workspace).order_by("created_at"))
+    for endpoint in endpoints:
+        endpoint.recent = list(
+            webhook_selectors.webhook_deliveries_for_endpoint(endpoint=endpoint).order_by("-created_at")[:_DELIVERIES_SHOWN]
+        )
+    context = {
+        "endpoints": endpoints, "events": WebhookEvent.choices, "new_secret": None,
+        "values": values or {"url": "", "events": [], "description": ""}, "error": error or {},
+    }
+    shown = request.session.pop(SESSION_NEW_SECRET, None)
+    if shown:
+        context["new_secret"] = next((e for e in endpoints if str(e.id) == shown["id"]), None)
+        context["secret"], context["secret_why"] = shown["secret"], shown["why"]
+    response = dashboard_page(request, "accounts/webhooks.html", context, access=access, status=status)
+    response["Cache-Control"] = "no-store"  # the page with the secret must not be kept anywhere
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+@_webhook_refusals
+def webhooks(request, workspace_id):
+    """The workspace's webhook endpoints and each one's recent deliveries. Every member reads
+    them (as any API key may); owners and admins add, rotate, test and delete (as a write key
+    does). A new endpoint's signing secret is shown once: the POST makes it and redirects, the
+    next GET shows it and forgets it. A refused URL comes back on its field (400)."""
+    access = selectors.workspace_access(user=request.user, workspace_id=workspace_id)
+    if request.method == "GET":
+        return _webhooks_page(request, access)
+    access.require_manager()
+    values = {
+        "url": request.POST.get("url", "").strip(), "events": request.POST.getlist("events"),
+        "description": request.POST.get("description", ""),
+    }
+    try:
+        endpoint, secret = webhook_services.webhook_endpoint_create(workspace=access.workspace, **values)
+    except InvalidInput as exc:
+        error = {"field": (exc.detail or {}).get("field", ""), "message": exc.message}
+        return _webhooks_page(request, access, values=values, error=error, status=400)
+    request.session[SESSION_NEW_SECRET] = {"id": str(endpoint.id), "secret": secret, "why": "created"}
+    return redirect("dashboard:webhooks", workspace_id)
+
+
+def _endpoint_for_manager(request, workspace_id, endpoint_id):
+    access = selectors.workspace_access(user=request.user, workspace_id=workspace_id)
+    endpoint = webhook_selectors.webhook_endpoint_get(workspace=access.workspace, endpoint_id=endpoint_id)
+    access.require_manager()
+    return endpoint
+
+
+@require_POST
+@_webhook_refusals
+def webhook_rotate(request, workspace_id, endpoint_id):
+    endpoint = _endpoint_for_manager(request, workspace_id, endpoint_id)
+    endpoint, secret = webhook_services.webhook_endpoint_rotate_secret(endpoint=endpoint)
+    request.session[SESSION_NEW_SECRET] = {"id": str(endpoint.id), "secret": secret, "why": "rotated"}
+    return redirect("dashboard:webhooks", workspace_id)
+
+
+@require_POST
+@_webhook_refusals
+def webhook_delete(request, workspace_id, endpoint_id):
+    endpoint = _endpoint_for_manager(request, workspace_id, endpoint_id)
+    url = endpoint.url
+    webhook_services.webhook_endpoint_delete(endpoint=endpoint)
+    messages.success(request, f"The endpoint {url} was deleted with its delivery log.")
+    return redirect("dashboard:webhooks", workspace_id)
+
+
+@require_POST
+@_webhook_refusals
+def webhook_ping(request, workspace_id, endpoint_id):
+    endpoint = _endpoint_for_manager(request, workspace_id, endpoint_id)
+    webhook_services.webhook_endpoint_ping(endpoint=endpoint)
+    messages.success(request, f"A test event (ping) is on its way to {endpoint.url}; its delivery appears below.")
+    return redirect("dashboard:webhooks", workspace_id)

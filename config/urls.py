@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from accounts.views import landing
 from config.views import healthz, readyz
+from generation.api.media_links import media_link
 
 api_v1 = [
     path("", include("accounts.api.urls")),
@@ -27,7 +28,11 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("app/", include("accounts.urls")),
     path("billing/", include("billing.urls")),
+    # Signed, expiring file links handed out by the API (accounts/media_links.py).
+    path("media-links/<str:token>/", media_link, name="media-link"),
 ]
+# /media/ is served only with DEBUG (runserver); never in production, where files are private:
+# the API's signed links and the studio's checked views send them.
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 

@@ -3,45 +3,58 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.utils.functional import cached_property
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from accounts import media_links
 from accounts.events import json_safe, site_context
 from generation.models import Ad, RenderJob, RenderOutput
 from generation.selectors import ad_get, ad_latest_outputs, job_get
 
 
-def _absolute(request, field) -> str | None:
-    if not field:
-        return None
-    return request.build_absolute_uri(field.url) if request else field.url
-
-
 class OutputFilesSerializer(serializers.ModelSerializer):
-    """The files of one format: video (MP4), poster (JPEG), captions (SRT and WebVTT)."""
+    """The files of one format: video (MP4), poster (JPEG), captions (SRT and WebVTT), each a
+    signed link that expires at ``expires_at`` (accounts/media_links.py)."""
 
-    video = serializers.SerializerMethodField()
-    poster = serializers.SerializerMethodField()
-    srt = serializers.SerializerMethodField()
-    vtt = serializers.SerializerMethodField()
+    video = serializers.SerializerMethodField(help_text="Signed link to the MP4, good until expires_at.")
+    poster = serializers.SerializerMethodField(help_text="Signed link to the JPEG poster, good until expires_at.")
+    srt = serializers.SerializerMethodField(help_text="Signed link to the SRT captions, good until expires_at.")
+    vtt = serializers.SerializerMethodField(help_text="Signed link to the WebVTT captions, good until expires_at.")
+    expires_at = serializers.SerializerMethodField(
+        help_text="When this entry's file links stop working (410); fetch the ad or job again for fresh ones."
+    )
 
     class Meta:
         model = RenderOutput
-        fields = ["format", "video", "poster", "srt", "vtt", "width", "height", "duration", "size_bytes"]
+        fields = ["format", "video", "poster", "srt", "vtt", "expires_at", "width", "height", "duration",
+                  "size_bytes"]
         read_only_fields = fields
 
+    def _link(self, o, kind: str) -> str | None:
+        if not getattr(o, kind):
+            return None
+        return media_links.link(
+            request=self.context.get("request"), workspace_id=o.workspace_id, object_id=o.id, kind=kind,
+            issued=media_links.issue_time(self.context),
+        )
+
     def get_video(self, o) -> str | None:
-        return _absolute(self.context.get("request"), o.video)
+        return self._link(o, "video")
 
     def get_poster(self, o) -> str | None:
-        return _absolute(self.context.get("request"), o.poster)
+        return self._link(o, "poster")
 
     def get_srt(self, o) -> str | None:
-        return _absolute(self.context.get("request"), o.srt)
+        return self._link(o, "srt")
 
     def get_vtt(self, o) -> str | None:
-        return _absolute(self.context.get("request"), o.vtt)
+        return self._link(o, "vtt")
+
+    def get_expires_at(self, o) -> datetime:
+        return media_links.expires_at(media_links.issue_time(self.context))
 
 
 class JobOutputSerializer(serializers.ModelSerializer):

@@ -38,6 +38,12 @@ def job_get(*, workspace: Workspace, job_id) -> RenderJob:
     return scoped_get(jobs_for_workspace(workspace=workspace), object_id=job_id, label="Job")
 
 
+def output_for_link(*, workspace_id, output_id) -> RenderOutput | None:
+    """The rendered output a signed media link names (accounts/media_links.py), or None when
+    it is gone or belongs to another workspace."""
+    return RenderOutput.objects.filter(workspace_id=workspace_id, id=output_id).first()
+
+
 def ad_latest_outputs(ad: Ad) -> list[RenderOutput]:
     """The files of the ad's newest render, one per format (from the prefetched outputs)."""
     seen: dict[str, RenderOutput] = {}

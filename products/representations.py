@@ -3,8 +3,11 @@ event's payload are this one representation, so receivers see one shape."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from rest_framework import serializers
 
+from accounts import media_links
 from accounts.events import json_safe, site_context
 from products.models import Product
 from products.selectors import product_get
@@ -14,15 +17,22 @@ class ProductOutputSerializer(serializers.ModelSerializer):
     class ImageSerializer(serializers.Serializer):
         id = serializers.UUIDField()
         position = serializers.IntegerField()
-        url = serializers.SerializerMethodField()
+        url = serializers.SerializerMethodField(help_text="Signed link to the photo, good until expires_at.")
+        expires_at = serializers.SerializerMethodField(
+            help_text="When url stops working (410); fetch the product again for a fresh one."
+        )
         width = serializers.IntegerField()
         height = serializers.IntegerField()
         on_model = serializers.BooleanField()
 
         def get_url(self, image) -> str:
-            url = image.file.url
-            request = self.context.get("request")
-            return request.build_absolute_uri(url) if request else url
+            return media_links.link(
+                request=self.context.get("request"), workspace_id=image.workspace_id, object_id=image.id,
+                kind=media_links.IMAGE_KIND, issued=media_links.issue_time(self.context),
+            )
+
+        def get_expires_at(self, image) -> datetime:
+            return media_links.expires_at(media_links.issue_time(self.context))
 
     images = ImageSerializer(many=True, read_only=True)
     fetched_with = serializers.CharField(

@@ -34,6 +34,12 @@ def product_image_get(*, workspace: Workspace, product_id, image_id) -> ProductI
                       label="Photo")
 
 
+def product_image_for_link(*, workspace_id, image_id) -> ProductImage | None:
+    """The photo a signed media link names (accounts/media_links.py), or None when it is gone
+    or belongs to another workspace."""
+    return ProductImage.objects.filter(workspace_id=workspace_id, id=image_id).first()
+
+
 # ------------------------------------------------------------------ facts in an ad's language
 
 

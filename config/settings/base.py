@@ -415,6 +415,11 @@ SHOPREEL_SITE_URL = env("SHOPREEL_SITE_URL", "")
 # MEDIA_ROOT) and the checked view answers with `X-Accel-Redirect: <prefix>/<name>` instead of
 # sending the file itself (the server then handles Range requests). Empty: Django sends the file.
 SHOPREEL_MEDIA_ACCEL_REDIRECT = env("SHOPREEL_MEDIA_ACCEL_REDIRECT", "")
+# Seconds a signed file link from the API (/media-links/<token>/, accounts/media_links.py) stays
+# good: videos, posters, captions and product photos are never public /media/ URLs.
+SHOPREEL_MEDIA_LINK_SECONDS = envint("SHOPREEL_MEDIA_LINK_SECONDS", 3600)
+if SHOPREEL_MEDIA_LINK_SECONDS < 1:
+    raise EnvError(f"SHOPREEL_MEDIA_LINK_SECONDS must be at least 1, got {SHOPREEL_MEDIA_LINK_SECONDS}")
 # The delivery log's `state` enum gets its own name in the OpenAPI document.
 SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {})["WebhookDeliveryStateEnum"] = (
     "accounts.webhooks.models.WebhookDelivery.State"

@@ -99,7 +99,8 @@ Audio (audio.py, speech.py, espeak.py, piper_tts.py, music.py, loudness.py)
 Brand
 -----
 ``accounts.BrandKit`` (one per workspace: logo, primary/accent/text colours, font, caption
-style, call to action), changed through ``accounts.services.brand_kit_update`` (the logo
+style, call to action), changed on the studio's brand page (``generation/studio/views/brand.py``,
+its preview a frame of this renderer) through ``accounts.services.brand_kit_update`` (the logo
 checked by ``core.images.validate_image``, the font by fontTools, colours ``#RRGGBB``;
 ``accounts/brand.py``). ``generation/specs.py`` turns the ad's workspace's kit into the
 ``BrandSpec`` (with ``custom_colours``). The end card shows the logo (else the shop's name

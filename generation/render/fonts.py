@@ -254,3 +254,26 @@ def paragraph_is_rtl(text: str) -> bool:
         if bidi == "L":
             return False
     return False
+
+
+# Fonts a brand kit may pick (the brand page): Latin faces bundled in ``fonts/`` or present on
+# the system, by file name, bold first (captions are bold). Display name → file name.
+_BRAND_FONTS = (
+    ("Noto Sans", ("NotoSans-Bold.ttf", "NotoSans-Regular.ttf")),
+    ("Noto Serif", ("NotoSerif-Bold.ttf", "NotoSerif-Regular.ttf")),
+    ("Noto Sans Mono", ("NotoSansMono-Bold.ttf", "NotoSansMono-Regular.ttf")),
+    ("DejaVu Sans", ("DejaVuSans-Bold.ttf", "DejaVuSans.ttf")),
+    ("DejaVu Serif", ("DejaVuSerif-Bold.ttf", "DejaVuSerif.ttf")),
+    ("DejaVu Sans Condensed", ("DejaVuSansCondensed-Bold.ttf",)),
+)
+
+
+def brand_font_choices() -> dict[str, Path]:
+    """The fonts a brand kit may choose from (name → file), only those found here: every
+    .ttf/.otf bundled in ``fonts/`` (by file stem), then the known Latin faces above."""
+    found: dict[str, Path] = {p.stem: p for p in sorted(BUNDLED_DIR.glob("*.[ot]tf"))}
+    for name, files in _BRAND_FONTS:
+        path = next((p for p in map(_find_file, files) if p is not None), None)
+        if path is not None and name not in found:
+            found[name] = path
+    return found

@@ -3,7 +3,7 @@
 
 from django.urls import path
 
-from generation.studio.views import downloads, jobs, library, make, storyboard
+from generation.studio.views import brand, downloads, jobs, library, make, storyboard
 
 ws = "w/<uuid:workspace_id>/"
 urlpatterns = [
@@ -14,6 +14,9 @@ urlpatterns = [
     path(f"{ws}ads/<uuid:ad_id>/storyboard/", storyboard.storyboard_page, name="storyboard"),
     path(f"{ws}ads/<uuid:ad_id>/render/", jobs.ad_rerender, name="ad-rerender"),
     path(f"{ws}ads/<uuid:ad_id>/frame/", storyboard.scene_frame_view, name="scene-frame"),
+    path(f"{ws}brand/", brand.brand_kit, name="brand-kit"),
+    path(f"{ws}brand/preview.png", brand.brand_preview, name="brand-preview"),
+    path(f"{ws}brand/logo/", brand.brand_logo, name="brand-logo"),
     path(f"{ws}jobs/compare/", jobs.jobs_compare, name="jobs-compare"),
     path(f"{ws}jobs/<uuid:job_id>/", jobs.job_page, name="job"),
     path(f"{ws}jobs/<uuid:job_id>/progress/", jobs.job_progress, name="job-progress"),

@@ -129,9 +129,11 @@ def test_ad_and_job_show_progress_and_file_urls_per_format(api):
     [files] = ad["outputs"]
     assert files["format"] == "9:16"
     for kind in ("video", "poster", "srt", "vtt"):
-        assert files[kind].startswith("http://testserver/media/")
+        assert files[kind].startswith("http://testserver/media-links/")  # signed (test_media_links.py)
+    assert files["expires_at"]
     job = api.client("viewer").get(f"/api/v1/jobs/{api.home.job.id}/").json()
-    assert job["ad"] == str(api.home.ad.id) and job["outputs"][0]["video"] == files["video"]
+    assert job["ad"] == str(api.home.ad.id) and job["outputs"][0]["format"] == files["format"]
+    assert job["outputs"][0]["video"].startswith("http://testserver/media-links/video.")
 
 
 # ------------------------------------------------------------------ Idempotency-Key

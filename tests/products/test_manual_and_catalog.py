@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from PIL import Image
 
 from core.errors import ApplicationError
@@ -202,6 +203,18 @@ def test_scrape_command_reads_gzipped_html(tmp_path):
                                "features", "variants", "availability", "sku", "language", "vertical", "fetched_with"]
     assert (data["price"], data["language"], data["fetched_with"]) == ("24.90", "fr", "http")
     assert data["images"] == ["https://s.example/b.jpg"]
+
+
+def test_scrape_command_refuses_a_local_file_larger_than_a_fetched_page_may_be(tmp_path):
+    """200 MB of HTML once drove the command to 3.4 GB and an XPath traceback; a local file
+    now has the fetched page's limit and is refused before it is read."""
+    from products.management.commands.scrape import MAX_HTML_BYTES
+
+    path = tmp_path / "huge.html"
+    with path.open("wb") as f:
+        f.truncate(MAX_HTML_BYTES + 1)  # sparse: no disk used
+    with pytest.raises(CommandError, match="larger than 20 MB"):
+        call_command("scrape", "--html", str(path), "--url", "https://s.example/p", stdout=io.StringIO())
 
 
 def test_apparel_photos_worn_by_a_model_are_flagged(workspace):

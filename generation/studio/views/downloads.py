@@ -39,9 +39,22 @@ def job_file(request, workspace_id, job_id, format_name, kind):
         raise Http404("File not found.")
     stored = getattr(output, kind)
     name = PurePosixPath(stored.name).name
-    content_type = FILE_KINDS[kind] or mimetypes.guess_type(name)[0] or "application/octet-stream"
-    download = request.GET.get("download") == "1"
-    filename = f"shopreel-{format_name.replace(':', 'x')}-{name}"
+    return send_stored(
+        stored,
+        content_type=FILE_KINDS[kind],
+        download=request.GET.get("download") == "1",
+        filename=f"shopreel-{format_name.replace(':', 'x')}-{name}",
+    )
+
+
+def send_stored(stored, *, content_type: str | None, download: bool, filename: str,
+                cache_control: str = "private, max-age=3600") -> HttpResponse:
+    """A stored file as the answer: ``X-Accel-Redirect`` to ``SHOPREEL_MEDIA_ACCEL_REDIRECT``
+    when set (the web server sends it, with Range requests), else a FileResponse; 404 when the
+    file is gone. The studio's checked view and the API's signed links (generation/api/
+    media_links.py) both send files this way."""
+    name = PurePosixPath(stored.name).name
+    content_type = content_type or mimetypes.guess_type(name)[0] or "application/octet-stream"
     prefix = settings.SHOPREEL_MEDIA_ACCEL_REDIRECT
     if prefix:
         response = HttpResponse(content_type=content_type)
@@ -56,7 +69,7 @@ def job_file(request, workspace_id, job_id, format_name, kind):
     response = FileResponse(
         handle, as_attachment=download, filename=filename, content_type=content_type
     )
-    response["Cache-Control"] = "private, max-age=3600"
+    response["Cache-Control"] = cache_control
     return response
 
 

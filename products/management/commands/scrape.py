@@ -29,9 +29,12 @@ MAX_HTML_BYTES = 20_000_000
 def read_saved_page(path: Path) -> bytes:
     """The file's bytes, gunzipped when it is gzip (bounded, so a gzip bomb stops)."""
     try:
-        data = path.read_bytes()
+        with path.open("rb") as f:  # bounded like a fetched page: a huge file is refused unread
+            data = f.read(MAX_HTML_BYTES + 1)
     except OSError as exc:
         raise CommandError(f"Cannot read {path}: {exc.strerror}") from None
+    if len(data) > MAX_HTML_BYTES:
+        raise CommandError(f"{path} is larger than {MAX_HTML_BYTES // 1_000_000} MB, the limit for a fetched page.")
     if data[:2] != b"\x1f\x8b":
         return data
     try:
