@@ -17,12 +17,11 @@ import shutil
 import subprocess
 import uuid
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
 import cv2
-import numpy as np
 from PIL import Image
 
 from . import audio, encode, soundtracks
@@ -93,37 +92,11 @@ def check_inputs(spec: RenderSpec, basename: str) -> None:
             raise RenderError(f"video clip missing: {scene.shot.path}")
 
 
-class _Prefetcher:
-    """Renders frame i+1 on a worker thread while moviepy pipes frame i to the encoder.
-
-    OpenCV and the pipe write both release the GIL, so frame making overlaps encoding
-    instead of alternating with it. One worker keeps the timeline single-threaded.
-    """
-
-    def __init__(self, render: Callable[[int], np.ndarray], n_frames: int) -> None:
-        self.render = render
-        self.n_frames = n_frames
-        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="shopreel-frames")
-        self.pending: dict[int, Future[np.ndarray]] = {}
-
-    def get(self, index: int) -> np.ndarray:
-        future = self.pending.pop(index, None) or self.pool.submit(self.render, index)
-        ahead = index + 1
-        if ahead < self.n_frames and ahead not in self.pending:
-            self.pending[ahead] = self.pool.submit(self.render, ahead)
-        return future.result()
-
-    def close(self) -> None:
-        for future in self.pending.values():
-            future.cancel()
-        self.pool.shutdown(wait=True)
-
-
 @contextmanager
 def _single_threaded_opencv() -> Iterator[None]:
     """During the encode libx264 keeps every core busy; OpenCV's own worker threads then
     only add scheduling overhead (~5 % more CPU for the same frames), so frames are made on
-    one thread (the prefetcher), in parallel with the encoder."""
+    one thread (encode.py's drawing thread), in parallel with the encoder."""
     before = cv2.getNumThreads()
     cv2.setNumThreads(1)
     try:
