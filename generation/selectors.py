@@ -57,14 +57,19 @@ def jobs_recent(*, workspace: Workspace, limit: int) -> list[RenderJob]:
     return list(RenderJob.objects.filter(workspace=workspace).select_related("product").order_by("-created_at")[:limit])
 
 
+def job_stall_cutoff(now: datetime | None = None) -> datetime:
+    """A running job whose last heartbeat (or, before the first, its start) is older than this
+    has no worker (``SHOPREEL_JOB_STALL_SECONDS``; see generation.watchdog)."""
+    return (now or timezone.now()) - timedelta(seconds=settings.SHOPREEL_JOB_STALL_SECONDS)
+
+
 def job_is_held(*, job: RenderJob, now: datetime | None = None) -> bool:
     """Whether a worker is working on the job now: it is running and its heartbeat (written by
-    each step, see generation.watchdog) is younger than ``SHOPREEL_JOB_STALL_SECONDS``."""
+    each step) is younger than the stall limit."""
     if job.state != RenderJob.State.RUNNING:
         return False
     beat = job.heartbeat_at or job.started_at
-    cutoff = (now or timezone.now()) - timedelta(seconds=settings.SHOPREEL_JOB_STALL_SECONDS)
-    return beat is not None and beat >= cutoff
+    return beat is not None and beat >= job_stall_cutoff(now)
 
 
 def ad_busy(*, ad: Ad) -> bool:

@@ -25,7 +25,7 @@ it read. A broker that is still down fails the send; the next sweep tries again.
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
 from django.conf import settings
@@ -34,6 +34,7 @@ from django.utils import timezone
 
 from generation import services, workflow
 from generation.models import RenderJob
+from generation.selectors import job_stall_cutoff
 
 logger = logging.getLogger(__name__)
 
@@ -45,7 +46,7 @@ LOST_MESSAGE = (
 
 def jobs_stalled(*, now: datetime | None = None) -> QuerySet[RenderJob]:
     """Running jobs whose heartbeat (or, before the first one, start) is older than the stall limit."""
-    cutoff = (now or timezone.now()) - timedelta(seconds=settings.SHOPREEL_JOB_STALL_SECONDS)
+    cutoff = job_stall_cutoff(now)
     return RenderJob.objects.filter(state=RenderJob.State.RUNNING).filter(
         Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, started_at__lt=cutoff)
     )

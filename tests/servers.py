@@ -71,3 +71,42 @@ def trickling_server(*, every: float = 0.1) -> Iterator[str]:
     finally:
         stop.set()
         server.close()
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on now (to start a server there, or to find it closed)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def redis_server(port: int, *, timeout: float = 10.0) -> Iterator[str]:
+    """A real ``redis-server`` of our own on 127.0.0.1:``port``, answering PING before the block
+    starts, killed after it; yields its URL. For tests that take Redis away and bring it back."""
+    import subprocess
+
+    import redis
+
+    url = f"redis://127.0.0.1:{port}/0"
+    server = subprocess.Popen(
+        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+    )
+    try:
+        client = redis.Redis.from_url(url)
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                client.ping()
+                break
+            except redis.ConnectionError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+            finally:
+                client.close()
+        yield url
+    finally:
+        server.kill()
+        server.wait()

@@ -4,9 +4,6 @@ request still succeeds, and the work is sent once the broker is back (accounts/o
 from __future__ import annotations
 
 import json
-import socket
-import subprocess
-import time
 from datetime import timedelta
 
 import pytest
@@ -17,12 +14,7 @@ from accounts.models import OutboxMessage
 from generation import workflow
 from generation.models import RenderJob
 from generation.services import job_start
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from tests.servers import free_port, redis_server
 
 
 def _use_broker(app, url: str) -> None:
@@ -40,7 +32,7 @@ def broker_down(settings):
     """Celery's producer pointed at a port nothing listens on: Redis is down."""
     from config.celery_app import app
 
-    url = f"redis://127.0.0.1:{_free_port()}/0"
+    url = f"redis://127.0.0.1:{free_port()}/0"
     previous = app.conf.broker_url
     _use_broker(app, url)
     settings.CELERY_BROKER_URL = url
@@ -97,38 +89,25 @@ def test_work_kept_during_an_outage_reaches_a_real_redis_once_it_is_back(workspa
 
     from config.celery_app import app
 
-    port = _free_port()
+    port = free_port()
     url = f"redis://127.0.0.1:{port}/0"
     previous = app.conf.broker_url
     settings.CELERY_BROKER_URL = url
     _use_broker(app, url)
-    server = None
     try:
         job = job_start(workspace=workspace, url="https://shop.example/p/3")  # Redis is down
         assert OutboxMessage.objects.count() == 1
 
-        server = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                                   "--appendonly", "no"], stdout=subprocess.DEVNULL)
-        client = redis.Redis.from_url(url)
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                client.ping()
-                break
-            except redis.ConnectionError:
-                assert time.monotonic() < deadline
-                time.sleep(0.05)
-        _use_broker(app, url)
-        OutboxMessage.objects.update(next_attempt_at=timezone.now())
-        assert outbox.outbox_flush() == {"sent": 1, "kept": 0}, OutboxMessage.objects.get().last_error
+        with redis_server(port):
+            _use_broker(app, url)
+            OutboxMessage.objects.update(next_attempt_at=timezone.now())
+            assert outbox.outbox_flush() == {"sent": 1, "kept": 0}, OutboxMessage.objects.get().last_error
 
-        waiting = [json.loads(raw) for raw in client.lrange(settings.SHOPREEL_QUEUE_DEFAULT, 0, -1)]
+            client = redis.Redis.from_url(url)
+            waiting = [json.loads(raw) for raw in client.lrange(settings.SHOPREEL_QUEUE_DEFAULT, 0, -1)]
+            client.close()
         assert [m["headers"]["task"] for m in waiting] == [workflow.SCRAPE_PRODUCT]
         assert str(job.id) in waiting[0]["headers"]["argsrepr"]
         assert not OutboxMessage.objects.exists()
-        client.close()
     finally:
         _use_broker(app, previous)
-        if server:
-            server.kill()
-            server.wait()

@@ -4,22 +4,15 @@ and media store fail, with 503, and never leaks their addresses."""
 from __future__ import annotations
 
 import shutil
-import socket
-import subprocess
-import time
 
 import pytest
 
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from tests.servers import free_port, redis_server
 
 
 @pytest.mark.django_db
 def test_liveness_answers_without_checking_anything(client, settings):
-    settings.CELERY_BROKER_URL = f"redis://127.0.0.1:{_free_port()}/0"  # nothing listens there
+    settings.CELERY_BROKER_URL = f"redis://127.0.0.1:{free_port()}/0"  # nothing listens there
     response = client.get("/healthz")
     assert response.status_code == 200 and response.json() == {"status": "ok"}
     assert client.post("/healthz").status_code == 405
@@ -36,7 +29,7 @@ def test_ready_when_database_cache_and_media_answer(client, settings):
 
 @pytest.mark.django_db
 def test_an_unreachable_broker_is_named_but_its_address_is_not(client, settings):
-    port = _free_port()
+    port = free_port()
     settings.CELERY_BROKER_URL = f"redis://:s3cret@127.0.0.1:{port}/0"
     response = client.get("/readyz")
     assert response.status_code == 503
@@ -57,19 +50,9 @@ def test_a_media_store_that_cannot_be_written_is_not_ready(client, settings, tmp
 @pytest.mark.services
 @pytest.mark.django_db
 @pytest.mark.skipif(not shutil.which("redis-server"), reason="needs redis-server")
-def test_readiness_follows_a_real_redis_going_down_and_back(client, settings):
-    port = _free_port()
-    settings.CELERY_BROKER_URL = f"redis://127.0.0.1:{port}/0"
-    command = ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
-    server = subprocess.Popen(command, stdout=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 10
-        while client.get("/readyz").status_code != 200:
-            assert time.monotonic() < deadline, "redis-server did not come up"
-            time.sleep(0.05)
-        server.terminate()
-        server.wait(timeout=10)
-        response = client.get("/readyz")
-        assert response.status_code == 503 and response.json()["checks"]["broker"] == "failing"
-    finally:
-        server.kill()
+def test_readiness_follows_a_real_redis_going_down(client, settings):
+    with redis_server(free_port()) as url:
+        settings.CELERY_BROKER_URL = url
+        assert client.get("/readyz").status_code == 200
+    response = client.get("/readyz")  # the server is gone now
+    assert response.status_code == 503 and response.json()["checks"]["broker"] == "failing"
