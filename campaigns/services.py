@@ -21,6 +21,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import Workspace
+from accounts.outbox import outbox_send_on_commit
 from campaigns import events as campaign_events
 from campaigns.facts import product_facts
 from campaigns.models import AdFacts, Campaign, CampaignRun, RunItem
@@ -323,10 +324,9 @@ def _run_queue(run: CampaignRun) -> None:
     if not settings.CELERY_BROKER_URL:
         return
     claimant = f"task:{uuid.uuid4()}"
-    transaction.on_commit(
-        lambda: signature(
-            RUN_CAMPAIGN_TASK, args=[str(run.id), claimant], queue=settings.SHOPREEL_QUEUE_DEFAULT
-        ).apply_async()
+    # Through the outbox like every task Shopreel sends: a broker that is down loses nothing.
+    outbox_send_on_commit(
+        signature(RUN_CAMPAIGN_TASK, args=[str(run.id), claimant], queue=settings.SHOPREEL_QUEUE_DEFAULT)
     )
 
 
