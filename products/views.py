@@ -17,13 +17,13 @@ from pathlib import PurePosixPath
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import selectors as account_selectors
+from accounts.media import send_stored
 from accounts.views import dashboard_page, dashboard_refusals
 from core.errors import InvalidInput, PermissionDenied
 from core.vocabulary import VERTICALS
@@ -363,16 +363,6 @@ def product_photo(request, workspace_id, product_id, image_id):
         workspace=access.workspace, product_id=product_id, image_id=image_id
     )
     name = PurePosixPath(image.file.name).name
-    content_type = mimetypes.guess_type(name)[0] or "image/jpeg"
-    prefix = settings.SHOPREEL_MEDIA_ACCEL_REDIRECT
-    if prefix:
-        response = HttpResponse(content_type=content_type)
-        response["X-Accel-Redirect"] = f"{prefix.rstrip('/')}/{image.file.name}"
-        return response
-    try:
-        handle = image.file.open("rb")
-    except FileNotFoundError as exc:
-        raise Http404("Photo not found.") from exc
-    response = FileResponse(handle, content_type=content_type)
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
+    return send_stored(
+        image.file, content_type=mimetypes.guess_type(name)[0] or "image/jpeg", download=False, filename=name
+    )

@@ -19,8 +19,9 @@ from django.http import Http404, HttpResponse
 from django.views.decorators.http import require_safe
 
 from accounts import media_links
+from accounts.media import send_stored
 from generation import selectors
-from generation.studio.views.downloads import FILE_KINDS, send_stored
+from generation.studio.views.downloads import FILE_KINDS
 from products import selectors as product_selectors
 
 EXPIRED = "This link has expired. Ask the API for the ad or product again for a fresh link.\n"

@@ -17,12 +17,13 @@ from pathlib import Path
 
 import numpy as np
 from django.contrib import messages
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_GET, require_http_methods
 from PIL import Image
 
 from accounts import selectors as account_selectors
+from accounts.media import send_stored
 from accounts.models import BrandKit
 from accounts.services import brand_kit_update
 from accounts.views import dashboard_page
@@ -159,13 +160,11 @@ def brand_logo(request, workspace_id):
     kit = account_selectors.brand_kit_for(workspace=access.workspace)
     if kit is None or not kit.logo:
         raise Http404("No logo.")
-    try:
-        handle = kit.logo.open("rb")
-    except FileNotFoundError as exc:
-        raise Http404("No logo.") from exc
     ext = Path(kit.logo.name).suffix.lower().lstrip(".")
     content_type = {"jpg": "image/jpeg", "png": "image/png", "webp": "image/webp"}.get(ext, "application/octet-stream")
-    response = FileResponse(handle, content_type=content_type)
-    response["Cache-Control"] = "private, max-age=300"
+    response = send_stored(
+        kit.logo, content_type=content_type, download=False, filename=Path(kit.logo.name).name,
+        cache_control="private, max-age=300",
+    )
     response["X-Content-Type-Options"] = "nosniff"
     return response

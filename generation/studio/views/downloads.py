@@ -3,16 +3,15 @@ every format as one zip streamed as it is written (``job_zip``), never held whol
 
 from __future__ import annotations
 
-import mimetypes
 import zipfile
 from collections.abc import Iterator
 from pathlib import PurePosixPath
 
-from django.conf import settings
-from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
+from django.http import Http404, StreamingHttpResponse
 from django.views.decorators.http import require_GET
 
 from accounts import selectors as account_selectors
+from accounts.media import send_stored
 from generation import selectors
 from generation.models import RenderJob
 from generation.studio.views.common import refusals
@@ -45,32 +44,6 @@ def job_file(request, workspace_id, job_id, format_name, kind):
         download=request.GET.get("download") == "1",
         filename=f"shopreel-{format_name.replace(':', 'x')}-{name}",
     )
-
-
-def send_stored(stored, *, content_type: str | None, download: bool, filename: str,
-                cache_control: str = "private, max-age=3600") -> HttpResponse:
-    """A stored file as the answer: ``X-Accel-Redirect`` to ``SHOPREEL_MEDIA_ACCEL_REDIRECT``
-    when set (the web server sends it, with Range requests), else a FileResponse; 404 when the
-    file is gone. The studio's checked view and the API's signed links (generation/api/
-    media_links.py) both send files this way."""
-    name = PurePosixPath(stored.name).name
-    content_type = content_type or mimetypes.guess_type(name)[0] or "application/octet-stream"
-    prefix = settings.SHOPREEL_MEDIA_ACCEL_REDIRECT
-    if prefix:
-        response = HttpResponse(content_type=content_type)
-        response["X-Accel-Redirect"] = f"{prefix.rstrip('/')}/{stored.name}"
-        if download:
-            response["Content-Disposition"] = f'attachment; filename="{filename}"'
-        return response
-    try:
-        handle = stored.open("rb")
-    except FileNotFoundError as exc:
-        raise Http404("File not found.") from exc
-    response = FileResponse(
-        handle, as_attachment=download, filename=filename, content_type=content_type
-    )
-    response["Cache-Control"] = cache_control
-    return response
 
 
 class _Pipe:

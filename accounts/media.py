@@ -1,0 +1,36 @@
+"""Sending a private stored file (rendered ads, product photos, logos) once a view has checked
+who may have it. Media are never served from a public ``/media/`` outside DEBUG."""
+
+from __future__ import annotations
+
+import mimetypes
+from pathlib import PurePosixPath
+
+from django.conf import settings
+from django.http import FileResponse, Http404, HttpResponse
+
+
+def send_stored(stored, *, content_type: str | None, download: bool, filename: str,
+                cache_control: str = "private, max-age=3600") -> HttpResponse:
+    """A stored file as the answer: ``X-Accel-Redirect`` to ``SHOPREEL_MEDIA_ACCEL_REDIRECT``
+    when set (the web server sends it, with Range requests), else a FileResponse; 404 when the
+    file is gone. Every view that hands out private media sends it this way: the studio's job
+    files, product photos and brand logo, and the API's signed links."""
+    name = PurePosixPath(stored.name).name
+    content_type = content_type or mimetypes.guess_type(name)[0] or "application/octet-stream"
+    prefix = settings.SHOPREEL_MEDIA_ACCEL_REDIRECT
+    if prefix:
+        response = HttpResponse(content_type=content_type)
+        response["X-Accel-Redirect"] = f"{prefix.rstrip('/')}/{stored.name}"
+        if download:
+            response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
+    try:
+        handle = stored.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404("File not found.") from exc
+    response = FileResponse(
+        handle, as_attachment=download, filename=filename, content_type=content_type
+    )
+    response["Cache-Control"] = cache_control
+    return response
