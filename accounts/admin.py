@@ -59,8 +59,8 @@ class BrandKitAdmin(admin.ModelAdmin):
     """Field validators check the logo (as an image), the font (with fontTools) and the
     colours, the same checks ``brand_kit_update`` makes."""
 
-    list_display = ["workspace", "caption_style", "primary_color", "accent_color", "updated_at"]
-    list_filter = ["caption_style"]
+    list_display = ["workspace", "style", "caption_style", "primary_color", "accent_color", "updated_at"]
+    list_filter = ["style", "caption_style"]
     search_fields = ["workspace__name", "workspace__slug"]
     autocomplete_fields = ["workspace"]
 

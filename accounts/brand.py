@@ -39,6 +39,15 @@ def check_logo(data: bytes) -> ImageInfo:
         raise InvalidInput(str(exc), detail={"field": "logo"}) from exc
 
 
+def check_font_size(size: int) -> None:
+    """A font file of ``size`` bytes is refused above MAX_FONT_BYTES (an upload: before reading it)."""
+    if size > MAX_FONT_BYTES:
+        raise InvalidInput(
+            f"That font file is larger than {MAX_FONT_BYTES // 1_000_000} MB.",
+            detail={"field": "font"},
+        )
+
+
 def check_font(data: bytes) -> str:
     """A TrueType/OpenType font that draws Latin letters; returns its extension (``ttf`` or
     ``otf``). Read with fontTools, the library the renderer picks glyphs with."""
@@ -46,11 +55,7 @@ def check_font(data: bytes) -> str:
 
     if not data:
         raise InvalidInput("That font file is empty.", detail={"field": "font"})
-    if len(data) > MAX_FONT_BYTES:
-        raise InvalidInput(
-            f"That font file is larger than {MAX_FONT_BYTES // 1_000_000} MB.",
-            detail={"field": "font"},
-        )
+    check_font_size(len(data))
     try:
         font = TTFont(io.BytesIO(data), lazy=True)
         flavor = font.flavor

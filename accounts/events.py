@@ -26,6 +26,7 @@ from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 
+from accounts.media_links import EVENT_HOLDER
 from accounts.models import DomainEvent
 
 logger = logging.getLogger(__name__)
@@ -83,7 +84,10 @@ def event_record(*, workspace_id, type: str, data: dict, subject_id=None) -> Dom
 
 
 class _SiteRequest:
-    """Just enough of a request for a serializer's ``build_absolute_uri`` outside a request."""
+    """Just enough of a request for a serializer's ``build_absolute_uri`` outside a request.
+    Its file links are the event's: no key, no member."""
+
+    media_link_holder = EVENT_HOLDER
 
     def __init__(self, base: str):
         self.base = base.rstrip("/") + "/"

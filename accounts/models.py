@@ -119,7 +119,19 @@ class BrandKit(WorkspaceOwned):
         validators=[validate_font_file],
         help_text="A .ttf or .otf with Latin letters; used first for Latin captions.",
     )
+    class Style(models.TextChoices):
+        # The renderer's style presets (generation.render.spec.STYLE_PRESETS).
+        AUTO = "", "Auto (by the ad's tone, else the product's vertical)"
+        CLEAN = "clean", "Clean studio"
+        BOLD = "bold", "Bold sale"
+        PREMIUM = "premium", "Premium"
+        PLAYFUL = "playful", "Playful"
+
     caption_style = models.CharField(max_length=12, choices=CaptionStyle.choices, default=CaptionStyle.OUTLINE)
+    style = models.CharField(
+        max_length=12, choices=Style.choices, default=Style.AUTO, blank=True,
+        help_text="The ads' look: palette, type, motion, transitions and stickers.",
+    )
     cta_text = models.CharField(
         max_length=60, blank=True, help_text="Shown on the end card instead of the template's call to action."
     )

@@ -80,6 +80,18 @@ def outbox_flush(*, limit: int = FLUSH_BATCH) -> dict[str, int]:
     return counts
 
 
+def outbox_backlog() -> dict[str, int | None]:
+    """How many messages wait to be sent and the age in seconds of the oldest (``None`` when
+    none wait): an age that keeps growing means the broker is down or nothing runs the flush
+    (``/readyz`` reports it, docs/OPERATIONS.md)."""
+    from django.db.models import Count, Min
+
+    backlog = OutboxMessage.objects.aggregate(unsent=Count("id"), oldest=Min("created_at"))
+    oldest = backlog["oldest"]
+    age = None if oldest is None else max(0, int((timezone.now() - oldest).total_seconds()))
+    return {"unsent": backlog["unsent"], "oldest_seconds": age}
+
+
 def publish(sig: Signature) -> None:
     """The one place a message leaves for the broker (tests record here, at the broker's edge)."""
     sig.apply_async()

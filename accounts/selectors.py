@@ -214,3 +214,27 @@ def scoped_get(queryset: QuerySet, *, object_id, label: str) -> Model:
     if obj is None:
         raise NotFound(f"{label} not found.")
     return obj
+
+
+def media_link_holder_reaches(*, workspace_id, holder: str) -> bool:
+    """Whether the holder a signed media link was handed to (accounts/media_links.py) still
+    reaches the workspace: ``k<id>`` an unrevoked key of the workspace or of its agency;
+    ``u<id>`` an active user who is a member, or on the staff of the workspace's agency;
+    ``e`` an event's payload, always (its links end when they expire)."""
+    if holder == "e":
+        return True
+    workspace = Workspace.objects.filter(id=workspace_id).values("agency_id").first()
+    if workspace is None:
+        return False
+    agency_id = workspace["agency_id"]
+    if holder.startswith("k"):
+        reach = Q(workspace_id=workspace_id) | (Q(agency_id=agency_id) if agency_id else Q(pk__in=[]))
+        return ApiKey.objects.filter(reach, id=uuid.UUID(hex=holder[1:]), revoked_at__isnull=True).exists()
+    if holder.startswith("u"):
+        user_id = int(holder[1:])
+        if Membership.objects.filter(workspace_id=workspace_id, user_id=user_id, user__is_active=True).exists():
+            return True
+        return bool(agency_id) and AgencyMembership.objects.filter(
+            agency_id=agency_id, user_id=user_id, user__is_active=True
+        ).exists()
+    return False

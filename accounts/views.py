@@ -349,12 +349,19 @@ _DELIVERIES_SHOWN = 10
 _webhook_refusals = dashboard_refusals(lambda request, kwargs: reverse("dashboard:webhooks", args=[kwargs["workspace_id"]]))
 
 
-def _webhooks_page(request, access, *, values=None, error=None, status=200):
+def _webhooks_page(request, access, *, values=None, error=None, edited=None, status=200):
+    """The page; ``values``/``error``: the add form's; ``edited``: (endpoint id, values, error)
+    of a refused edit, shown open on that endpoint's form."""
     endpoints = list(webhook_selectors.webhook_endpoints_for_workspace(workspace=access.workspace).order_by("created_at"))
     for endpoint in endpoints:
         endpoint.recent = list(
             webhook_selectors.webhook_deliveries_for_endpoint(endpoint=endpoint).order_by("-created_at")[:_DELIVERIES_SHOWN]
         )
+        if edited and edited[0] == endpoint.id:
+            endpoint.edit_values, endpoint.edit_error = edited[1], edited[2]
+        else:
+            endpoint.edit_values = {"url": endpoint.url, "events": endpoint.events, "description": endpoint.description}
+            endpoint.edit_error = {}
     context = {
         "endpoints": endpoints, "events": WebhookEvent.choices, "new_secret": None,
         "values": values or {"url": "", "events": [], "description": ""}, "error": error or {},
@@ -397,6 +404,27 @@ def _endpoint_for_manager(request, workspace_id, endpoint_id):
     endpoint = webhook_selectors.webhook_endpoint_get(workspace=access.workspace, endpoint_id=endpoint_id)
     access.require_manager()
     return endpoint
+
+
+@require_POST
+@_webhook_refusals
+def webhook_edit(request, workspace_id, endpoint_id):
+    """Change an endpoint's URL, events and description (``webhook_endpoint_update``, as the
+    API's PATCH): a refused URL (a private or loopback address, as when adding) or no events
+    comes back on that endpoint's field (400) and nothing changes. POST-redirect-GET."""
+    endpoint = _endpoint_for_manager(request, workspace_id, endpoint_id)
+    values = {
+        "url": request.POST.get("url", "").strip(), "events": request.POST.getlist("events"),
+        "description": request.POST.get("description", ""),
+    }
+    try:
+        webhook_services.webhook_endpoint_update(endpoint=endpoint, **values)
+    except InvalidInput as exc:
+        access = selectors.workspace_access(user=request.user, workspace_id=workspace_id)
+        error = {"field": (exc.detail or {}).get("field", ""), "message": exc.message}
+        return _webhooks_page(request, access, edited=(endpoint.id, values, error), status=400)
+    messages.success(request, f"The endpoint {endpoint.url} was saved.")
+    return redirect("dashboard:webhooks", workspace_id)
 
 
 @require_POST

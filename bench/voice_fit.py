@@ -14,7 +14,8 @@ wrapped in a recorder, so what is measured is what the soundtrack asked espeak f
 - ``gap LUFS``: the mix's loudness (BS.1770, 400 ms blocks) in the blocks where no voice is
   heard, as a power mean, and its quietest 10 % (``p10``); the bed's own fade in (first 1 s)
   and out (last 1.5 s) are not gaps; ``nan`` when there is no gap; ``LUFS`` is the whole mix;
-- ``silent``: scenes with a caption and no voice.
+- ``silent``: scenes with a caption and no voice heard in them (a line carried over from the
+  previous scene counts).
 
 Each line's fit comes from ``Soundtrack.lines`` (what was said, at what speed, its share of the
 asked line's characters); ``cut`` counts words of what was said that are not heard whole.
@@ -101,7 +102,13 @@ def measure(product: dict[str, Any], language: str, length: float, tmp: Path) ->
     track = audio.soundtrack(spec, out, n_samples=n, engine=audio.EspeakNG())
     fits = {f.scene: f for f in getattr(track, "lines", ())}  # (an older tree has none)
     lines, spans = [], []
+    heard = [w for words in track.words for w in words]
+    begin = 0.0
     for i, (scene, words) in enumerate(zip(spec.scenes, track.words, strict=True)):
+        # Silent: a caption and no word heard in the scene (a line carried over from the
+        # previous scene counts: an L-cut).
+        voiced = any(w.start < begin + scene.duration and w.end > begin for w in heard)
+        begin += scene.duration
         fit = fits.get(i)
         said = fit.said if fit else ""
         # Cut: a word placed to end after the ad does (the mix is exactly the ad's length).
@@ -117,7 +124,7 @@ def measure(product: dict[str, Any], language: str, length: float, tmp: Path) ->
                 "spoken": fit.share if fit else None,
                 "overrun": fit.overrun if fit else None,
                 "cut": cut,
-                "silent": bool(scene.caption) and not said,
+                "silent": bool(scene.caption) and not voiced,
             }
         )
         if words:

@@ -12,3 +12,6 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 
 
 app.autodiscover_tasks()
+
+# Log lines of a task carry its id, name, job and workspace (config/celery_logging.py).
+from config import celery_logging  # noqa: E402, F401  (connects the signals)

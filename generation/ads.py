@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
@@ -16,12 +17,15 @@ from django.utils import timezone
 from accounts.models import Workspace
 from core.errors import ApplicationError, InvalidInput
 from core.vocabulary import LANGUAGES
+from generation.copywriting import ad_copy_write
 from generation.models import Ad, Shot
 from generation.options import JobOptions
 from products.models import Product
 from products.services.translations import product_facts_localize, product_translations_ensure
+from products.translation.state import FactsInLanguage
 from templates_engine import builder, compliance, library
 from templates_engine.languages import resolve_language
+from templates_engine.schema import AdScript
 
 logger = logging.getLogger(__name__)
 
@@ -91,20 +95,23 @@ def ad_facts_translate(*, product: Product, options: JobOptions) -> None:
     product_translations_ensure(product=product, language=ad_copy_language(options))
 
 
-def ad_create(
-    *, workspace: Workspace, product: Product, options: JobOptions | Mapping[str, Any], job_id=None
-) -> Ad:
-    """Write the script, check its claims for the market and store both. ``options``: a
-    JobOptions, or the user's dict (checked with ``JobOptions.from_input``). With blocking
-    findings and no override the Ad is stored without shots (nothing is made or rendered);
-    with an override, who let which findings through is recorded on the Ad. A product whose
-    price the scraper doubted and nobody confirmed is refused (``price_unconfirmed``) unless
-    overridden; that override is recorded under ``compliance_override["price"]``. The builder
-    gets the product's facts in the ad's language (``products.services.translations``), and
-    ``Ad.translation`` records which stayed in the page's words and why."""
-    if not isinstance(options, JobOptions):
-        options = JobOptions.from_input(options)
-    price_override = _price_doubt_check(product, options.override_compliance, job_id=job_id)
+@dataclass(frozen=True)
+class AdDraft:
+    """An ad's script before it is stored: the facts it was written from (in the ad's language,
+    and the record of which are not), the script, and who wrote its copy (``Ad.copy``)."""
+
+    product_data: dict[str, Any]
+    in_language: FactsInLanguage
+    script: AdScript
+    copy: dict[str, Any]
+    market: str
+
+
+def ad_draft(*, product: Product, options: JobOptions) -> AdDraft:
+    """Pick the template, write the script and, with ``SHOPREEL_COPYWRITER=llm``, have the model
+    write its copy (``generation.copywriting``): a model call can take seconds, so the job's
+    script stage drafts before it locks the job row and hands the draft to ``ad_create``."""
+    ad_price_refuse_unconfirmed(product=product, override=options.override_compliance)
     # The product's own words in the ad's language (cached; see products.translation), with a
     # record of which stayed in the page's words and why.
     product_data, in_language = product_facts_localize(product=product, language=ad_copy_language(options))
@@ -131,6 +138,32 @@ def ad_create(
     except (builder.ScriptError, library.UnknownTemplate) as exc:
         raise ApplicationError(str(exc), code="script_failed") from exc
     market = compliance.normalise_market(options.market)
+    script, copy = ad_copy_write(script=script, product_data=product_data, options=options, market=market)
+    return AdDraft(product_data=product_data, in_language=in_language, script=script, copy=copy, market=market)
+
+
+def ad_create(
+    *,
+    workspace: Workspace,
+    product: Product,
+    options: JobOptions | Mapping[str, Any],
+    job_id=None,
+    draft: AdDraft | None = None,
+) -> Ad:
+    """Write the script, check its claims for the market and store both. ``options``: a
+    JobOptions, or the user's dict (checked with ``JobOptions.from_input``). With blocking
+    findings and no override the Ad is stored without shots (nothing is made or rendered);
+    with an override, who let which findings through is recorded on the Ad. A product whose
+    price the scraper doubted and nobody confirmed is refused (``price_unconfirmed``) unless
+    overridden; that override is recorded under ``compliance_override["price"]``. The builder
+    gets the product's facts in the ad's language (``products.services.translations``), and
+    ``Ad.translation`` records which stayed in the page's words and why; ``Ad.copy`` records
+    who wrote the copy (``ad_draft``; ``draft`` is one made earlier for the same options)."""
+    if not isinstance(options, JobOptions):
+        options = JobOptions.from_input(options)
+    price_override = _price_doubt_check(product, options.override_compliance, job_id=job_id)
+    draft = draft or ad_draft(product=product, options=options)
+    product_data, script, market = draft.product_data, draft.script, draft.market
     findings = [f.as_dict() for f in compliance.check_script(script, product=product_data, market=market)]
     blocking = [f for f in findings if f["severity"] == "block"]
     override = _compliance_override(blocking, options.override_compliance, job_id=job_id)
@@ -152,7 +185,8 @@ def ad_create(
             market=market,
             compliance=findings,
             compliance_override=override,
-            translation=in_language.record(product_id=product.id),
+            translation=draft.in_language.record(product_id=product.id),
+            copy=draft.copy,
         )
         if blocking and not override:
             logger.info("script blocked by compliance", extra={"ad_id": str(ad.id), "findings": len(blocking)})

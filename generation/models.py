@@ -37,6 +37,10 @@ class Ad(WorkspaceOwned):
     # source_language, backend, untranslated [{key, source, reason}], edited, outdated_edits and
     # the warning ("" when every fact the builder got was in the ad's language).
     translation = models.JSONField(default=dict, blank=True)
+    # Who wrote the copy (generation.copywriting, SHOPREEL_COPYWRITER): {"source": "llm" |
+    # "template", "model", "angle" (the hook angle asked of the model), "rejected": [{"scene",
+    # "field", "reason"}] (why the model's copy was refused; scene "" = its whole answer)}.
+    copy = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

@@ -84,7 +84,8 @@ class AdOutputSerializer(serializers.ModelSerializer):
         model = Ad
         fields = [
             "id", "product", "template", "language", "length", "formats", "market", "voice", "music",
-            "script", "compliance", "compliance_override", "translation", "job", "outputs", "created_at", "updated_at",
+            "script", "compliance", "compliance_override", "translation", "copy", "job", "outputs", "created_at",
+            "updated_at",
         ]
         read_only_fields = fields
 

@@ -27,6 +27,7 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
+from accounts import storage as media_storage
 from accounts.models import Workspace
 from accounts.outbox import outbox_send_on_commit
 from core.errors import ApplicationError, Conflict, InvalidInput, NotFound
@@ -35,6 +36,7 @@ from generation import events as generation_events
 from generation import selectors, workflow
 from generation.ads import (
     ad_create,
+    ad_draft,
     ad_facts_translate,
     ad_price_recheck,
     ad_price_refuse_unconfirmed,
@@ -196,19 +198,24 @@ def job_scrape(*, job_id, fetcher: SafeFetcher | None = None) -> None:
         _advance(job_id=job_id, from_stage=RenderJob.Stage.SCRAPE, to_stage=RenderJob.Stage.SCRIPT)
 
 
-def job_build_script(*, job_id) -> None:
-    """Write the ad script and create one Shot per scene."""
+def job_build_script(*, job_id, queue_shots: bool = False) -> None:
+    """Write the ad script and create one Shot per scene. With ``queue_shots`` (the Celery
+    task), the shots' chord is written to the task outbox in the transaction that moves the job
+    to its shots stage, so the message exists exactly when the shots do and a broker down at
+    that moment delays it instead of losing it (accounts/outbox.py)."""
     with _job_stage(job_id, RenderJob.Stage.SCRIPT) as job:
         if job is None:
             return
-        if job.ad_id is None:  # translating may call a backend: not while the job row is locked
+        draft = None
+        if job.ad_id is None:  # translating and writing copy may call a model: not while the job row is locked
             ad_facts_translate(product=job.product, options=JobOptions.from_json(job.options))
+            draft = ad_draft(product=job.product, options=JobOptions.from_json(job.options))
         with transaction.atomic():
             job = RenderJob.objects.select_for_update().get(id=job_id)
             if job.ad_id is None:
                 ad = ad_create(
                     workspace=job.workspace, product=job.product, options=JobOptions.from_json(job.options),
-                    job_id=job.id,
+                    job_id=job.id, draft=draft,
                 )
                 job.ad = ad
                 job.save(update_fields=["ad", "updated_at"])
@@ -216,7 +223,9 @@ def job_build_script(*, job_id) -> None:
                 ad_price_recheck(ad=job.ad, override=JobOptions.from_json(job.options).override_compliance, job_id=job.id)
             unresolved = job.ad.compliance_unresolved()
             if not unresolved:
-                _advance(job_id=job_id, from_stage=RenderJob.Stage.SCRIPT, to_stage=RenderJob.Stage.SHOTS)
+                advanced = _advance(job_id=job_id, from_stage=RenderJob.Stage.SCRIPT, to_stage=RenderJob.Stage.SHOTS)
+                if advanced and queue_shots:
+                    outbox_send_on_commit(workflow.shots_signature(str(job_id), job.ad_id))
         if unresolved:  # the Ad and its findings stay stored, for the user to edit or override
             raise ApplicationError(compliance_message(unresolved, market=job.ad.market), code="compliance_blocked")
 
@@ -275,7 +284,9 @@ def job_render(*, job_id) -> None:
         span = (PROGRESS["done"] - PROGRESS["render"]) / len(formats)
         from generation.render import soundtracks
 
-        with soundtracks.reuse():  # the soundtrack is the same in every format: built once
+        # The soundtrack is the same in every format: built once. Stored photos are read from
+        # the media store once for every format (accounts.storage; nothing to do when local).
+        with soundtracks.reuse(), media_storage.downloads():
             for i, format_name in enumerate(formats):
                 if format_name in done:
                     continue
@@ -312,20 +323,23 @@ def _render_one(*, job: RenderJob, ad: Ad, spec, format_name: str, progress: Cal
         raise
     except RenderError as exc:
         raise ApplicationError(str(exc), code="render_failed") from exc
+    size_bytes = result.video.stat().st_size
+    # Published to the media store (a no-op under MEDIA_ROOT); the row then names what was stored.
+    stored = {
+        kind: media_storage.store_file(path, f"{relative_dir}/{path.name}")
+        for kind, path in (("video", result.video), ("poster", result.poster), ("srt", result.srt), ("vtt", result.vtt))
+    }
     output, _ = RenderOutput.objects.update_or_create(
         job=job,
         format=format_name,
         defaults={
             "workspace_id": job.workspace_id,
             "ad": ad,
-            "video": f"{relative_dir}/{result.video.name}",
-            "poster": f"{relative_dir}/{result.poster.name}",
-            "srt": f"{relative_dir}/{result.srt.name}",
-            "vtt": f"{relative_dir}/{result.vtt.name}",
+            **stored,
             "width": spec.format.width,
             "height": spec.format.height,
             "duration": result.duration,
-            "size_bytes": result.video.stat().st_size,
+            "size_bytes": size_bytes,
         },
     )
     return output

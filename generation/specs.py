@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 
+from accounts import storage as media_storage
 from accounts.models import BrandKit
 from accounts.selectors import brand_kit_for
 from generation.backends.base import ShotAsset
@@ -41,7 +42,9 @@ _NEW = re.compile(r"\b(new arrival|new in|just launched|just dropped|new release
 
 
 def media_path(name: str) -> Path:
-    return Path(settings.MEDIA_ROOT) / name
+    """A stored file's local path for the renderer: under MEDIA_ROOT, or (media in an object
+    store) downloaded into the folder of the enclosing ``accounts.storage.downloads()``."""
+    return media_storage.fetch(name)
 
 
 def shot_to_render(asset: ShotAsset) -> ClipShot | MotionShot:
@@ -57,8 +60,8 @@ def shot_to_render(asset: ShotAsset) -> ClipShot | MotionShot:
     )
 
 
-# The ad's tone (``make_ad --tone``, the API's ``tone``) picks its style preset; no tone leaves
-# the vertical's default (``generation.render.styles.VERTICAL_DEFAULTS``).
+# The ad's tone (``make_ad --tone``, the API's ``tone``) picks its style preset when the brand
+# kit sets none; neither leaves the vertical's default (``generation.render.styles``).
 TONE_STYLES = {"friendly": "clean", "energetic": "bold", "premium": "premium", "playful": "playful"}
 
 
@@ -74,9 +77,16 @@ def brand_spec_for(kit: BrandKit | None) -> BrandSpec:
         text=kit.text_color,
         logo=media_path(kit.logo.name) if kit.logo else None,
         caption_style=kit.caption_style,
+        style=kit.style,
         font=media_path(kit.font.name) if kit.font else None,
         cta=kit.cta_text,
     )
+
+
+def brand_with_style(brand: BrandSpec, tone: str) -> BrandSpec:
+    """The brand options with the ad's style preset: the brand kit's when it sets one, else
+    the one the ad's tone picks, else "" (the vertical's default)."""
+    return replace(brand, style=brand.style or TONE_STYLES.get(tone, ""))
 
 
 def shop_name(product: dict[str, Any]) -> str:
@@ -148,14 +158,17 @@ def render_spec_for(*, ad: Ad, shots: list[Shot], format_name: str) -> RenderSpe
             voice=ad.voice,
             music=ad.music,
             engine=settings.SHOPREEL_TTS_ENGINE,
-            voices_dir=settings.SHOPREEL_PIPER_VOICES_DIR,
+            voices_dir=(
+                settings.SHOPREEL_KOKORO_DIR
+                if settings.SHOPREEL_TTS_ENGINE == "kokoro"
+                else settings.SHOPREEL_PIPER_VOICES_DIR
+            ),
+            # espeak picks its voice per language; a neural engine takes the setting's choice
+            voice_name="" if settings.SHOPREEL_TTS_ENGINE == "espeak" else settings.SHOPREEL_TTS_VOICE,
         ),
         seed=ad.seed,
         preset=settings.SHOPREEL_RENDER_PRESET,
-        brand=replace(
-            brand_spec_for(brand_kit_for(workspace=ad.workspace)),
-            style=TONE_STYLES.get(script.tone, ""),
-        ),
+        brand=brand_with_style(brand_spec_for(brand_kit_for(workspace=ad.workspace)), script.tone),
         encoder=settings.SHOPREEL_VIDEO_ENCODER,
         offer=offer_spec_for(product, script.language),
         vertical=str(product.get("vertical") or script.vertical or ""),

@@ -64,18 +64,14 @@ def scrape_product(job_id: str) -> None:
     job_scrape(job_id=job_id)
 
 
-@shared_task(bind=True, name=workflow.BUILD_SCRIPT, **DB_RETRY)
+@shared_task(name=workflow.BUILD_SCRIPT, **DB_RETRY)
 @_outcome
-def build_script(self, job_id: str):
-    """Write the script, then replace this task with the shots' chord (the shots are known now)."""
-    from generation.models import RenderJob
+def build_script(job_id: str) -> None:
+    """Write the script; the service queues the shots' chord through the task outbox in the
+    same transaction (the shots are known now), so a broker outage delays it, never loses it."""
     from generation.services import job_build_script
 
-    job_build_script(job_id=job_id)
-    job = RenderJob.objects.get(id=job_id)
-    if job.is_finished or job.ad_id is None:
-        return None
-    return self.replace(workflow.shots_signature(job_id, job.ad_id))
+    job_build_script(job_id=job_id, queue_shots=True)
 
 
 @shared_task(bind=True, name=workflow.GENERATE_SHOT, **DB_RETRY)

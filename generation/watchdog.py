@@ -4,8 +4,9 @@ A step writes its job's ``heartbeat_at`` when it claims the job, and every
 ``services.HEARTBEAT_SECONDS`` while it makes shots or renders. A job still running whose
 heartbeat is older than ``SHOPREEL_JOB_STALL_SECONDS`` was lost: its worker was killed (the
 broker would redeliver it only after the visibility timeout, ~25 min), the broker lost the
-step's message (Redis down while ``build_script`` sent the shots' chord: no redelivery ever),
-or the database refused the step's last write (PostgreSQL down, so even ``job_fail`` could not
+step's message after taking it (every send goes through the task outbox, accounts/outbox.py,
+so a broker down at the send only delays it; this sweep is the second line of defence), or
+the database refused the step's last write (PostgreSQL down, so even ``job_fail`` could not
 record the failure). Without this sweep such a job shows "running, 41 %" until someone looks,
 its credits stay held, and a re-render answers ``ad_busy``.
 
@@ -15,7 +16,9 @@ its credits stay held, and a re-render answers ``ad_busy``.
 - cancel asked: the job is cancelled (its held credits are released by billing's consumer);
 - else the job is put back on its stage's queue (every step is idempotent: shots already made
   and formats already rendered are kept), at most ``SHOPREEL_JOB_MAX_RESUMES`` times, after
-  removing the killed attempt's temporary ``.part`` files;
+  removing the killed attempt's temporary ``.part`` files and giving back the shots it was
+  making (their claims would otherwise keep the resent shots off them until the hard time
+  limit, and the render would find them unfinished);
 - after that, it fails in plain words (credits released).
 
 Two sweeps never take one job: the resume is claimed by a conditional UPDATE on the heartbeat
@@ -33,7 +36,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from generation import services, workflow
-from generation.models import RenderJob
+from generation.models import RenderJob, Shot
 from generation.selectors import job_stall_cutoff
 
 logger = logging.getLogger(__name__)
@@ -73,6 +76,7 @@ def job_recover(*, job: RenderJob, now: datetime | None = None) -> str:
     if not claimed:
         return "skipped"
     _remove_partial_files(job)
+    _release_lost_shots(job)
     if job.cancel_requested:
         services.job_cancelled(job_id=job.id)
         return "cancelled"
@@ -87,6 +91,15 @@ def job_recover(*, job: RenderJob, now: datetime | None = None) -> str:
         return "skipped"
     logger.info("job resumed", extra={"job_id": str(job.id), "stage": job.stage, "resumes": job.resumes + 1})
     return "resumed"
+
+
+def _release_lost_shots(job: RenderJob) -> None:
+    """The shots the lost attempt had claimed and not finished: free for the resent shots. No
+    worker is making them: it would have written the job's heartbeat every 15 s."""
+    if job.ad_id is not None:
+        Shot.objects.filter(ad_id=job.ad_id, state=Shot.State.RUNNING).update(
+            state=Shot.State.PENDING, claimed_by="", claimed_at=None
+        )
 
 
 def _remove_partial_files(job: RenderJob) -> None:

@@ -6,8 +6,9 @@ services and this module, and nothing imports back. The task names are defined h
 ``generation.tasks`` registers its functions under them. Queue names come from settings.
 
 The pipeline: scrape → script → chord(group(one task per shot, or per batch of gpu shots for
-one model) → render). The shots are only known once the script exists, so the script task
-replaces itself with ``shots_signature``.
+one model) → render). The shots are only known once the script exists, so the script's service
+queues ``shots_signature`` through the task outbox (accounts/outbox.py) in the transaction that
+moves the job to its shots stage.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ def _step(name: str, *args, queue: str) -> Signature:
 
 
 def pipeline_signature(job_id: str) -> Signature:
-    """scrape → script; the script task goes on with ``shots_signature``."""
+    """scrape → script; the script's service then queues ``shots_signature``."""
     return chain(
         _step(SCRAPE_PRODUCT, job_id, queue=settings.SHOPREEL_QUEUE_DEFAULT),
         _step(BUILD_SCRIPT, job_id, queue=settings.SHOPREEL_QUEUE_DEFAULT),

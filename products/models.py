@@ -60,6 +60,9 @@ class Product(WorkspaceOwned):
     # Facts the merchant set by hand ({"price": {"at": iso time, "by": who}, ...}): reading the
     # page again keeps them (products.services.importing.product_apply_extracted skips them).
     edited_fields = models.JSONField(default=dict, blank=True)
+    # Photo links that gave no usable photo, each with why in plain words
+    # ([{"url": ..., "error": ...}]): a product entered by hand keeps its facts and good photos.
+    photo_errors = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

@@ -39,6 +39,11 @@ class ProductOutputSerializer(serializers.ModelSerializer):
         read_only=True, help_text="How it was read: http, browser, platform-api or manual; empty while pending."
     )
 
+    photo_errors = serializers.JSONField(
+        read_only=True,
+        help_text="Photo links that gave no usable photo, each with why: [{\"url\", \"error\"}] "
+        "(a product made by hand keeps its facts and its good photos).",
+    )
     price_evidence = serializers.JSONField(
         read_only=True,
         help_text="How the price was read: source (markup, visible text, platform endpoint), "
@@ -55,7 +60,7 @@ class ProductOutputSerializer(serializers.ModelSerializer):
         fields = [
             "id", "status", "error_code", "error", "source_url", "title", "brand", "price", "currency",
             "regular_price", "description", "features", "availability", "sku", "language", "vertical",
-            "variants", "fetched_with", "images", "price_evidence", "price_needs_confirmation",
+            "variants", "fetched_with", "images", "photo_errors", "price_evidence", "price_needs_confirmation",
             "price_confirmed_at", "price_confirmed_by", "created_at", "updated_at",
         ]
         read_only_fields = fields

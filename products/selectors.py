@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
 from accounts.models import Workspace
 from accounts.selectors import scoped_get
@@ -9,6 +9,38 @@ from products.models import ImportBatch, ImportBatchRow, Product, ProductImage, 
 
 def products_for_workspace(*, workspace: Workspace) -> QuerySet[Product]:
     return Product.objects.filter(workspace=workspace).prefetch_related("images")
+
+
+# The product list's state filter, as its badges read (products/studio/_status.html).
+PRODUCT_STATES = {
+    "ready": "Ready",
+    "incomplete": "Needs completing",
+    "failed": "Could not be read",
+    "reading": "Reading",
+}
+
+
+def products_search(*, workspace: Workspace, query: str = "", state: str = "") -> QuerySet[Product]:
+    """The workspace's products, newest first, whose title, brand or link contains ``query``
+    (any case), in ``state`` (a PRODUCT_STATES key; anything else: all). The search scans one
+    workspace's rows through the product_ws_created index; no text index."""
+    products = products_for_workspace(workspace=workspace)
+    if query := query.strip():
+        products = products.filter(
+            Q(title__icontains=query) | Q(brand__icontains=query) | Q(source_url__icontains=query)
+        )
+    imported, has_title = Q(status=Product.Status.IMPORTED), ~Q(title="")
+    if state == "ready":
+        products = products.filter(imported, has_title, price__isnull=False)
+    elif state == "incomplete":
+        products = products.filter(
+            Q(status=Product.Status.PARTIAL) | (imported & (Q(price__isnull=True) | Q(title="")))
+        )
+    elif state == "failed":
+        products = products.filter(status=Product.Status.FAILED)
+    elif state == "reading":
+        products = products.filter(status=Product.Status.PENDING)
+    return products
 
 
 def product_get(*, workspace: Workspace, product_id) -> Product:

@@ -14,6 +14,14 @@ def import_product(product_id: str) -> None:
     product_import_run(product_id=product_id)
 
 
+@shared_task(name="products.fetch_photos")
+def fetch_photos(product_id: str) -> None:
+    """Fetch the photo links of a product entered by hand (the API answered 202, pending)."""
+    from products.services.manual import product_photos_fetch_run
+
+    product_photos_fetch_run(product_id=product_id)
+
+
 @shared_task(name="products.import_batch")
 def import_batch(batch_id: str) -> None:
     """Import a batch's rows; a long batch goes on in a new task after each slice."""

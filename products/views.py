@@ -1,7 +1,12 @@
-"""The studio's product pages (``/app/w/<id>/products/…``): the product list with the "paste
-links" form, an import's live page, and a product's page with its photos, facts (each
-editable by hand), price check and photo upload. Thin views: ``workspace_access`` (another
-workspace is 404; a viewer reads, and writing answers 403), a selector, one service, render.
+"""The studio's product pages (``/app/w/<id>/products/…``): the product list (searched, filtered
+by state, paged) with the "paste links" form, an import's live page, and a product's page with
+its photos, facts (each editable by hand), price check and photo upload. Thin views:
+``workspace_access`` (another workspace is 404; a viewer reads, and writing answers 403), a
+selector, one service, render.
+
+htmx (``accounts.htmx``): an htmx request gets the part of the page it swaps in (the list's
+results, an import's rows, the "paste links" box); every other request the whole page, so all of
+it works without JavaScript. Live parts poll only until their end state.
 
 A surface: it may import any domain module, and nothing below imports it. Templates live in
 ``products/templates/products/studio/``.
@@ -17,15 +22,17 @@ from pathlib import PurePosixPath
 
 from django.conf import settings
 from django.contrib import messages
-from django.shortcuts import redirect, render
+from django.core.paginator import Paginator
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import selectors as account_selectors
+from accounts.htmx import fragment, vary_on_htmx, wants_fragment
 from accounts.media import send_stored
 from accounts.views import dashboard_page, dashboard_refusals
-from core.errors import InvalidInput, PermissionDenied
+from core.errors import ApplicationError, InvalidInput, PermissionDenied
 from core.vocabulary import VERTICALS
 from products import selectors
 from products.models import ImportBatch, ImportBatchRow, Product
@@ -39,7 +46,8 @@ from products.services import (
 from products.services.manual import EDITABLE_FACTS
 from products.services.photos import MAX_IMAGE_BYTES
 
-PRODUCTS_SHOWN = 100
+PRODUCTS_PER_PAGE = 24
+MAX_QUERY = 100
 BATCHES_SHOWN = 5
 # Labels of the facts, in the order the product page shows them.
 FACT_LABELS = {
@@ -104,33 +112,64 @@ def _who(request) -> str:
 @require_GET
 @_refusals
 def product_list(request, workspace_id):
-    """The workspace's products (state, photo, title, price), newest first, and the form to
-    paste links."""
+    """The workspace's products (state, photo, title, price), newest first, a page at a time:
+    ``?q=`` searches title, brand and link, ``?state=`` one of PRODUCT_STATES, ``?page=``; and
+    the form to paste links. An htmx search or page link gets the results alone."""
     access = account_selectors.workspace_access(user=request.user, workspace_id=workspace_id)
-    products = list(selectors.products_for_workspace(workspace=access.workspace)[:PRODUCTS_SHOWN])
+    given = request.GET
+    filters = {
+        "query": given.get("q", "")[:MAX_QUERY],
+        "state": given.get("state") if given.get("state") in selectors.PRODUCT_STATES else "",
+    }
+    products = selectors.products_search(workspace=access.workspace, **filters)
+    page = Paginator(products, PRODUCTS_PER_PAGE).get_page(given.get("page"))
+    keep = given.copy()
+    keep.pop("page", None)
+    context = {
+        "page": page,
+        "products": list(page.object_list),
+        "filters": filters,
+        "states": selectors.PRODUCT_STATES,
+        # The page links keep the search: "?q=mug&state=ready&page=" (then the number).
+        "page_link": f"?{keep.urlencode()}&page=" if keep else "?page=",
+    }
+    if wants_fragment(request):
+        context |= {"current": access.workspace, "access": access}
+        return fragment(request, "products/studio/_product_results.html", context)
     batches = selectors.import_batches_for_workspace(workspace=access.workspace).filter(
         source=ImportBatch.Source.URLS
     )[:BATCHES_SHOWN]
-    context = {
-        "products": products,
-        "batches": batches,
-        "max_links": settings.SHOPREEL_CATALOG_MAX_ROWS,
-    }
-    return _page(request, "products/studio/list.html", context, access=access)
+    context |= {"batches": batches, "max_links": settings.SHOPREEL_CATALOG_MAX_ROWS}
+    return vary_on_htmx(_page(request, "products/studio/list.html", context, access=access))
 
 
 @require_POST
 @_refusals
 def product_import(request, workspace_id):
-    """Pasted links, one per line: one import batch, then its live page (POST-redirect-GET)."""
+    """Pasted links, one per line: one import batch, then its live page (POST-redirect-GET).
+    Sent in place (htmx), the answer is the "paste links" box again, empty, with the import's
+    live rows under it; a refusal comes back on the field with the text kept (400)."""
     access = _writer(request, workspace_id)
-    links = [line.strip() for line in request.POST.get("links", "").splitlines() if line.strip()]
-    if not links:
-        raise InvalidInput(
-            "Paste at least one product link (https://…), one per line.", code="no_links"
-        )
-    batch = import_batch_create(workspace=access.workspace, urls=links)
-    return redirect("dashboard:product-import-batch", workspace_id, batch.id)
+    text = request.POST.get("links", "")
+    links = [line.strip() for line in text.splitlines() if line.strip()]
+    in_place = wants_fragment(request)
+    context = {"current": access.workspace, "max_links": settings.SHOPREEL_CATALOG_MAX_ROWS}
+    try:
+        if not links:
+            raise InvalidInput(
+                "Paste at least one product link (https://…), one per line.", code="no_links"
+            )
+        batch = import_batch_create(workspace=access.workspace, urls=links)
+    except ApplicationError as exc:  # no links, too many: said on the field
+        if not in_place:
+            raise
+        context |= {"links": text, "links_error": exc.message}
+        return fragment(request, "products/studio/_import_box.html", context, status=400)
+    if not in_place:
+        return redirect("dashboard:product-import-batch", workspace_id, batch.id)
+    batch = selectors.import_batch_get(workspace=access.workspace, batch_id=batch.id)
+    context |= _batch_context(batch)
+    return _rows_ended(fragment(request, "products/studio/_import_box.html", context), context)
 
 
 def _missing(product: Product, *, photos: int | None = None) -> list[str]:
@@ -161,27 +200,26 @@ def _batch_context(batch: ImportBatch) -> dict:
     }
 
 
+def _rows_ended(response, context: dict):
+    """Once the import has ended, tell the page (htmx's ``HX-Trigger``): the product list's
+    results fetch themselves again to show the new products."""
+    if context["finished"]:
+        response["HX-Trigger"] = "products-imported"
+    return response
+
+
 @require_GET
 @_refusals
 def import_batch_page(request, workspace_id, batch_id):
+    """An import's rows, live. The htmx poll of this page (products/studio/_import_rows.html)
+    gets the rows alone, without the poll once the import has ended."""
     access = account_selectors.workspace_access(user=request.user, workspace_id=workspace_id)
     batch = selectors.import_batch_get(workspace=access.workspace, batch_id=batch_id)
-    return _page(request, "products/studio/import.html", _batch_context(batch), access=access)
-
-
-@require_GET
-@_refusals
-def import_batch_progress(request, workspace_id, batch_id):
-    """The rows fragment the import's page fetches every few seconds while it runs."""
-    access = account_selectors.workspace_access(user=request.user, workspace_id=workspace_id)
-    batch = selectors.import_batch_get(workspace=access.workspace, batch_id=batch_id)
-    response = render(
-        request,
-        "products/studio/_import_rows.html",
-        {**_batch_context(batch), "current": access.workspace},
-    )
-    response["Cache-Control"] = "no-store"
-    return response
+    context = _batch_context(batch)
+    if wants_fragment(request):
+        context["current"] = access.workspace
+        return _rows_ended(fragment(request, "products/studio/_import_rows.html", context), context)
+    return vary_on_htmx(_page(request, "products/studio/import.html", context, access=access))
 
 
 # ------------------------------------------------------------------ one product
@@ -253,11 +291,18 @@ def product_page(request, workspace_id, product_id):
 @require_GET
 @_refusals
 def product_status(request, workspace_id, product_id):
-    """The state fragment a product's page fetches while its page is being read."""
+    """The state fragment a product's page polls (htmx) while its page is being read. Once read,
+    the fragment has no poll, and an htmx poll is told to reload the page (``HX-Refresh``):
+    everything on it changes."""
     access = account_selectors.workspace_access(user=request.user, workspace_id=workspace_id)
     product = selectors.product_get(workspace=access.workspace, product_id=product_id)
-    response = render(request, "products/studio/_product_status.html", {"product": product})
-    response["Cache-Control"] = "no-store"
+    response = fragment(
+        request,
+        "products/studio/_product_status.html",
+        {"product": product, "current": access.workspace},
+    )
+    if wants_fragment(request) and product.status != Product.Status.PENDING:
+        response["HX-Refresh"] = "true"
     return response
 
 

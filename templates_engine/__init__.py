@@ -103,6 +103,17 @@ within their scene, the claims again); errors come back together as ``InvalidInp
 overridden; warnings are stored. Shots whose picture changes (photo, shot type, camera move,
 duration) are made again; the others are kept, reindexed to the new scene order.
 
+Model-written copy (copywriter.py, grounding.py)
+------------------------------------------------
+Optional (``SHOPREEL_COPYWRITER=llm``, glue in ``generation.copywriting``): a model rewrites
+the hook and each scene's caption and voice-over within the built script (same scenes, roles,
+durations; the end card stays), from the facts only, with each scene's budget and the
+variant's hook angle (``copywriter.angle_for``). ``check_copy`` refuses the whole answer when
+a line is ungrounded (``grounding.ungrounded``: a price not written as the page's, a number or
+percentage not in the facts or the template's lines, an attribute from a closed multilingual
+list the facts lack), does not fit, or has any claims finding; the template's copy is then
+kept and ``CopyResult.record`` (``Ad.copy``) says why.
+
 Commands (stable JSON)
 ----------------------
 - ``list_templates --json``: a list of ``{slug, vertical, structure, name, description,

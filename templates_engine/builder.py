@@ -28,8 +28,8 @@ from templates_engine.definitions import (
     TemplateDef,
 )
 from templates_engine.errors import ScriptError
-from templates_engine.languages import DEFAULT_CTA, resolve_language
-from templates_engine.schema import AdScript, Scene
+from templates_engine.languages import DEFAULT_CTA, MAX_SPEED, resolve_language
+from templates_engine.schema import MIN_SCENE_SECONDS, AdScript, Scene
 from templates_engine.textfit import (
     clauses,
     clean_end,
@@ -39,6 +39,7 @@ from templates_engine.textfit import (
     holds_price,
     shorter_lines,
     speech_seconds,
+    squash,
     text_units,
 )
 from templates_engine.timing import allocate_frames, fit_to_needs, length_frames
@@ -54,6 +55,16 @@ MAX_CTA_CHARS = 40
 BADGE_UNITS = 20
 # Leave a breath at each cut: a voiceover may use this share of its scene.
 VOICE_SHARE = 0.9
+# A line with no shorter version that fits may be said faster (at most MAX_SPEED) and fill its
+# scene but for the soundtrack's breath: it starts 0.15 s in and ends 0.12 s before the cut.
+HURRIED_BREATH = 0.3
+
+
+def hurried_budget(seconds: float) -> float:
+    """The longest line (at the voice's own pace) a scene of ``seconds`` can say at up to
+    ``MAX_SPEED``, leaving the breath; never more than the scene, nor less than a line at the
+    voice's own pace may take (``VOICE_SHARE``)."""
+    return max(seconds * VOICE_SHARE, min(seconds, (seconds - HURRIED_BREATH) * MAX_SPEED))
 
 
 @dataclass(frozen=True)
@@ -120,6 +131,7 @@ def build_script(
         for p, n in zip(planned, frames, strict=True)
     ]
     scenes = _say_each_fact_once(scenes, context, copy_lang, notes)
+    scenes = _carry_over_cuts(scenes, _shortest_lines(planned, context, copy_lang), copy_lang, notes)
     if platform in SHORT_FORM:
         scenes = [scene.model_copy(update={"transition": "cut"}) for scene in scenes]
     return AdScript(
@@ -310,10 +322,12 @@ def _fit_frames_to_lines(
     planned: list[_Planned], frames: list[int], context: dict[str, Any], lang: str
 ) -> list[int]:
     """Scene lengths fitted to the lines (``speech_seconds``; ``timing.fit_to_needs``). First
-    every scene gets the time for the shortest version of its line (a price line: both
-    prices), taken from scenes with time to spare; a price line still short of it takes it
-    from any scene (down to the minimum length: that scene's line may go); then what is
-    still spare goes to scenes whose whole line (nothing repeated) does not fit yet."""
+    every scene gets the time to say the shortest version of its line (or its caption) at the
+    top of the natural pace (``MAX_SPEED``), so no captioned scene falls silent; when the ad
+    is too short for that, the fewest lines go (``_first_to_go``). Then a price line gets the
+    time for both prices at the voice's own pace, taken from the others down to that, else at
+    the top of it, else more lines go; then every shortest line at its own pace; then what
+    is still spare goes to scenes whose whole line (nothing repeated) does not fit yet."""
     scratch: list[str] = []
     full = [_render_scene(p, MAX_SCENE_SECONDS, 0, context, lang, scratch) for p in planned]
     lines = [s.voiceover for s in _say_each_fact_once(full, context, lang, scratch)]
@@ -321,15 +335,139 @@ def _fit_frames_to_lines(
     def frames_for(text: str) -> int:
         return math.ceil(speech_seconds(text, lang) / VOICE_SHARE * FPS) if text else 0
 
-    shortest = [frames_for((shorter_lines(line, lang) or [line])[-1]) for line in lines]
-    frames = fit_to_needs(frames, shortest)
-    # Still no time to say a price: it goes first, other lines give up their time (fewer facts).
+    def hurried_frames(text: str) -> int:  # the inverse of hurried_budget
+        if not text:
+            return 0
+        said = speech_seconds(text, lang)
+        return min(frames_for(text), math.ceil(max(said, said / MAX_SPEED + HURRIED_BREATH) * FPS))
+
+    least = [
+        min(filter(None, ((shorter_lines(line, lang) or [line])[-1], _said_caption(s.caption, line, lang))), key=frames_for)
+        if line else ""
+        for line, s in zip(lines, full, strict=True)
+    ]
+    shortest = [frames_for(text) for text in least]
+    hurried = [hurried_frames(text) for text in least]
+    # When even that is more than the ad, the fewest lines go (fewer facts) so the others
+    # are said whole; never a price.
+    lo = round(MIN_SCENE_SECONDS * FPS)
+    for i in _first_to_go(lines, hurried):
+        if sum(max(need, lo) for need in hurried) <= sum(frames):
+            break
+        shortest[i] = hurried[i] = 0
+    frames = fit_to_needs(frames, hurried)
+    # A price is said whole: it goes first, at the voice's own pace if the other lines can
+    # give it time down to their hurried shortest, else hurried itself, else other lines go
+    # one by one (fewer facts) until it fits.
     price = [need if holds_price(line) else 0 for line, need in zip(lines, shortest, strict=True)]
-    moved = fit_to_needs(frames, price, keep=[0] * len(frames))
-    if all(have >= need for have, need in zip(moved, price, strict=True)):
-        frames = moved  # only when it lets every price be said; else nothing is gained
+    price_hurried = [need if price[i] else 0 for i, need in enumerate(hurried)]
+    keep = list(hurried)
+    tries = [(price, None), (price_hurried, None)]
+    tries += [(price_hurried, i) for i in _first_to_go(lines, hurried)]
+    for want, gone in tries:
+        if gone is not None:
+            keep[gone] = shortest[gone] = hurried[gone] = 0
+        moved = fit_to_needs(frames, want, keep=keep)
+        if all(have >= need for have, need in zip(moved, want, strict=True)):
+            frames = moved  # only when it lets every price be said; else nothing is gained
+            break
+    frames = fit_to_needs(frames, shortest, keep=[max(a, b) for a, b in zip(keep, price, strict=True)])
     whole = [max(frames_for(line), least) for line, least in zip(lines, shortest, strict=True)]
     return fit_to_needs(frames, whole)
+
+
+def _shortest_lines(planned: list[_Planned], context: dict[str, Any], lang: str) -> list[str]:
+    """Each scene's shortest line (``shorter_lines``), "" where the template writes none."""
+    scratch: list[str] = []
+    lines = [_render_scene(p, MAX_SCENE_SECONDS, 0, context, lang, scratch).voiceover for p in planned]
+    return [(shorter_lines(line, lang) or [line])[-1] if line else "" for line in lines]
+
+
+def _first_to_go(lines: list[str], needs: list[int]) -> list[int]:
+    """Which lines to leave out first when not all fit: the middle and closing scenes', the
+    longest first (one long line rather than two short ones), then the hook's; none that
+    says a price."""
+    rest = sorted(range(1, len(lines)), key=lambda i: -needs[i])
+    return [i for i in (*rest, 0) if i < len(lines) and lines[i] and not holds_price(lines[i])]
+
+
+def _said_caption(caption: str, line: str, lang: str) -> str:
+    """The scene's caption as a spoken sentence: what a voice-over falls back to when not
+    even the shortest version of its own line can be said in the scene. Never for a price
+    line (it is said as written: old price, then new) nor a caption without words."""
+    if holds_price(line) or not any(ch.isalpha() for ch in caption):
+        return ""
+    return end_sentence(clean_end(caption, lang), lang)
+
+
+# Where the soundtrack places a line (``generation.render.audio``): this far into its scene,
+# and ending at least this long before the cut after it.
+VOICE_OFFSET, VOICE_TAIL = 0.15, 0.12
+
+
+def carried_line_end(scenes: list[Scene], index: int, lang: str) -> float | None:
+    """When scene ``index`` has a caption and no line of its own, the time (from its start)
+    at which the previous scene's line, said at the voice's own pace, ends; None when there
+    is no previous line. The scene is *carried* when that line runs on through at least half
+    of it and ends before it does (``_carry_over_cuts``)."""
+    if index == 0 or not scenes[index - 1].voiceover:
+        return None
+    before = scenes[index - 1]
+    return VOICE_OFFSET + speech_seconds(before.voiceover, lang) - before.duration
+
+
+def is_carried(scenes: list[Scene], index: int, lang: str) -> bool:
+    """Whether the previous scene's line is heard through scene ``index``: it runs on into
+    it, through at least half of it, and ends a breath before it does."""
+    end = carried_line_end(scenes, index, lang)
+    seconds = scenes[index].duration
+    return end is not None and seconds / 2 - 1e-9 <= end <= seconds - VOICE_TAIL + 1e-9
+
+
+def _carry_over_cuts(scenes: list[Scene], shortest: list[str], lang: str, notes: list[str]) -> list[Scene]:
+    """A scene whose line had to go for time (a short ad: 1-2 s scenes) is not left silent:
+    the previous scene's line is carried over the cut into it, as an editor's L-cut. When
+    that scene lost its line too, its shortest line (``shortest``; none that states a number,
+    which may be a fact said elsewhere) is said across both. The pair is re-timed so the line
+    starts in its own scene and runs on through half of the next (which lasts
+    ``MIN_SCENE_SECONDS``), ending a breath before the cut after it; the time the pair no
+    longer needs goes to the scene after it (else the one before). A scene whose template
+    writes no line is silent by design and left so."""
+    frames = [round(s.duration * FPS) for s in scenes]
+    lo = round(MIN_SCENE_SECONDS * FPS)
+    scenes = list(scenes)
+    carried: list[int] = []
+    for j in range(1, len(scenes)):
+        s, before = scenes[j], scenes[j - 1]
+        if not (s.caption and not s.voiceover and shortest[j]) or j - 1 in carried:
+            continue
+        line = before.voiceover
+        if not line and before.caption and not any(ch.isdigit() for ch in shortest[j - 1]):
+            line = shortest[j - 1]
+        if not line:
+            continue
+        end = (VOICE_OFFSET + speech_seconds(line, lang)) * FPS  # in frames
+        pair = frames[j - 1] + frames[j]
+        first = math.floor(end) - lo // 2
+        want = first + lo
+        spare = pair - want
+        other = j + 1 if j + 1 < len(scenes) else j - 2
+        if spare and (other < 0 or other in carried):
+            continue
+        trial = [*scenes[: j - 1], before.model_copy(update={"duration": first / FPS, "voiceover": line}),
+                 s.model_copy(update={"duration": lo / FPS})]
+        if first < lo or want > pair or not is_carried(trial, j, lang):
+            continue
+        frames[j - 1], frames[j] = first, lo
+        if spare:
+            frames[other] += spare
+        if line != before.voiceover:
+            scenes[j - 1] = before.model_copy(update={"voiceover": line})
+            notes.append(f"The {before.id!r} scene says its shortest line, over the {s.id!r} scene too.")
+        else:
+            notes.append(f"The {before.id!r} line runs on over the {s.id!r} scene, whose own line had no time.")
+        carried.append(j)
+    return [s.model_copy(update={"duration": n / FPS}) for s, n in zip(scenes, frames, strict=True)]
 
 
 # Facts a script states as values: said at most once in voice, shown at most twice as text.
@@ -382,12 +520,22 @@ def _render_scene(
     caption, cut = fit_caption(caption, lang)
     if cut:
         notes.append(f"Shortened the {p.scene.id!r} caption to fit two lines.")
+    asked = voiceover
     voiceover, shortened = fit_voiceover(voiceover, lang, seconds * VOICE_SHARE)
     if shortened and p.feature and len(voiceover) < len(p.feature):
         # The lead-in ("Plus: …") is what to drop first, not the feature itself.
         alone, _ = fit_voiceover(p.feature.rstrip(".") + ".", lang, seconds * VOICE_SHARE)
         voiceover = alone if len(alone) > len(voiceover) else voiceover
-    if shortened:
+    if asked and caption and not voiceover:
+        # A captioned scene keeps a voice: the longest version that can be said at the top of
+        # the natural pace (the soundtrack speeds it up), else the caption said as a sentence.
+        for line in (asked, _said_caption(caption, asked, lang)):
+            voiceover, _ = fit_voiceover(line, lang, hurried_budget(seconds)) if line else ("", True)
+            if voiceover:
+                break
+    if voiceover and voiceover == squash(asked) and shortened:
+        notes.append(f"The voice says the {p.scene.id!r} line a little faster to fit {seconds:.1f} s.")
+    elif shortened:
         what = "Shortened" if voiceover else "Left out"
         notes.append(f"{what} the {p.scene.id!r} voiceover to fit {seconds:.1f} s.")
     badge, _ = fit_caption(badge, lang, max_lines=1) if text_units(badge) <= BADGE_UNITS else ("", True)

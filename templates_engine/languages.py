@@ -8,6 +8,8 @@ regional locale.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from babel import Locale, UnknownLocaleError
 
 # Regional or loose tags → the copy language templates are written in.
@@ -32,10 +34,44 @@ DEFAULT_CTA = {
     "pt": "Compre agora", "it": "Acquista ora", "ar": "تسوّق الآن",
 }
 
-# Speaking rates used to keep a voiceover inside its scene. Latin scripts are counted in
-# words, Chinese in characters. Conservative ends of typical ad-read ranges.
-WORDS_PER_SECOND = {"en": 2.6, "es": 2.6, "de": 2.3, "fr": 2.7, "pt": 2.5, "it": 2.6, "ar": 2.2}
-CJK_CHARS_PER_SECOND = 4.5
+
+class Pace(NamedTuple):
+    """Seconds the default voice takes per ASCII letter, other letter, Han character, kana or
+    hangul syllable, digit and currency sign, and per clause mark inside a line
+    (``textfit.speech_seconds``)."""
+
+    latin: float
+    letter: float
+    han: float
+    syllable: float
+    digit: float
+    currency: float
+    pause: float
+
+
+# How fast the default voice (espeak-ng) speaks each copy language, fitted to it by least
+# squares on every shipped template's voiceovers and their shorter versions for the demo
+# products (320-410 lines a language; ``bench/speech_pace.py``). Every line also takes
+# ``PACE_BASE``. Counted per character, so Japanese and Chinese lines (no spaces) are timed
+# like any other; the median error is 4-7 % a line (counting words, it was 10-19 %).
+PACE_BASE = 0.1
+# The fastest a line is spoken (x the voice's own pace): a hurried speaker is ~15 % faster;
+# beyond that text-to-speech sounds like fast-forward, so a longer line is shortened instead.
+# The builder may count on it for a line that has no shorter version; the soundtrack
+# (``generation.render.audio``) holds every engine to it.
+MAX_SPEED = 1.15
+VOICE_PACE = {
+    "en": Pace(0.065, 0.065, 0, 0, 0.41, 0.26, 0.37),
+    "de": Pace(0.070, 0.070, 0, 0, 0.44, 0.29, 0.30),
+    "fr": Pace(0.059, 0.059, 0, 0, 0.31, 0.45, 0.33),
+    "es": Pace(0.065, 0.065, 0, 0, 0.41, 0.44, 0.37),
+    "it": Pace(0.067, 0.067, 0, 0, 0.44, 0.05, 0.37),
+    "pt": Pace(0.071, 0.071, 0, 0, 0.46, 0.44, 0.30),
+    "ar": Pace(0.065, 0.112, 0, 0, 0.41, 1.12, 0.38),  # "US$" is said as several words
+    "ja": Pace(0.067, 0, 0.196, 0.136, 0.46, 0.04, 0.14),  # a kanji reads as 1-3 kana
+    "zh": Pace(0.066, 0, 0.284, 0, 0.45, 0.06, 0.10),
+    "ko": Pace(0.070, 0, 0, 0.194, 0.38, 0.14, 0.23),
+}
 
 
 def resolve_language(requested: str, available: list[str]) -> tuple[str, str]:
@@ -67,6 +103,13 @@ def _locale_for(tag: str, copy_lang: str) -> str:
         except (ValueError, UnknownLocaleError):
             pass
     return _REGIONAL_ALIAS_LOCALE.get(tag.lower()) or _DEFAULT_LOCALE.get(copy_lang, copy_lang.replace("-", "_"))
+
+
+def voice_pace(language: str) -> Pace:
+    """The pace for a copy language or a regional tag (``zh-Hant`` speaks like ``zh-Hans``);
+    a language without one is timed like English."""
+    tag = language.replace("_", "-")
+    return VOICE_PACE.get(tag) or VOICE_PACE.get(tag.split("-")[0]) or VOICE_PACE["en"]
 
 
 def is_cjk_language(language: str) -> bool:

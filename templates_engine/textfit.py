@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from templates_engine.languages import CJK_CHARS_PER_SECOND, WORDS_PER_SECOND, is_cjk_language
+from templates_engine.languages import PACE_BASE, is_cjk_language, voice_pace
 
 LINE_UNITS = 42.0
 MAX_LINES = 2
@@ -134,27 +134,48 @@ def clean_end(text: str, language: str) -> str:
         text = stripped
 
 
-# Characters a second where the default voice is slower than ``CJK_CHARS_PER_SECOND``: espeak-ng's
-# Mandarin took 1.26x the estimate on the demo ads (median, bench/voice_fit.py).
-_CJK_RATE = {"zh": 3.6}
-
-
 def speech_seconds(text: str, language: str) -> float:
-    """How long ``text`` takes to say: CJK characters at 4.5/s, other words at 2.6/s.
+    """How long the default voice (espeak-ng) takes to say ``text``, from what it is made of.
 
-    Numbers are said as several words ("29,99 €" → "veintinueve con noventa y nueve euros"):
-    a token with digits counts about one word per digit, plus its unit (``_spoken_words``).
+    Counted per character, not per word, in every script (a Japanese or Chinese line has no
+    spaces): each letter (ASCII letters apart), Han character, kana or hangul syllable and digit ("312" is said
+    "three hundred twelve") costs its language's time (``languages.VOICE_PACE``), as does a
+    currency sign; each clause mark inside the line adds a pause.
     """
-    cjk = sum(1 for c in text if unicodedata.east_asian_width(c) in ("W", "F") and c.isalnum())
-    latin = re.sub(r"[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]", " ", text).split()
-    latin = [w for w in latin if any(ch.isalnum() for ch in w)]
-    words = sum(_spoken_words(w) for w in latin)
-    rate = WORDS_PER_SECOND.get(language.split("-")[0], 2.6)
-    if cjk:  # in Chinese copy a Latin word (a brand) takes about two characters' time, a
-        # number about a character per digit ("$32": 三十二美元)
-        units = sum(_spoken_words(w) if any(ch.isdigit() for ch in w) else 2 for w in latin)
-        return (cjk + units) / _CJK_RATE.get(language.split("-")[0], CJK_CHARS_PER_SECOND)
-    return words / rate
+    latin, letters, han, syllables, digits, currency, pauses = _sounds(text)
+    if not latin + letters + han + syllables + digits:
+        return 0.0
+    pace = voice_pace(language)
+    return (
+        PACE_BASE
+        + latin * pace.latin
+        + letters * pace.letter
+        + han * pace.han
+        + syllables * pace.syllable
+        + digits * pace.digit
+        + currency * pace.currency
+        + pauses * pace.pause
+    )
+
+
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003ffff]")
+_SYLLABLE = re.compile(r"[\u3041-\u30fa\u30fc-\u30ff\uff66-\uff9f\uac00-\ud7af]")  # kana (and ー), hangul
+_INNER_MARK = re.compile(r"[，；、،؛：]|[,;:](?=\s)|[.!?。！？؟](?=\s*\S)")
+
+
+def _sounds(text: str) -> tuple[int, int, int, int, int, int, int]:
+    """(ASCII letters, other letters, Han characters, kana or hangul syllables, digits,
+    currency signs, clause marks inside the line) — what ``speech_seconds`` prices. ASCII
+    letters apart: in an Arabic, Japanese or Chinese line they are a name or an untranslated
+    fact, said by the English voice at its pace."""
+    han = len(_HAN.findall(text))
+    syllables = len(_SYLLABLE.findall(text))
+    latin = sum(ch.isascii() and ch.isalpha() for ch in text)
+    letters = sum(ch.isalpha() for ch in text) - han - syllables - latin
+    digits = sum(ch.isdigit() for ch in text)
+    currency = sum(unicodedata.category(ch) == "Sc" for ch in text)
+    pauses = len(_INNER_MARK.findall(text.strip()))
+    return latin, letters, han, syllables, digits, currency, pauses
 
 
 def holds_price(text: str) -> bool:
@@ -192,17 +213,6 @@ def shorter_lines(text: str, language: str) -> list[str]:
         if candidate and candidate != text and candidate not in out:
             out.append(candidate)
     return out
-
-
-def _spoken_words(token: str) -> int:
-    """Words it takes to say a written token: 1, or for a number about one per digit plus
-    the unit ("$24" → "twenty-four dollars": 3; "$149.99" → "one hundred forty-nine dollars
-    and ninety-nine cents": 7; "1,284" → 5)."""
-    digits = sum(ch.isdigit() for ch in token)
-    if not digits:
-        return 1
-    decimals = bool(re.search(r"\d[.,]\d{1,2}(?!\d)", token))
-    return 1 + digits + decimals
 
 
 def fit_voiceover(text: str, language: str, seconds: float) -> tuple[str, bool]:

@@ -133,3 +133,81 @@ def kill_machine(pid: int) -> list[int]:
         frozen |= tree
     signal_all(frozen, signal.SIGKILL)
     return sorted(frozen)
+
+
+@contextmanager
+def use_broker(url: str) -> Iterator[None]:
+    """This process's Celery app uses ``url`` as its broker and result backend for the block
+    (pooled connections dropped on the way in and out): the test's own Redis, which it may stop
+    and start. The backend matters for chords, whose count of finished tasks lives there."""
+    from kombu import pools
+
+    from config.celery_app import app
+
+    def point(broker: str, backend: str) -> None:
+        app.conf.broker_url, app.conf.result_backend = broker, backend
+        pools.reset()
+        app._pool = None
+        app.amqp._producer_pool = None
+        app._backend_cache = None  # the cached backend client (thread-safe ones are shared)
+        with contextlib.suppress(AttributeError):
+            del app._local.backend
+
+    previous = (app.conf.broker_url, app.conf.result_backend)
+    point(url, url)
+    try:
+        yield
+    finally:
+        import gc
+
+        gc.collect()  # results sent meanwhile let go of their backend while it is still up
+        point(*previous)
+
+
+def rss_of(pid: int) -> int:
+    """Resident bytes of one process (0 once it is gone)."""
+    with contextlib.suppress(OSError, ValueError):
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+class PeakRss:
+    """Samples the given worker processes every ``every`` s in a thread while the ``with`` block
+    runs: ``peak`` is the highest resident size of one worker with its children (summed),
+    ``process_peak`` the highest of any single process among them."""
+
+    def __init__(self, processes: list[subprocess.Popen], *, every: float = 0.2):
+        import threading
+
+        self.processes, self.every, self.peak, self.process_peak = processes, every, 0, 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self) -> None:
+        while not self._stop.is_set():
+            for process in self.processes:
+                if process.poll() is None:
+                    sizes = [rss_of(pid) for pid in process_tree(process.pid)]
+                    self.peak = max(self.peak, sum(sizes))
+                    self.process_peak = max(self.process_peak, *sizes)
+            self._stop.wait(self.every)
+
+    def __enter__(self) -> PeakRss:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(5)
+
+
+def record_fault(fault: str, **figures) -> None:
+    """Print a fault test's figures, and add them as one JSON line to the file named by
+    SHOPREEL_FAULT_REPORT when set (bench/faults.py collects them into its table)."""
+    print(f"\n{fault}: " + ", ".join(f"{key} {value}" for key, value in figures.items()))
+    report = os.environ.get("SHOPREEL_FAULT_REPORT")
+    if report:
+        with open(report, "a") as out:
+            out.write(json.dumps({"fault": fault, **figures}) + "\n")

@@ -20,6 +20,7 @@ from accounts.api.permissions import HasApiKeyScope
 from accounts.api.throttling import ApiKeyRateThrottle
 from accounts.selectors import workspace_for_api_key
 from accounts.services import idempotency_abandon, idempotency_begin, idempotency_finish
+from core import logcontext
 
 IDEMPOTENCY_HEADER = OpenApiParameter(
     name="Idempotency-Key",
@@ -89,6 +90,7 @@ class WorkspaceApiView(APIView):
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
         self.workspace = workspace_for_api_key(api_key=request.auth, ref=request.headers.get(WORKSPACE_HEADER_NAME))
+        logcontext.add(workspace_id=self.workspace.id)  # this request's log lines name it
 
     def paginate(self, queryset, serializer_class):
         paginator = NewestFirstCursorPagination()

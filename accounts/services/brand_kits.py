@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.core.files.base import ContentFile
 from django.db import transaction
 
-from accounts.brand import check_font, check_hex_color, check_logo
+from accounts.brand import check_font, check_font_size, check_hex_color, check_logo
 from accounts.models import BrandKit, Workspace
 from core.errors import InvalidInput
 
@@ -33,14 +33,15 @@ def brand_kit_update(
     accent_color: str | None = None,
     text_color: str | None = None,
     caption_style: str | None = None,
+    style: str | None = None,
     cta_text: str | None = None,
 ) -> BrandKit:
     """Create or change the workspace's brand kit; only the arguments given change.
 
     ``logo``/``font``: the new file (bytes or a file object), or None to remove it. Every
     value is checked before anything is written (logo: JPEG/PNG/WebP within limits; font: a
-    .ttf/.otf with Latin letters; colours: ``#RRGGBB``); a bad one raises ``InvalidInput``
-    naming the field, and the kit is left as it was.
+    .ttf/.otf with Latin letters; colours: ``#RRGGBB``; ``style``: a style preset, "" for
+    auto); a bad one raises ``InvalidInput`` naming the field, and the kit is left as it was.
     """
     changes: dict[str, object] = {}
     for field, value in (
@@ -58,6 +59,14 @@ def brand_kit_update(
                 detail={"field": "caption_style"},
             )
         changes["caption_style"] = caption_style
+    if style is not None:
+        if style not in BrandKit.Style.values:
+            raise InvalidInput(
+                f"Style must be one of {', '.join(v for v in BrandKit.Style.values if v)} "
+                f"(or empty for auto), not {style!r}.",
+                detail={"field": "style"},
+            )
+        changes["style"] = style
     if cta_text is not None:
         cta = " ".join(cta_text.split())
         if len(cta) > 60:
@@ -77,6 +86,7 @@ def brand_kit_update(
         if font is None:
             files["font"] = None
         else:
+            check_font_size(getattr(font, "size", None) or 0)  # an upload too big is not read
             data = _read(font)
             files["font"] = ContentFile(data, name=f"font.{check_font(data)}")
 

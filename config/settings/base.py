@@ -27,6 +27,8 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI and Redoc files served locally: the docs work offline
+    # htmx for the studio's live parts (request.htmx, {% htmx_script %}): its own static file, no CDN.
+    "django_htmx",
     "accounts",
     "products",
     "templates_engine",
@@ -41,6 +43,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every line logged while a request is handled carries its request id (core/logcontext.py).
+    "config.middleware.LogContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -48,6 +52,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    # An htmx request whose session ended opens the login page (HX-Redirect), not swapped in.
+    "accounts.htmx.HtmxLoginMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -132,11 +139,25 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
 }
 
+# SHOPREEL_LOG_FORMAT=json: one JSON object a line (python-json-logger) with time, level, logger,
+# message and the ids of the work it belongs to (request_id, workspace_id, task_id, task_name,
+# job_id…: core/logcontext.py binds them, in web requests and in Celery tasks). "text": plain lines.
+SHOPREEL_LOG_FORMAT = envchoice("SHOPREEL_LOG_FORMAT", "text", ("text", "json"))
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"context": {"()": "core.logcontext.ContextFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "core.logcontext.json_formatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if SHOPREEL_LOG_FORMAT == "json" else "plain",
+            "filters": ["context"],
+        },
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "WARNING")},
 }
 
@@ -170,6 +191,10 @@ CELERY_TASK_DEFAULT_QUEUE = SHOPREEL_QUEUE_DEFAULT
 # then failed in plain words (credits released). Beat sends the sweep every minute.
 SHOPREEL_JOB_STALL_SECONDS = envint("SHOPREEL_JOB_STALL_SECONDS", 5 * 60)
 SHOPREEL_JOB_MAX_RESUMES = envint("SHOPREEL_JOB_MAX_RESUMES", 2)
+# /readyz says "degraded" (still 200) when a queue holds more messages than this, or a task has
+# waited longer than this many seconds in the outbox (config/views.py, docs/OPERATIONS.md).
+SHOPREEL_QUEUE_DEPTH_WARN = envint("SHOPREEL_QUEUE_DEPTH_WARN", 100)
+SHOPREEL_OUTBOX_AGE_WARN = envint("SHOPREEL_OUTBOX_AGE_WARN", 300)
 CELERY_BEAT_SCHEDULE = {
     "generation.jobs_watchdog": {"task": "generation.jobs_watchdog", "schedule": 60.0},
     # accounts/outbox.py: tasks kept while the broker was down are sent once it is back.
@@ -250,10 +275,15 @@ SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update({
 # H.264 encoder for renders: "auto" uses h264_nvenc only when the ffmpeg in use lists it and
 # an NVIDIA device is present, else libx264.
 SHOPREEL_VIDEO_ENCODER = envchoice("SHOPREEL_VIDEO_ENCODER", "auto", ("auto", "libx264", "h264_nvenc"))
-# Text-to-speech: "espeak" (espeak-ng, the default) or "piper" (neural voices from local
-# files in SHOPREEL_PIPER_VOICES_DIR: <voice>.onnx + <voice>.onnx.json; never downloaded).
-SHOPREEL_TTS_ENGINE = envchoice("SHOPREEL_TTS_ENGINE", "espeak", ("espeak", "piper"))
+# Text-to-speech: "espeak" (espeak-ng, the default), "piper" (neural voices from local
+# files in SHOPREEL_PIPER_VOICES_DIR: <voice>.onnx + <voice>.onnx.json) or "kokoro" (Kokoro-82M
+# from SHOPREEL_KOKORO_DIR: kokoro-v1.0.onnx + voices-v1.0.bin); never downloaded.
+SHOPREEL_TTS_ENGINE = envchoice("SHOPREEL_TTS_ENGINE", "espeak", ("espeak", "piper", "kokoro"))
 SHOPREEL_PIPER_VOICES_DIR = env("SHOPREEL_PIPER_VOICES_DIR", "")
+SHOPREEL_KOKORO_DIR = env("SHOPREEL_KOKORO_DIR", "")
+# Which voice a neural engine speaks with: a Piper voice file's name, or for Kokoro "female",
+# "male" or a Kokoro voice's name. Empty: the language's first (Kokoro: female) voice.
+SHOPREEL_TTS_VOICE = env("SHOPREEL_TTS_VOICE", "")
 
 # Diffusion shots (generation/backends/diffusion.py), on `gpu` workers with the `ml` extra.
 # Weights only ever come from SHOPREEL_DIFFUSION_WEIGHTS_DIR (a diffusers `save_pretrained`
@@ -420,6 +450,59 @@ SHOPREEL_MEDIA_ACCEL_REDIRECT = env("SHOPREEL_MEDIA_ACCEL_REDIRECT", "")
 SHOPREEL_MEDIA_LINK_SECONDS = envint("SHOPREEL_MEDIA_LINK_SECONDS", 3600)
 if SHOPREEL_MEDIA_LINK_SECONDS < 1:
     raise EnvError(f"SHOPREEL_MEDIA_LINK_SECONDS must be at least 1, got {SHOPREEL_MEDIA_LINK_SECONDS}")
+# Where media live (accounts/storage.py; docs/OPERATIONS.md "Several machines"). "local": under
+# MEDIA_ROOT (one host, or a file system the hosts share). "s3": product photos, brand kits and
+# finished ads as private objects of a bucket on any S3-compatible store (django-storages); the
+# checked views then answer a 302 to a presigned URL good for SHOPREEL_MEDIA_S3_URL_SECONDS.
+# Switched on without bucket, endpoint, region and keys, start-up stops here.
+SHOPREEL_MEDIA_STORAGE = envchoice("SHOPREEL_MEDIA_STORAGE", "local", ("local", "s3"))
+SHOPREEL_MEDIA_S3_URL_SECONDS = envint("SHOPREEL_MEDIA_S3_URL_SECONDS", 300)
+
+
+def s3_media_storages(*, bucket: str, endpoint_url: str, region: str, access_key: str, secret_key: str,
+                      url_seconds: int, addressing_style: str = "auto") -> dict:
+    """STORAGES with media in a private bucket: no ACL of our own (the bucket's policy keeps
+    every object private), presigned GET links only, and a name already taken never overwritten
+    (Django's habit: the new file gets a new name). Calls give up in seconds, not minutes, so
+    a store that is down fails a request or the readiness check instead of hanging it."""
+    from botocore.config import Config
+
+    client_config = Config(
+        signature_version="s3v4", s3={"addressing_style": addressing_style},
+        connect_timeout=5, read_timeout=60, retries={"max_attempts": 3, "mode": "standard"},
+    )
+    return {
+        "default": {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {
+                "bucket_name": bucket, "endpoint_url": endpoint_url, "region_name": region,
+                "access_key": access_key, "secret_key": secret_key,
+                "default_acl": None, "querystring_auth": True, "querystring_expire": url_seconds,
+                "file_overwrite": False, "client_config": client_config,
+            },
+        },
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+if SHOPREEL_MEDIA_STORAGE == "s3":
+    _s3 = {
+        name: env(name, "")
+        for name in (
+            "SHOPREEL_MEDIA_S3_BUCKET", "SHOPREEL_MEDIA_S3_ENDPOINT_URL", "SHOPREEL_MEDIA_S3_REGION",
+            "SHOPREEL_MEDIA_S3_ACCESS_KEY_ID", "SHOPREEL_MEDIA_S3_SECRET_ACCESS_KEY",
+        )
+    }
+    if _missing := [name for name, value in _s3.items() if not value]:
+        raise EnvError(f"SHOPREEL_MEDIA_STORAGE=s3 needs {', '.join(_missing)} (or NAME_FILE for the keys)")
+    if not 1 <= SHOPREEL_MEDIA_S3_URL_SECONDS <= 3600:
+        raise EnvError(f"SHOPREEL_MEDIA_S3_URL_SECONDS must be between 1 and 3600, got {SHOPREEL_MEDIA_S3_URL_SECONDS}")
+    STORAGES = s3_media_storages(
+        bucket=_s3["SHOPREEL_MEDIA_S3_BUCKET"], endpoint_url=_s3["SHOPREEL_MEDIA_S3_ENDPOINT_URL"],
+        region=_s3["SHOPREEL_MEDIA_S3_REGION"], access_key=_s3["SHOPREEL_MEDIA_S3_ACCESS_KEY_ID"],
+        secret_key=_s3["SHOPREEL_MEDIA_S3_SECRET_ACCESS_KEY"], url_seconds=SHOPREEL_MEDIA_S3_URL_SECONDS,
+        addressing_style=envchoice("SHOPREEL_MEDIA_S3_ADDRESSING_STYLE", "auto", ("auto", "path", "virtual")),
+    )
 # The delivery log's `state` enum gets its own name in the OpenAPI document.
 SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {})["WebhookDeliveryStateEnum"] = (
     "accounts.webhooks.models.WebhookDelivery.State"
@@ -457,3 +540,10 @@ if SHOPREEL_LLM_BASE_URL and not SHOPREEL_LLM_BASE_URL.startswith(("http://", "h
     raise EnvError(f"SHOPREEL_LLM_BASE_URL must be an http(s) URL, got {SHOPREEL_LLM_BASE_URL!r}")
 if SHOPREEL_TRANSLATION == "local" and not SHOPREEL_TRANSLATION_MODEL_DIR:
     raise EnvError("SHOPREEL_TRANSLATION=local needs SHOPREEL_TRANSLATION_MODEL_DIR (a local model folder)")
+# Who writes an ad's captions and voice-over (templates_engine.copywriter): "template" (the
+# library's lines) or "llm" (the model at SHOPREEL_LLM_BASE_URL writes them within the template,
+# from the product's facts; a line with a fact the page lacks, or no usable answer, and the ad
+# keeps the template's copy, the reason recorded on Ad.copy).
+SHOPREEL_COPYWRITER = envchoice("SHOPREEL_COPYWRITER", "template", ("template", "llm"))
+if SHOPREEL_COPYWRITER == "llm" and not (SHOPREEL_LLM_BASE_URL and SHOPREEL_LLM_MODEL):
+    raise EnvError("SHOPREEL_COPYWRITER=llm needs SHOPREEL_LLM_BASE_URL and SHOPREEL_LLM_MODEL")

@@ -1,5 +1,6 @@
 """``GET /media-links/<token>/``: the file a signed link from the API names (a rendered output's
-video, poster, SRT or VTT, or a product photo), to whoever holds the link until it expires.
+video, poster, SRT or VTT, or a product photo), to whoever holds the link until it expires,
+while the key or member it was handed to still reaches the workspace.
 
 Public by design (the link is the credential; no key, no session). Answers:
 
@@ -7,8 +8,9 @@ Public by design (the link is the credential; no key, no session). Answers:
   with ``SHOPREEL_MEDIA_ACCEL_REDIRECT``); ``?download=1`` as an attachment;
 - 410 Gone for a genuine link older than ``SHOPREEL_MEDIA_LINK_SECONDS`` (checked before any
   lookup, so it says nothing about whether the file still exists);
-- 404 for everything else, alike: a changed or foreign token, a deleted object or file, an
-  empty field.
+- 404 for everything else, alike: a changed or foreign token, a link of the earlier shape
+  (no holder), a revoked key's or a removed member's link, a deleted object or file, an empty
+  field.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from django.views.decorators.http import require_safe
 
 from accounts import media_links
 from accounts.media import send_stored
+from accounts.selectors import media_link_holder_reaches
 from generation import selectors
 from generation.studio.views.downloads import FILE_KINDS
 from products import selectors as product_selectors
@@ -47,6 +50,8 @@ def media_link(request, token: str):
         return response
     except media_links.LinkInvalid:
         raise Http404("Not found.") from None
+    if not media_link_holder_reaches(workspace_id=target.workspace_id, holder=target.holder):
+        raise Http404("Not found.")
     stored = _stored_file(target)
     if not stored:
         raise Http404("Not found.")

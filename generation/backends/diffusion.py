@@ -55,6 +55,7 @@ import numpy as np
 from django.conf import settings
 from PIL import Image, ImageOps
 
+from accounts import storage as media_storage
 from generation.backends.base import (
     BackendUnavailable,
     ImageAsset,
@@ -183,14 +184,22 @@ def _media_name(path: Path) -> str:
         return str(path)
 
 
+def _publish_clip(path: Path) -> str:
+    """A finished clip's storage name, the clip also put in the media store (kept on this disk:
+    a render worker on another host downloads it). Outside MEDIA_ROOT it stays a local path."""
+    name = _media_name(path)
+    if Path(name).is_absolute():
+        return name
+    return media_storage.store_file(path, name, keep_local=True)
+
+
 def _open_photo(asset: ImageAsset) -> tuple[Image.Image, Image.Image | None]:
-    root = Path(settings.MEDIA_ROOT)
-    try:
-        with Image.open(root / asset.path) as photo:
+    try:  # the stored photo as a local file (downloaded when media are in an object store)
+        with media_storage.local_path(asset.path) as path, Image.open(path) as photo:
             photo = ImageOps.exif_transpose(photo).convert("RGB")
         mask = None
         if asset.cutout:
-            with Image.open(root / asset.cutout) as cutout:
+            with media_storage.local_path(asset.cutout) as path, Image.open(path) as cutout:
                 mask = ImageOps.exif_transpose(cutout).convert("RGBA").getchannel("A")
     except OSError as exc:
         raise BackendUnavailable(f"the product photo could not be read: {asset.path}") from exc
@@ -421,7 +430,7 @@ class DiffusionBackend:
                 made.append(final)
                 results[i] = ShotAsset(
                     kind="clip",
-                    path=_media_name(final),
+                    path=_publish_clip(final),
                     seed=clip.seed,
                     backend=self.name,
                     fidelity=score,

@@ -52,6 +52,7 @@ from generation.backends.diffusion import (
     DriftedError,
     _media_name,
     _open_photo,
+    _publish_clip,
     adapter_for,
     load_pipeline,
 )
@@ -392,7 +393,7 @@ class TryOnBackend:
         os.replace(clip.path, final)
         return ShotAsset(
             kind="clip",
-            path=_media_name(final),
+            path=_publish_clip(final),
             seed=seed,
             backend=self.name,
             fidelity=score,

@@ -31,7 +31,10 @@ and blends small boxes (cv2), with no text drawn per frame.
   opens holes that show the backdrop (a mug's handle). A photo with surroundings is shown
   full-bleed, smart-cropped around the product (``plates.focus_box``), the camera gliding
   in (one warp of the picture area; ``camera.glide`` never stops inside a scene), darkened
-  under the caption. The end card: the logo or the shop's name, the product, the price tag
+  under the caption. In stacked layouts the caption keeps off the product wherever the camera
+  takes it (``layouts.caption_band``: under it, or above it, or on a plate when it fills the
+  frame); a product too tall for its place gets room from the photo's edges carried on
+  (``plates.cover``). The end card: the logo or the shop's name, the product, the price tag
   and a pulsing call-to-action button on the end card's colours.
 - Kinetic captions (``kinetic.py``): the caption is laid out once (``captions``' fonts,
   line breaking and outline) and cut into word sprites that pop or slide in with the
@@ -45,8 +48,10 @@ and blends small boxes (cv2), with no text drawn per frame.
   price struck through beside the new one, the discount burst, the rating's stars, "new" and
   "free shipping" only where the page says so; no fact written more than twice in the ad,
   captions included (``stickers.plan``). Without those facts the script's badge is drawn.
-  Prices and ratings are drawn as their own left-to-right run (``stickers.isolate`` for
-  text that embeds them), so Arabic reads "US$ 32" and "4.5/5" the right way round.
+  Prices and ratings are drawn as their own left-to-right run (``captions.isolated_run``
+  inside a caption), so Arabic reads "US$ 32" and "4.5/5" the right way round; the
+  sentence's spaces and punctuation at the run's edges stay outside it, so a full stop
+  after a price ends the Arabic sentence.
 - Transitions (``transitions.py``): cut, slide, push, zoom-through, whip (blurred push) and
   wipe, centred on the cut; a script's ``crossfade`` lets the style pick one in turn. None
   blends two pictures, and a scene's text is drawn only inside its own time, so two
@@ -72,24 +77,27 @@ Text (captions.py, linebreak.py, fonts.py, wordsync.py)
   CJK, Noto Sans Arabic, DejaVu), glyph fall-back per run of characters by cmap, emoji without
   a glyph dropped, right-to-left shaping through raqm; wrapped and shrunk to at most 3 lines
   inside the layout's text box. A brand font comes first in the chain for Latin-script
-  languages. Caption styles per ad (``BrandSpec.caption_style``): ``outline`` (default),
+  languages (captions, the shop's name and the end card's call-to-action button). Caption styles per ad (``BrandSpec.caption_style``): ``outline`` (default),
   ``boxed`` and ``highlight``.
 
-Audio (audio.py, speech.py, espeak.py, piper_tts.py, music.py, loudness.py)
--------------------------------------------------------------------------------
+Audio (audio.py, speech.py, espeak.py, piper_tts.py, kokoro_tts.py, music.py, loudness.py)
+-------------------------------------------------------------------------------------------
 - A pluggable ``TTSEngine``; ``audio.engine_for`` picks it from ``AudioSpec.engine``
   (``SHOPREEL_TTS_ENGINE``). espeak-ng is the default: its word timings come from
   libespeak-ng's WORD events through ctypes; the command line alone gives estimates
   (``Speech.timed`` False). ``piper_tts.PiperTTS`` is the neural voice (``piper``, the
   ``voice`` extra) with voices only from ``SHOPREEL_PIPER_VOICES_DIR`` (``<voice>.onnx`` +
-  ``.onnx.json``, never downloaded); unset, missing or empty, the render fails before any work
-  with a message naming what is missing.
+  ``.onnx.json``, never downloaded); ``kokoro_tts.KokoroTTS`` (``kokoro``) speaks Kokoro-82M
+  through kokoro-onnx from ``SHOPREEL_KOKORO_DIR`` (``kokoro-v1.0.onnx`` + ``voices-v1.0.bin``)
+  with a female and a male voice per language it speaks (ja and zh text read through
+  ``reading.py`` first, as for espeak). Unset, missing or empty, the render
+  fails before any work with a message naming what is missing.
 - What the voice is given (``reading.py``): Japanese as kana (pykakasi), Chinese to the
   pinyin-reading Mandarin voice, Latin names inside them to the English voice, prices said in
   the language. A line too long for its scene is spoken at most 1.15x faster, then replaced by
   a shorter version of itself (whole clauses, prices kept), never cut; a line that still
   overruns runs on and the next waits (``audio.Soundtrack.lines`` records each fit). Captions
-  in ja/zh break between BudouX phrases with kinsoku (``linebreak.py``). The music bed is
+  in ja/zh break between BudouX phrases with kinsoku, Thai between words (``linebreak.py``). The music bed is
   synthesised here (deterministic per seed) and ducked under the voice; the mix is brought to
   -14 LUFS (BS.1770) with a -1 dBTP limiter.
 - One soundtrack per ad (``soundtracks.py``): the renderer asks ``soundtracks.soundtrack``;
@@ -99,11 +107,12 @@ Audio (audio.py, speech.py, espeak.py, piper_tts.py, music.py, loudness.py)
 Brand
 -----
 ``accounts.BrandKit`` (one per workspace: logo, primary/accent/text colours, font, caption
-style, call to action), changed on the studio's brand page (``generation/studio/views/brand.py``,
+style, style preset, call to action), changed on the studio's brand page (``generation/studio/views/brand.py``,
 its preview a frame of this renderer) through ``accounts.services.brand_kit_update`` (the logo
 checked by ``core.images.validate_image``, the font by fontTools, colours ``#RRGGBB``;
 ``accounts/brand.py``). ``generation/specs.py`` turns the ad's workspace's kit into the
-``BrandSpec`` (with ``custom_colours``). The end card shows the logo (else the shop's name
+``BrandSpec`` (with ``custom_colours``); the kit's style preset, when set, wins over the
+one the ad's tone picks (``specs.brand_with_style``), else the vertical's default. The end card shows the logo (else the shop's name
 from the page), the price and the call to action (the kit's, when the script's is empty).
 
 Figures: docs/BENCHMARKS.md (``bench/render.py``; ``--length 60 --memory`` for peak memory).

@@ -2,12 +2,15 @@
 
 Text-to-speech is pluggable (``speech.TTSEngine``; ``engine_for`` picks one): the default
 ``espeak.EspeakNG`` runs espeak-ng, which is small, offline and speaks the languages our
-merchants sell in; ``piper_tts.PiperTTS`` speaks with local neural voices. Other voices (a
-cloud API) implement the same protocol. Their names import from here too.
+merchants sell in; ``piper_tts.PiperTTS`` and ``kokoro_tts.KokoroTTS`` speak with local
+neural voices. Other voices (a cloud API) implement the same protocol. Their names import from
+here too.
 
 The mix: each scene's line starts just after the scene does. A line too long for its scene is
 sped up, at most to ``MAX_SPEED`` (1.15x, a natural range), then replaced by a shorter version
 of itself (whole clauses, any price kept: ``textfit.shorter_lines``); a word is never cut. A
+line may be carried over the next scene when that has a caption and no line of its own (an
+L-cut: the builder's short ads time it so, ``builder.is_carried``). A
 line that still overruns runs on into the next scene, which then speaks after it; one that
 would pass the ad's end is left out. ``Soundtrack.lines`` records each fit (speed, share
 said). The music bed sits 6 LU under the voice between lines and ducks 12 dB under it (so
@@ -24,10 +27,12 @@ from pathlib import Path
 
 import numpy as np
 
+from templates_engine.languages import MAX_SPEED  # the natural range: at most 1.15x
 from templates_engine.textfit import shorter_lines
 
 from .errors import RenderError, TTSUnavailable
 from .espeak import EspeakNG
+from .kokoro_tts import KokoroTTS
 from .loudness import SAMPLE_RATE, integrated_loudness, normalize
 from .music import music_bed
 from .piper_tts import PiperTTS
@@ -37,9 +42,6 @@ from .speech import Speech, TTSEngine, estimate_words, read_wav_mono, speak
 VOICE_OFFSET = 0.15  # s after the scene starts: lets the cut land before the first word
 VOICE_TAIL = 0.12  # s of air left before the next scene
 LINE_GAP = 0.2  # s between a line that ran on past its scene and the next line
-# The fastest a line is spoken (x the voice's own pace). A hurried speaker is ~15 % faster;
-# beyond that TTS sounds like fast-forward, so a longer line is shortened instead.
-MAX_SPEED = 1.15
 TARGET_LUFS = -14.0
 CEILING_DBTP = -1.0
 DUCK_DB = -12.0
@@ -52,6 +54,7 @@ BED_LUFS = -10.0
 
 __all__ = [
     "EspeakNG",
+    "KokoroTTS",
     "LineFit",
     "PiperTTS",
     "Soundtrack",
@@ -69,12 +72,17 @@ __all__ = [
 
 
 def engine_for(spec: AudioSpec) -> TTSEngine:
-    """The engine the spec asks for: espeak-ng (default), or Piper with local voices (raises
-    ``TTSUnavailable`` naming what is missing when it is not configured)."""
+    """The engine the spec asks for: espeak-ng (default), Piper with local voices or Kokoro
+    from a local folder (raises ``TTSUnavailable`` naming what is missing when it is not
+    configured)."""
     if spec.engine == "piper":
         return PiperTTS(spec.voices_dir)
+    if spec.engine == "kokoro":
+        return KokoroTTS(spec.voices_dir)
     if spec.engine != "espeak":
-        raise RenderError(f"unknown text-to-speech engine {spec.engine!r} (espeak or piper)")
+        raise RenderError(
+            f"unknown text-to-speech engine {spec.engine!r} (espeak, piper or kokoro)"
+        )
     return EspeakNG()
 
 
@@ -204,6 +212,9 @@ def voice_track(
         if scene.voiceover.strip():
             begin = max(start + VOICE_OFFSET, free + LINE_GAP)
             room = start + scene.duration - VOICE_TAIL - begin
+            after = spec.scenes[i + 1] if i + 1 < len(spec.scenes) else None
+            if after is not None and after.caption and not after.voiceover.strip():
+                room += after.duration  # an L-cut: the line is carried over the next scene
             line, words, said, speed = _fit_line(
                 engine,
                 scene.voiceover,

@@ -98,17 +98,35 @@ def _strong_rtl(text: str) -> bool:
     )
 
 
+# Bidi classes of the characters that stay outside a left-to-right isolate at its edges:
+# spaces and sentence punctuation (". , : · ! ?"), which belong to the right-to-left
+# sentence. Currency signs, "%" and "+" (ET, ES), digits and brackets stay in.
+_EDGE_CLASSES = frozenset(("WS", "S", "B", "ON", "CS"))
+_BRACKETS = frozenset("()[]{}<>«»")
+
+
+def _edge(ch: str) -> bool:
+    return unicodedata.bidirectional(ch) in _EDGE_CLASSES and ch not in _BRACKETS
+
+
 def isolated_run(text: str, rtl: bool, rtl_paragraph: bool) -> tuple[str, str]:
     """(text, direction) to draw one run with. Inside a right-to-left line, a run without
     right-to-left letters (a price "US$ 32", a rating "4.5/5") is a left-to-right isolate
-    (Unicode's LRI…PDI): drawn left to right, so it does not come out "$US 32" or "5/4.5",
-    with its edge spaces moved to the sides they take in right-to-left order."""
+    (Unicode's LRI…PDI): drawn left to right, so it does not come out "$US 32" or "5/4.5".
+    Spaces and sentence punctuation at its edges are not part of the isolate: they take the
+    right-to-left sentence's order, so "… US$ 24." ends with its full stop on the left and
+    "4.5/5 · …" has its dot between the rating and the words that follow."""
     if not rtl_paragraph or _strong_rtl(text):
         return text, "rtl" if rtl else "ltr"
-    core = text.strip(" ")
-    lead = len(text) - len(text.lstrip(" "))
-    trail = len(text) - len(text.rstrip(" "))
-    return " " * trail + core + " " * lead, "ltr"
+    edge = [_edge(ch) for ch in text]
+    lead = next((i for i, e in enumerate(edge) if not e), len(text))
+    if lead == len(text):  # only spaces and punctuation: right-to-left
+        return text[::-1], "ltr"
+    trail = next(i for i, e in enumerate(reversed(edge)) if not e)
+    core = text[lead : len(text) - trail]
+    before, after = text[:lead], text[len(text) - trail :]
+    # Drawn left to right: what follows the isolate in reading order comes first.
+    return after[::-1] + core + before[::-1], "ltr"
 
 
 def _text_masks(

@@ -21,7 +21,7 @@ from .captions import safe_rect
 from .colors import hex_to_rgb, luminance, mix, readable_on
 from .kinetic import EXIT, KineticCaption
 from .layers import Sprite, ease_out_back
-from .layouts import Layout
+from .layouts import Box, Layout
 from .spec import BrandSpec, OfferSpec, OutputFormat, SceneSpec, WordTiming, on_screen_caption
 from .styles import Style
 from .wordsync import highlight_times
@@ -60,7 +60,11 @@ class Decor:
         spoken: tuple[WordTiming, ...] = (),
         last: bool = False,
         on_photo: bool = False,
+        caption_box: Box | None = None,
+        caption_plate: bool = False,
     ) -> None:
+        """``caption_box``: where the caption goes instead of the layout's band (over a photo,
+        away from its product); ``caption_plate``: on a dark plate (the product is under it)."""
         self.duration = duration
         self.last = last  # the ad's last scene keeps its decor to the final frame
         self.caption: KineticCaption | None = None
@@ -72,7 +76,7 @@ class Decor:
             self._end_card(text, fmt, layout, style, brand, language, offer, plan, size)
             return
         # Stickers first: a price tag in a split layout takes the bottom of the text side.
-        box = layout.text
+        box = caption_box or layout.text
         corner = list(layout.sticker_top)
         step = round(size * 1.5)
         if plan.price and offer.price:
@@ -105,6 +109,15 @@ class Decor:
             _clamp(sprite, fmt, x=x, y=corner[1] + sprite.h / 2)
             corner[1] += sprite.h + step * 0.2
             self.items.append(_Sticker(sprite, 0.2 + 0.15 * len(self.items)))
+        if box[1] < layout.text[1] and text.strip():
+            # Moved above the product: under the stickers at the top of the frame, else
+            # back to the usual band, on a plate.
+            tops = [i.sprite.bbox for i in self.items if i.sprite.bbox[1] < box[3]]
+            top = max((b[3] + step * 0.2 for b in tops), default=box[1])
+            if box[3] - top >= 2.2 * size:
+                box = (box[0], max(box[1], top), box[2], box[3])
+            else:
+                box, caption_plate = layout.text, True
         if text.strip():
             fill, stroke = style.text, style.stroke
             if layout.split:  # on the text panel
@@ -115,6 +128,9 @@ class Decor:
             elif stroke is None and luminance(style.sweep_inner) > 0.6:
                 fill, stroke = (20, 20, 24), None
             boxed = None
+            if caption_plate:
+                boxed = (16, 16, 20)
+                fill, stroke = (255, 255, 255), None
             if brand.caption_style == "boxed":
                 boxed = (
                     hex_to_rgb(brand.primary)
@@ -202,7 +218,7 @@ class Decor:
             else:
                 width = (sx1 - sx0) * 0.9
             scale = 0.8 if layout.split else 0.88
-            rgba = stickers.cta_button(text, language, round(size * scale), style, width)
+            rgba = stickers.cta_button(text, language, round(size * scale), style, width, brand=brand)
             if rgba.size:
                 column.append((Sprite(rgba), 0.45, True))
         _, _, _, sy1 = safe_rect(fmt)

@@ -75,6 +75,7 @@ class Sprite:
         self.x, self.y = float(x), float(y)
         self._rgb: np.ndarray | None = None
         self._inv: np.ndarray | None = None
+        self._scratch: np.ndarray | None = None  # scaled copies are warped into it
 
     def _blend_static(self, frame: np.ndarray, x: int, y: int) -> None:
         if self._rgb is None:
@@ -126,8 +127,19 @@ class Sprite:
             w = math.ceil(self.w * scale + (left - ox)) + 1
             h = math.ceil(self.h * scale + (top - oy)) + 1
             m = np.array([[scale, 0, left - ox], [0, scale, top - oy]], np.float64)
+            scratch = self._scratch
+            if scratch is None or scratch.shape[0] < h or scratch.shape[1] < w:
+                # Room for a little growth: a layer that grows by a pixel a frame does not
+                # allocate a new buffer every frame.
+                scratch = np.empty((h + h // 8 + 2, w + w // 8 + 2, 4), np.uint8)
+                self._scratch = scratch
             src = cv2.warpAffine(
-                self.pm, m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT
+                self.pm,
+                m,
+                (w, h),
+                dst=scratch[:h, :w],
+                flags=cv2.INTER_LINEAR,
+                borderMode=cv2.BORDER_CONSTANT,
             )
             if blur_x > 1:
                 src = cv2.blur(src, (blur_x, 1))

@@ -127,3 +127,28 @@ def mirrored(layout: Layout, width: float) -> Layout:
         end_title=_mx(layout.end_title, width),
         text_size=layout.text_size,
     )
+
+
+def caption_band(layout: Layout, fmt: OutputFormat, product: Box) -> tuple[Box, bool]:
+    """Where the caption goes over a full-bleed photo in a stacked layout, given where the
+    photo's product shows (``product``, frame pixels, over the whole scene's camera move):
+    (box, on a plate).
+
+    The layout's band under the product when the product stays clear of it; else the part of
+    the safe area under the product or the part above it, the taller (room for two lines
+    of text); else, when the product fills the frame, the usual band with a plate under the
+    caption so it reads over the product."""
+    sy0 = safe_rect(fmt)[1]
+    text = layout.text
+    margin = 0.015 * fmt.height
+    if layout.split or product[3] + margin <= text[1]:
+        return text, False
+    least = 2.2 * layout.text_size
+    below = (text[0], max(text[1], product[3] + margin), text[2], text[3])
+    above = (text[0], sy0 + 0.005 * fmt.height, text[2], product[1] - margin)
+    # No taller than the usual band: the caption keeps its size, it only moves.
+    above = (above[0], max(above[1], above[3] - (text[3] - text[1])), above[2], above[3])
+    tall_below, tall_above = below[3] - below[1], above[3] - above[1]
+    if max(tall_below, tall_above) < least:
+        return text, True
+    return (below if tall_below >= tall_above else above), False

@@ -9,6 +9,10 @@ Where a line may break (``tokens``):
   ("1,284件の / レビューで / 平均4.7点"), never inside one; per character would give
   "1,284件のレビ / ューで". Numbers and signs next to the characters go with them; a Latin
   word inside a CJK line stays whole, and a particle written straight after it stays with it.
+- Thai (no spaces between words): between words, as BudouX's Thai model cuts them
+  ("ลด / ราคา / สำหรับ / เสื้อยืด"), never inside a word or between a letter and its vowel or
+  tone mark; Thai is not an ad language yet (no template copy), but a caption with Thai in
+  it (a product name) breaks properly.
 - Kinsoku (JIS X 4051): no line starts with closing punctuation, small kana (ゃ, ッ, ...),
   the long-vowel mark or an iteration mark, and none ends with an opening bracket.
 """
@@ -16,6 +20,7 @@ Where a line may break (``tokens``):
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import cache
 
 from . import fonts
@@ -47,6 +52,10 @@ _CJK = "\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\U00020000-\U0003ffff"
 # A stretch of Japanese/Chinese with the numbers and signs written into it ("平均4.7点").
 _SIGNS = r"0-9.,%$€£¥:/+\-"
 _CJK_RUN = re.compile(rf"[{_SIGNS}]*(?:[{_CJK}][{_SIGNS}]*)+")
+# A stretch of Thai ("เสื้อยืดผ้าฝ้าย"); spaces, digits and Latin around it break as usual.
+_THAI_RUN = re.compile(r"[\u0e00-\u0e7f]+")
+_THAI_LEADING_VOWELS = "\u0e40\u0e41\u0e42\u0e43\u0e44"
+_RUN = re.compile(rf"(?P<cjk>{_CJK_RUN.pattern})|(?P<thai>{_THAI_RUN.pattern})")
 _KANA = re.compile(r"[\u3040-\u30ff]")
 _HIRAGANA = re.compile(r"[\u3041-\u309f]")
 
@@ -57,6 +66,8 @@ def _parser(kind: str):
 
     if kind == "ja":
         return budoux.load_default_japanese_parser()
+    if kind == "th":
+        return budoux.load_default_thai_parser()
     return budoux.load_default_simplified_chinese_parser()
 
 
@@ -67,13 +78,17 @@ def _phrases(run: str) -> list[str]:
 
 def tokens(text: str) -> list[str]:
     """Break text into unbreakable pieces: words (with their trailing space) in spaced
-    scripts, BudouX phrases in Japanese and Chinese, then the kinsoku rules applied
-    (a piece never starts with a mark that may not start a line, nor ends with one that
-    may not end it)."""
+    scripts, BudouX phrases in Japanese and Chinese and words in Thai, then the kinsoku
+    rules applied (a piece never starts with a mark that may not start a line, nor ends
+    with one that may not end it)."""
     out: list[str] = []
     pos = 0
-    for m in _CJK_RUN.finditer(text):
+    for m in _RUN.finditer(text):
         out.extend(_spaced_tokens(text[pos : m.start()]))
+        if m.group("thai"):
+            out.extend(_thai_words(m.group()))
+            pos = m.end()
+            continue
         phrases = _phrases(m.group())
         # A particle written straight after a Latin word stays with it ("Teeが").
         if out and phrases and not out[-1].endswith(" ") and _HIRAGANA.match(phrases[0]):
@@ -82,6 +97,18 @@ def tokens(text: str) -> list[str]:
         pos = m.end()
     out.extend(_spaced_tokens(text[pos:]))
     return _kinsoku(out)
+
+
+def _thai_words(run: str) -> list[str]:
+    """BudouX's Thai words; a piece that starts with a combining vowel or tone mark (the
+    model never cuts there; this is a guard) stays with the letter before it."""
+    out: list[str] = []
+    for word in _parser("th").parse(run):
+        if out and word and unicodedata.category(word[0]) == "Mn":
+            out[-1] += word
+        elif word:
+            out.append(word)
+    return out
 
 
 def _kinsoku(pieces: list[str]) -> list[str]:
@@ -177,7 +204,13 @@ def _hard_wrap(text: str, measure: Measure, max_width: float, max_lines: int) ->
     lines: list[str] = []
     current = ""
     for ch in text:
-        if measure.width(current + ch) > max_width and current and ch not in _NO_BREAK_BEFORE:
+        if (
+            measure.width(current + ch) > max_width
+            and current
+            and ch not in _NO_BREAK_BEFORE
+            and unicodedata.category(ch) != "Mn"  # a vowel or tone mark stays on its letter
+            and current[-1] not in _THAI_LEADING_VOWELS  # เ แ โ ใ ไ go with the next letter
+        ):
             lines.append(current.strip())
             current = ch.lstrip()
         else:

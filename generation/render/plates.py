@@ -23,6 +23,7 @@ from .errors import RenderError
 
 OVERSCAN = 1.12  # a photo plate's size / its area's size: the room the camera moves in
 DRIFT = 0.05  # a sweep's extra size per side: the room the background drifts in
+EXTEND = 0.8  # how much larger than the photo (its height) a full-bleed crop may be
 Image.MAX_IMAGE_PIXELS = 80_000_000  # importer already validated; refuse absurd files here too
 Box = tuple[float, float, float, float]
 
@@ -219,8 +220,8 @@ def product_sprite(cutout: np.ndarray, box: Box) -> tuple[np.ndarray, int, int, 
 
 def focus_box(photo: np.ndarray, cutout: np.ndarray | None = None) -> Box:
     """Where the product is in the photo (x0, y0, x1, y1, photo pixels): the cut-out's
-    extent, else the largest area that differs from the photo's border colour; the whole
-    photo when nothing stands out."""
+    extent, else the largest area that differs from the photo's border colour and from its
+    row's edges (a table top is background); the whole photo when nothing stands out."""
     h, w = photo.shape[:2]
     if cutout is not None and cutout.shape[:2] == photo.shape[:2]:
         ys, xs = np.nonzero(cutout[..., 3] > 128)
@@ -231,6 +232,11 @@ def focus_box(photo: np.ndarray, cutout: np.ndarray | None = None) -> Box:
     border = np.concatenate([small[0], small[-1], small[:, 0], small[:, -1]]).astype(np.float32)
     bg = np.median(border, axis=0)
     diff = np.abs(small.astype(np.float32) - bg).max(axis=2)
+    # A lifestyle photo's background changes from top to bottom (a wall, then the table the
+    # product stands on): what matches its own row's edges is background too.
+    edges = np.concatenate([small[:, :3], small[:, -3:]], axis=1).astype(np.float32)
+    rows = np.median(edges, axis=1)[:, None, :]
+    diff = np.minimum(diff, np.abs(small.astype(np.float32) - rows).max(axis=2))
     mask = (cv2.GaussianBlur(diff, (0, 0), 1.5) > 40).astype(np.uint8)
     count, _labels, stats, _ = cv2.connectedComponentsWithStats(mask)
     if count <= 1:
@@ -240,7 +246,13 @@ def focus_box(photo: np.ndarray, cutout: np.ndarray | None = None) -> Box:
     if area < 0.02 * sw * sh:
         return (0.0, 0.0, float(w), float(h))
     fx, fy = w / sw, h / sh
-    return (x * fx, y * fy, (x + bw) * fx, (y + bh) * fy)
+    pad = 2  # thumbnail pixels: what the reduction and the blur may have shaved off an edge
+    return (
+        max(0.0, (x - pad) * fx),
+        max(0.0, (y - pad) * fy),
+        min(float(w), (x + bw + pad) * fx),
+        min(float(h), (y + bh + pad) * fy),
+    )
 
 
 def cover(
@@ -250,12 +262,56 @@ def cover(
     *,
     place: Box = (0.1, 0.1, 0.9, 0.9),
     overscan: float = OVERSCAN,
+    extend: bool = False,
 ) -> np.ndarray:
     """The photo filling ``size`` (w, h) times ``overscan``, cropped so the product
     (``focus``, photo pixels) sits inside ``place`` (fractions of the area: above the
     caption in a stacked layout), as large as that allows without cropping more than half
     of the photo away."""
+    w, h = size
+    x0, y0, cw, ch = cover_crop(photo.shape[:2], size, focus, place=place, extend=extend)
     ph, pw = photo.shape[:2]
+    top, left = max(0, -round(y0)), max(0, -round(x0))
+    bottom, right = max(0, round(y0 + ch) - ph), max(0, round(x0 + cw) - pw)
+    if top or left or bottom or right:
+        photo = _extend(photo, top, bottom, left, right)
+    crop = photo[round(y0) + top : round(y0 + ch) + top, round(x0) + left : round(x0 + cw) + left]
+    return resize(crop, round(w * overscan), round(h * overscan))
+
+
+def _extend(photo: np.ndarray, top: int, bottom: int, left: int, right: int) -> np.ndarray:
+    """The photo with its edges carried on (a wall or floor continued), softened so the
+    continuation shows no streaks: room for the caption around a product that fills it."""
+    out = cv2.copyMakeBorder(photo, top, bottom, left, right, cv2.BORDER_REPLICATE)
+    k = max(3, (max(photo.shape[:2]) // 12) | 1)
+    soft = cv2.blur(out, (k, k))
+    h, w = out.shape[:2]
+    for y0, y1, x0, x1 in (
+        (0, top, 0, w),
+        (h - bottom, h, 0, w),
+        (0, h, 0, left),
+        (0, h, w - right, w),
+    ):
+        if y1 > y0 and x1 > x0:
+            out[y0:y1, x0:x1] = soft[y0:y1, x0:x1]
+    return out
+
+
+def cover_crop(
+    shape: tuple[int, int],
+    size: tuple[int, int],
+    focus: Box,
+    *,
+    place: Box,
+    extend: bool = False,
+) -> tuple[float, float, float, float]:
+    """``cover``'s crop of a photo of ``shape`` (h, w): (x0, y0, width, height), photo pixels.
+
+    ``extend`` (a caption shares the picture): when the product is too tall for its place
+    even in the largest crop, or sits too low or high in the photo to reach its place, the
+    crop may reach past the photo's edges (``cover`` carries them on), by up to ``EXTEND``
+    of the photo's size, so the product keeps clear of the caption's band."""
+    ph, pw = shape
     w, h = size
     target = w / h
     max_w = pw if pw / ph < target else ph * target  # the largest crop of the area's aspect
@@ -263,17 +319,28 @@ def cover(
     qw, qh = place[2] - place[0], place[3] - place[1]
     need = max(fw / (qw * 0.92), fh / (qh * 0.92) * target)
     cw = min(max_w, max(need, 0.5 * max_w))
+    room_x = room_y = 0.0  # how far past the photo's edges the crop may go
+    if extend and need > max_w and fh / (qh * 0.92) * target >= fw / (qw * 0.92):
+        cw = min(need, max_w * (1 + EXTEND))  # too tall only: a smaller product
+        room_x = max(0.0, cw - pw)
     ch = cw / target
+    if extend:
+        room_y = max(0.0, ch - ph) + EXTEND / 2 * ph
     fx, fy = (focus[0] + focus[2]) / 2, (focus[1] + focus[3]) / 2
-    x0 = min(max(0.0, fx - (place[0] + qw / 2) * cw), pw - cw)
-    y0 = min(max(0.0, fy - (place[1] + qh / 2) * ch), ph - ch)
-    crop = photo[round(y0) : round(y0 + ch), round(x0) : round(x0 + cw)]
-    return resize(crop, round(w * overscan), round(h * overscan))
+    x0 = min(max(-room_x / 2, fx - (place[0] + qw / 2) * cw), pw - cw + room_x / 2)
+    y0 = min(max(-room_y, fy - (place[1] + qh / 2) * ch), ph - ch + room_y)
+    return x0, y0, cw, ch
 
 
-def scrim(img: np.ndarray, start: float, strength: float = 0.6) -> np.ndarray:
+def scrim(
+    img: np.ndarray, start: float, strength: float = 0.6, *, from_top: bool = False
+) -> np.ndarray:
     """Darken the picture from ``start`` (a fraction of its height) down, smoothly, so
-    captions over a photo read; in place, returned."""
+    captions over a photo read; in place, returned. ``from_top``: from ``start`` up instead
+    (a caption over the top of the photo)."""
+    if from_top:
+        scrim(img[::-1], 1 - start, strength)
+        return img
     h = img.shape[0]
     y0 = round(h * start)
     if y0 >= h:

@@ -26,10 +26,10 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from . import plates
-from .camera import Move, glide, make_move, render_view, view_matrix
+from .camera import ZOOM, Move, glide, make_move, render_view, view_matrix
 from .errors import RenderError
 from .layers import EASES, Sprite, ease_out_cubic
-from .layouts import Box, Layout
+from .layouts import Box, Layout, caption_band
 from .spec import ClipShot, MotionShot, OutputFormat
 from .styles import Style
 
@@ -82,6 +82,33 @@ def photo_card(photo: np.ndarray, box: Box) -> tuple[np.ndarray, int, int]:
     return rgba, x - pad, y - pad
 
 
+def _shown_box(
+    shape: tuple[int, int],
+    size: tuple[int, int],
+    focus: Box,
+    place: Box,
+    plate: np.ndarray,
+    move: Move,
+) -> Box:
+    """Where the product (``focus``, photo pixels) shows in the picture area over the whole
+    camera move (the union of its boxes), picture pixels."""
+    x0, y0, cw, ch = plates.cover_crop(shape, size, focus, place=place, extend=True)
+    kx, ky = plate.shape[1] / cw, plate.shape[0] / ch
+    fx0, fy0 = (focus[0] - x0) * kx, (focus[1] - y0) * ky  # plate pixels
+    fx1, fy1 = (focus[2] - x0) * kx, (focus[3] - y0) * ky
+    boxes = []
+    for p in np.linspace(0.0, 1.0, 9):
+        m = view_matrix(move, float(p), size, (plate.shape[1], plate.shape[0]))
+        s, tx, ty = m[0, 0], m[0, 2], m[1, 2]  # frame → plate: plate = s * frame + t
+        boxes.append(((fx0 - tx) / s, (fy0 - ty) / s, (fx1 - tx) / s, (fy1 - ty) / s))
+    return (
+        min(b[0] for b in boxes),
+        min(b[1] for b in boxes),
+        max(b[2] for b in boxes),
+        max(b[3] for b in boxes),
+    )
+
+
 class _Studio:
     """One cut-out on the sweep."""
 
@@ -94,8 +121,19 @@ class _Photo:
     """One photo plate for the picture area and its camera move."""
 
     def __init__(self, plate: np.ndarray, move: Move) -> None:
-        self.plate = cv2.cvtColor(plate, cv2.COLOR_RGB2RGBA)  # 4-byte pixels: SIMD warp
+        self.rgb: np.ndarray | None = plate  # until the first frame (the scrim goes on it)
+        self._rgba: np.ndarray | None = None
         self.move = move
+        self.view: np.ndarray | None = None  # the warp's output, reused frame after frame
+
+    @property
+    def plate(self) -> np.ndarray:
+        """The plate with 4-byte pixels (OpenCV's warp is SIMD for those)."""
+        if self._rgba is None:
+            assert self.rgb is not None
+            self._rgba = cv2.cvtColor(self.rgb, cv2.COLOR_RGB2RGBA)
+            self.rgb = None
+        return self._rgba
 
 
 class MotionScene:
@@ -136,6 +174,12 @@ class MotionScene:
             self.sweep = plates.sweep(area, inner, outer, self.seed, cy=0.38 if end_card else 0.45)
             self.sweep_area = area
         box = layout.end_product if end_card else layout.product
+        # Where the caption goes (stacked layouts over a photo: away from the product) and
+        # whether it needs a plate to read; None: the layout's own band.
+        self.caption_box: Box | None = None
+        self.caption_plate = False
+        photos: list[_Photo] = []
+        shown: list[Box] = []  # where each photo's product shows in the frame, over the move
         for i, image in enumerate(shot.images):
             cutout = shot.cutouts[i] if i < len(shot.cutouts) else None
             if cutout is not None and (studio or end_card):
@@ -156,11 +200,34 @@ class MotionScene:
                     (bx1 - px0) / (px1 - px0),
                     (by1 - py0) / (py1 - py0),
                 )
-                plate = plates.cover(photo, size, plates.focus_box(photo, cut), place=place)
-                if not layout.split:  # captions sit on the photo: darken under them
-                    plates.scrim(plate, (layout.text[1] / fmt.height) - 0.1, 0.72)
+                if not layout.split:  # still above the caption when the camera has pushed in
+                    clear = 0.5 + (layout.text[1] / fmt.height - 0.02 - 0.5) / ZOOM
+                    place = (place[0], place[1], place[2], min(place[3], clear))
+                focus = plates.focus_box(photo, cut)
+                plate = plates.cover(photo, size, focus, place=place, extend=not layout.split)
                 move = make_move(shot.move if shot.move != "static" else "push_in", self.seed + i)
-                self.items.append(_Photo(plate, move))
+                whole = focus == (0.0, 0.0, float(photo.shape[1]), float(photo.shape[0]))
+                if not layout.split and not whole:
+                    shown.append(_shown_box(photo.shape[:2], size, focus, place, plate, move))
+                photos.append(_Photo(plate, move))
+                self.items.append(photos[-1])
+        if photos and not layout.split:  # captions sit on the photo: darken under them
+            text = layout.text
+            if shown:
+                union = (
+                    min(b[0] for b in shown),
+                    min(b[1] for b in shown),
+                    max(b[2] for b in shown),
+                    max(b[3] for b in shown),
+                )
+                text, self.caption_plate = caption_band(layout, fmt, union)
+                self.caption_box = text
+            for item in photos:
+                assert item.rgb is not None
+                if text[3] <= layout.text[1]:  # the caption is above the product
+                    plates.scrim(item.rgb, text[3] / fmt.height + 0.1, 0.72, from_top=True)
+                else:
+                    plates.scrim(item.rgb, text[1] / fmt.height - 0.1, 0.72)
 
     def _picture_size(self) -> tuple[int, int]:
         x0, y0, x1, y1 = _int_box(self.layout.picture)
@@ -204,14 +271,18 @@ class MotionScene:
     def _photo(self, item: _Photo, p: float) -> np.ndarray:
         pw, ph = self._picture_size()
         m = view_matrix(item.move, p, (pw, ph), (item.plate.shape[1], item.plate.shape[0]))
-        view = cv2.cvtColor(render_view(item.plate, m, (pw, ph)), cv2.COLOR_RGBA2RGB)
+        # The warp writes into the scene's own buffer (no fresh 8 MB a frame) and the colour
+        # conversion straight into the frame's picture area (no copy after it).
+        if item.view is None:
+            item.view = np.empty((ph, pw, 4), np.uint8)
+        view = render_view(item.plate, m, (pw, ph), out=item.view)
         if (pw, ph) == self.size:
-            return view
+            return cv2.cvtColor(view, cv2.COLOR_RGBA2RGB)
         frame = (
             self._base(0.0) if self.panel is not None else np.zeros((*self.size[::-1], 3), np.uint8)
         )
         x0, y0, x1, y1 = _int_box(self.layout.picture)
-        frame[y0:y1, x0:x1] = view
+        cv2.cvtColor(view, cv2.COLOR_RGBA2RGB, dst=frame[y0:y1, x0:x1])
         return frame
 
     def _product(self, frame: np.ndarray, item: _Studio, t: float) -> None:

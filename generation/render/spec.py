@@ -133,8 +133,8 @@ class AudioSpec:
     music: bool = True
     music_volume: float = 0.25  # linear gain of the bed before ducking
     voice_name: str = ""  # engine-specific; empty = the language's default voice
-    engine: Literal["espeak", "piper"] = "espeak"  # text-to-speech engine
-    voices_dir: str = ""  # local voice files for engines that need them (piper)
+    engine: Literal["espeak", "piper", "kokoro"] = "espeak"  # text-to-speech engine
+    voices_dir: str = ""  # local voice files for engines that need them (piper, kokoro)
 
 
 @dataclass(frozen=True)

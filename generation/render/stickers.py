@@ -263,14 +263,17 @@ def shipping_flag(language: str, size: int, style: Style) -> np.ndarray:
     return flag(_FREE_SHIPPING[_lang(language)], language, size, (22, 150, 90), (255, 255, 255))
 
 
-def cta_button(text: str, language: str, size: int, style: Style, max_width: float) -> np.ndarray:
+def cta_button(
+    text: str, language: str, size: int, style: Style, max_width: float, *, brand: BrandSpec | None = None
+) -> np.ndarray:
+    """The end card's call to action on a pill, in the brand's font when it has one (Latin)."""
     colour = style.highlight
     ink = (20, 20, 20) if luminance(colour) > 0.6 else (255, 255, 255)
     room = max_width - size * 1.3
-    chain = fonts.font_chain(language)
+    chain = caption_chain(language, brand) if brand is not None else fonts.font_chain(language)
     _, one_line = fit_lines(fonts.clean_text(text, chain) or " ", chain, size, room, max_lines=1)
     lines = 1 if one_line >= 0.8 * size else 2  # one line unless it would shrink a lot
-    content = label(text, language, size, ink, max_width=room, max_lines=lines)
+    content = label(text, language, size, ink, brand=brand, max_width=room, max_lines=lines)
     if not content.size:
         return content
     return _on_shape(content, colour, "pill", (size * 0.8, size * 0.45))

@@ -79,6 +79,7 @@ class Timeline:
         if isinstance(scene.shot, ClipShot):
             slot.visual = ClipShotScene(scene.shot, spec.format, self.layout, self.style)
             on_photo = True
+            caption_box, caption_plate = None, False
         else:
             assert isinstance(scene.shot, MotionShot)
             slot.visual = MotionScene(
@@ -91,6 +92,7 @@ class Timeline:
                 seed=spec.seed + slot.index * 101,
             )
             on_photo = slot.visual.sweep is None
+            caption_box, caption_plate = slot.visual.caption_box, slot.visual.caption_plate
         spoken = self.words[slot.index] if slot.index < len(self.words) else ()
         local = tuple(WordTiming(w.start - slot.start, w.end - slot.start, w.text) for w in spoken)
         slot.decor = Decor(
@@ -106,6 +108,8 @@ class Timeline:
             spoken=local,
             last=slot.index == len(self.slots) - 1,
             on_photo=on_photo,
+            caption_box=caption_box,
+            caption_plate=caption_plate,
         )
 
     def decor(self, index: int) -> Decor:

@@ -15,6 +15,7 @@ from pathlib import Path, PurePosixPath
 
 from django.core.files.base import ContentFile
 
+from accounts import storage as media_storage
 from generation.models import Ad, RenderJob, RenderOutput
 
 FRAME_WIDTH = 360
@@ -72,15 +73,13 @@ def scene_frame(*, ad: Ad, output: RenderOutput, index: int):
         / f"{output.format.replace(':', 'x')}-scene-{index}-{scenes[index]['id']}.jpg"
     )
     if not storage.exists(name):
-        try:
-            source = output.video.path
-        except NotImplementedError as exc:  # remote storage: no frames (the photo is shown)
-            raise FrameUnavailable("the video is not on a local disk") from exc
         at = min(scene_midpoint(ad.script, index), max(output.duration - 0.05, 0))
-        with tempfile.TemporaryDirectory(prefix="shopreel-frame-") as tmp:
+        # The video as a local file (a download while this runs, when media are in an object store).
+        with tempfile.TemporaryDirectory(prefix="shopreel-frame-") as tmp, \
+                media_storage.local_path(output.video.name) as source:
             target = Path(tmp) / "frame.jpg"
             command = [
-                _ffmpeg(), "-nostdin", "-v", "error", "-ss", f"{at:.3f}", "-i", source,
+                _ffmpeg(), "-nostdin", "-v", "error", "-ss", f"{at:.3f}", "-i", str(source),
                 "-frames:v", "1", "-vf", f"scale={FRAME_WIDTH}:-2", "-q:v", "4", "-y", str(target),
             ]  # fmt: skip
             try:

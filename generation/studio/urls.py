@@ -19,7 +19,6 @@ urlpatterns = [
     path(f"{ws}brand/logo/", brand.brand_logo, name="brand-logo"),
     path(f"{ws}jobs/compare/", jobs.jobs_compare, name="jobs-compare"),
     path(f"{ws}jobs/<uuid:job_id>/", jobs.job_page, name="job"),
-    path(f"{ws}jobs/<uuid:job_id>/progress/", jobs.job_progress, name="job-progress"),
     path(f"{ws}jobs/<uuid:job_id>/cancel/", jobs.job_cancel_view, name="job-cancel"),
     path(f"{ws}jobs/<uuid:job_id>/files.zip", downloads.job_zip, name="job-zip"),
     path(

@@ -15,6 +15,7 @@ from pathlib import Path
 from django.conf import settings
 from PIL import Image
 
+from accounts import storage as media_storage
 from core.errors import ApplicationError
 from generation.backends.base import ShotAsset
 from generation.models import Ad, RenderOutput, Shot
@@ -53,23 +54,22 @@ def training_items_for(
             f"No imported products in {scope}: nothing to train on{hint}.", code="no_products"
         )
 
-    root = Path(settings.MEDIA_ROOT)
     items: list[TrainingItem] = []
     summary = DatasetSummary()
     for product in products:
         readable = [
-            image for image in product.images.all() if _readable_image(root, image.file.name)
+            image for image in product.images.all() if _readable_image(image.file.name)
         ][:photos]
         if not readable:
             continue
         caption = _caption(product)
         main = readable[0]
         for image in readable:
-            items.append(_item(root, product, image, caption))
+            items.append(_item(product, image, caption))
         summary.images += len(readable)
-        videos = _videos(root, product)[:clips]
+        videos = _videos(product)[:clips]
         for clip in videos:
-            items.append(_item(root, product, main, caption, clip=clip))
+            items.append(_item(product, main, caption, clip=clip))
         summary.clips += len(videos)
         summary.product_ids.append(str(product.id))
         if str(product.workspace_id) not in summary.workspace_ids:
@@ -83,23 +83,35 @@ def training_items_for(
     return items, summary
 
 
-def _item(root: Path, product, image, caption: str, *, clip: Path | None = None) -> TrainingItem:
+def _item(product, image, caption: str, *, clip: Path | None = None) -> TrainingItem:
     cutout = image.cutout.name if image.cutout else ""
     return TrainingItem(
         product_id=str(product.id),
-        photo=root / image.file.name,
-        cutout=root / cutout if cutout and _readable_image(root, cutout) else None,
+        photo=_local(image.file.name),
+        cutout=_local(cutout) if cutout and _readable_image(cutout) else None,
         caption=caption,
         clip=clip,
     )
 
 
-def _readable_image(root: Path, name: str) -> bool:
+def _local(name: str) -> Path | None:
+    """A stored file as a local path: under MEDIA_ROOT, or downloaded into the enclosing
+    ``accounts.storage.downloads()`` folder (media in a bucket); None for a name that leaves
+    MEDIA_ROOT."""
+    root = Path(settings.MEDIA_ROOT).resolve()
+    try:
+        path = media_storage.fetch(name)
+    except ValueError:  # an absolute name, or one with ".."
+        return None
+    return path if root in path.resolve().parents else None
+
+
+def _readable_image(name: str) -> bool:
     if not name:
         return False
-    path = root / name
-    if root.resolve() not in path.resolve().parents:  # a stored name never leaves MEDIA_ROOT
-        logger.warning("training: photo outside MEDIA_ROOT left out", extra={"path": str(path)})
+    path = _local(name)
+    if path is None:  # a stored name never leaves MEDIA_ROOT
+        logger.warning("training: photo outside MEDIA_ROOT left out", extra={"path": name})
         return False
     try:
         with Image.open(path) as image:
@@ -126,7 +138,7 @@ def _caption(product) -> str:
     return ". ".join(p.strip() for p in parts if p and p.strip())[:CAPTION_CHARS] or "a product"
 
 
-def _videos(root: Path, product) -> list[Path]:
+def _videos(product) -> list[Path]:
     """The product's existing videos on disk: diffusion shot clips, then rendered ads."""
     found: list[Path] = []
     shots = Shot.objects.filter(ad__product=product, state=Shot.State.DONE, backend="diffusion").order_by(
@@ -138,7 +150,7 @@ def _videos(root: Path, product) -> list[Path]:
         except ValueError:  # not a made shot's asset: nothing to learn from
             continue
         if asset.kind == "clip" and asset.path:
-            found.append(root / asset.path)
+            found.append(_local(asset.path))
     outputs = RenderOutput.objects.filter(ad__product=product).order_by("-created_at")
-    found += [root / output.video.name for output in outputs if output.video]
-    return [path for path in found if path.is_file() and root.resolve() in path.resolve().parents]
+    found += [_local(output.video.name) for output in outputs if output.video]
+    return [path for path in found if path is not None and path.is_file()]

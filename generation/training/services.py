@@ -12,6 +12,7 @@ from pathlib import Path
 from django.conf import settings
 from django.utils import timezone
 
+from accounts import storage as media_storage
 from accounts.outbox import outbox_send_on_commit
 from core.errors import ApplicationError, InvalidInput
 from core.vocabulary import VERTICALS
@@ -201,8 +202,6 @@ def model_adapter_cancel(*, adapter_id) -> bool:
 def _train(adapter: ModelAdapter, *, weights_dir: str, seed: int, on_step, should_cancel):
     import importlib.util
 
-    from generation.training.data import training_items_for
-
     if not weights_dir:
         raise ApplicationError(
             "No base weights configured: set SHOPREEL_DIFFUSION_WEIGHTS_DIR to a diffusers weights directory.",
@@ -224,10 +223,19 @@ def _train(adapter: ModelAdapter, *, weights_dir: str, seed: int, on_step, shoul
         if not torch.cuda.is_available():
             raise ApplicationError("No CUDA GPU on this worker (SHOPREEL_DIFFUSION_DEVICE=cuda).", code="no_gpu")
     from generation.training.fingerprint import weights_fingerprint
-    from generation.training.loop import TrainConfig, train_lora
 
     adapter.base_fingerprint = weights_fingerprint(weights_dir)
     ModelAdapter.objects.filter(id=adapter.id).update(base_fingerprint=adapter.base_fingerprint)
+    # Photos and clips as local files for the whole run (downloads, with media in a bucket).
+    with media_storage.downloads():
+        return _train_items(adapter, weights_dir=weights_dir, seed=seed, device=device,
+                            on_step=on_step, should_cancel=should_cancel)
+
+
+def _train_items(adapter: ModelAdapter, *, weights_dir: str, seed: int, device: str, on_step, should_cancel):
+    from generation.training.data import training_items_for
+    from generation.training.loop import TrainConfig, train_lora
+
     items, summary = training_items_for(
         vertical=adapter.vertical,
         workspace=adapter.workspace,

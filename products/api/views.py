@@ -33,7 +33,7 @@ from products.representations import ProductOutputSerializer
 from products.selectors import import_batch_get, product_get, products_for_workspace
 from products.services import (
     import_batch_create,
-    product_create_manual,
+    product_create_manual_start,
     product_import_start,
     product_price_confirm,
     product_rescrape_start,
@@ -106,7 +106,9 @@ class ProductCreateApi(WorkspaceApiView):
         description=(
             "With `url`: the product is created pending and its page is read in the background "
             "(202; poll the product). With `title`, `price`, `currency`, `images`, `source_url`…: "
-            "created by hand, no page fetched (201; status imported, or partial saying what is missing)."
+            "created by hand, no page fetched: with `images` it is pending while a worker fetches the "
+            "photos (202; poll the product: imported, or partial, each refused link in `photo_errors`); "
+            "without, 201 (status imported, or partial saying what is missing)."
         ),
     )
     @idempotent
@@ -120,14 +122,15 @@ class ProductCreateApi(WorkspaceApiView):
         else:
             if data.get("currency") is None and data.get("price") is not None:
                 raise InvalidInput("Give the price's currency (an ISO code such as EUR).", detail={"currency": ["Required with a price."]})
-            product = product_create_manual(
+            product = product_create_manual_start(
                 workspace=self.workspace,
                 title=data.pop("title"),
                 price=data.pop("price", None),
                 currency=data.pop("currency", ""),
                 **data,
             )
-            code = status.HTTP_201_CREATED
+            # Photo links are fetched by a worker: pending until then (202); none, done now (201).
+            code = status.HTTP_202_ACCEPTED if product.status == Product.Status.PENDING else status.HTTP_201_CREATED
         product = product_get(workspace=self.workspace, product_id=product.id)
         return Response(ProductOutputSerializer(product, context={"request": request}).data, status=code)
 

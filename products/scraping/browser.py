@@ -9,6 +9,14 @@ back with ``route.fulfill``. Belt and braces: Chromium's own resolver maps every
 "not found", WebSockets are answered by a closed mock, service workers are blocked, and
 images, media, fonts and style sheets are not loaded at all (the DOM is all we read).
 
+Traffic that request routing never sees (WebRTC's STUN/TURN, preconnects, WebTransport) is
+shut off at launch: WebRTC may not send UDP that no proxy carries
+(``--webrtc-ip-handling-policy=disable_non_proxied_udp``), QUIC is off, and Chromium's one
+proxy, loopback included, is a port this process holds open without listening on, so any TCP
+connection that escaped routing is refused. Each page also loses ``RTCPeerConnection`` and
+``WebTransport`` before its first script runs. A hostile page's STUN and TURN datagrams to a
+loopback port are the test (``test_scrape_browser.py``).
+
 Limits per page: a total deadline, a cap on requests, a cap on the bytes of all responses
 together, and the fetcher's own per-response cap.
 
@@ -26,6 +34,7 @@ import contextlib
 import logging
 import os
 import queue
+import socket
 import threading
 import time
 import weakref
@@ -46,7 +55,18 @@ CHROMIUM_ARGS = (
     "--disable-component-update", "--disable-sync",
     # Any request that escaped interception could not resolve a name.
     "--host-resolver-rules=MAP * ~NOTFOUND",
+    # No datagram of WebRTC's (STUN, TURN, media) leaves without a proxy, and there is none
+    # that carries UDP; no QUIC either. The TCP proxy is added at launch (_black_hole).
+    "--webrtc-ip-handling-policy=disable_non_proxied_udp",
+    "--disable-quic",
 )
+# Run in every page before its own scripts: the APIs that open connections routing never sees.
+PAGE_GUARD_SCRIPT = """
+for (const name of ["RTCPeerConnection", "webkitRTCPeerConnection", "RTCDataChannel",
+                    "RTCIceTransport", "WebTransport"]) {
+  try { delete window[name]; } catch (e) {}
+}
+"""
 SKIPPED_RESOURCES = frozenset({"image", "media", "font", "stylesheet", "manifest", "texttrack"})
 BROWSER_USER_AGENT = (
     "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
@@ -113,6 +133,7 @@ class BrowserRenderer:
         self.max_total_bytes = max_total_bytes
         self.settle_ms = settle_ms
         self._browser = None
+        self._proxy: socket.socket | None = None
         self._playwright = None
         self._executor: _BrowserThread | None = None
         self._lock = threading.Lock()
@@ -143,8 +164,12 @@ class BrowserRenderer:
             from playwright.sync_api import sync_playwright
 
             self._playwright = sync_playwright().start()
+        self._proxy = _black_hole()
+        proxy = f"127.0.0.1:{self._proxy.getsockname()[1]}"
         self._browser = self._playwright.chromium.launch(
-            executable_path=self.executable_path, args=list(CHROMIUM_ARGS),
+            executable_path=self.executable_path,
+            # "<-loopback>": Chromium would otherwise reach loopback without its proxy.
+            args=[*CHROMIUM_ARGS, f"--proxy-server=http://{proxy}", "--proxy-bypass-list=<-loopback>"],
         )
         logger.info("browser started", extra={"pid": os.getpid()})
         return self._browser
@@ -156,6 +181,9 @@ class BrowserRenderer:
                 browser.close()
         except Exception:  # already gone; nothing to free
             logger.debug("browser close failed", exc_info=True)
+        proxy, self._proxy = self._proxy, None
+        if proxy is not None:
+            proxy.close()
 
     def _stop(self) -> None:
         self._close_browser()
@@ -205,6 +233,7 @@ class BrowserRenderer:
                 service_workers="block", java_script_enabled=True, user_agent=BROWSER_USER_AGENT,
                 accept_downloads=False,
             )
+            context.add_init_script(PAGE_GUARD_SCRIPT)
         except PlaywrightError as exc:
             self._close_browser()
             raise FetchFailed(
@@ -287,6 +316,14 @@ class BrowserRenderer:
         body = html.encode("utf-8")[: fetcher.max_bytes]
         return FetchResult(url=final_url, status=200, content_type="text/html; charset=utf-8",
                            body=body, encoding="utf-8")
+
+
+def _black_hole() -> socket.socket:
+    """A loopback TCP port held by this process and never listened on: a connection to it is
+    refused, and no other program can take the port while the browser uses it as its proxy."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    return sock
 
 
 _renderers: weakref.WeakSet[BrowserRenderer] = weakref.WeakSet()

@@ -32,6 +32,7 @@ from products.services.manual import (
     product_complete,
     product_create_from_feed_item,
     product_create_manual,
+    product_create_manual_start,
     product_facts_edit,
     product_photos_upload,
 )
@@ -51,6 +52,7 @@ __all__ = [
     "product_complete",
     "product_create_from_feed_item",
     "product_create_manual",
+    "product_create_manual_start",
     "product_create_pending",
     "product_facts_edit",
     "product_images_download",

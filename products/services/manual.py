@@ -3,6 +3,7 @@ products completed by hand: no page is fetched; photos are validated like scrape
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 from urllib.parse import urlsplit
@@ -13,13 +14,16 @@ from django.utils import timezone
 from accounts.models import Workspace
 from core import images as image_tools
 from core.errors import ApplicationError, InvalidInput, ScrapeError
-from core.fetch import SafeFetcher
+from core.fetch import SafeFetcher, check_url
 from core.money import currency_code
 from core.vocabulary import VERTICALS
 from products.models import Product, ProductImage
 from products.scraping.catalog import FeedItem
 from products.scraping.verticals import classify_vertical
-from products.services import photos
+from products.services import photos, queueing
+from products.services.pages import fetcher_build
+
+logger = logging.getLogger(__name__)
 
 _COMPLETABLE = ("title", "brand", "description", "availability", "sku", "language", "vertical")
 
@@ -43,8 +47,108 @@ def product_create_manual(
     fetcher: SafeFetcher | None = None,
 ) -> Product:
     """A product entered by hand: no page is fetched. Photo URLs go through the safe fetcher
-    and every photo (uploaded bytes too) is validated like a scraped one. Without a usable
-    photo the product is kept as partial, to be completed with :func:`product_complete`."""
+    and every photo (uploaded bytes too) is validated like a scraped one, here and now (a
+    worker's path: a feed's item, the command line; the API uses
+    :func:`product_create_manual_start`). Without a usable photo the product is kept as
+    partial, to be completed with :func:`product_complete`."""
+    image_list = list(images)
+    product = _manual_product_build(
+        workspace=workspace, title=title, price=price, currency=currency, regular_price=regular_price,
+        brand=brand, description=description, features=features, availability=availability, sku=sku,
+        language=language, vertical=vertical, source_url=source_url,
+        image_urls=[u for u in image_list if isinstance(u, str)],
+    )
+    product.save()
+    photos.product_photos_add(product=product, images=image_list, fetcher=fetcher)
+    return _product_check_complete(product=product)
+
+
+def product_create_manual_start(
+    *,
+    workspace: Workspace,
+    title: str,
+    price: Decimal | str | None,
+    currency: str,
+    images: Iterable[str] = (),
+    regular_price: Decimal | str | None = None,
+    brand: str = "",
+    description: str = "",
+    features: Iterable[str] = (),
+    availability: str = "",
+    sku: str = "",
+    language: str = "",
+    vertical: str = "",
+    source_url: str = "",
+) -> Product:
+    """A product entered by hand whose photo links are fetched by a worker (the API's path: a
+    request never waits on a shop's server). The facts are checked and stored now; each link
+    is checked on its face (scheme, credentials, a private address written out), an
+    ``InvalidInput`` naming the first one refused. With links, the product is pending and
+    ``products.fetch_photos`` is queued after commit (run here where there is no broker);
+    without, it is imported or partial at once."""
+    links = [link.strip() for link in images]
+    allow = frozenset(settings.SHOPREEL_FETCH_ALLOW_HOSTS)
+    for index, link in enumerate(links):
+        try:
+            check_url(link, allow_hosts=allow)
+        except ScrapeError as exc:
+            raise InvalidInput(f"Photo {index + 1}: {exc.message}", code="invalid_photo_url",
+                               detail={"field": "images", "index": index}) from None
+    product = _manual_product_build(
+        workspace=workspace, title=title, price=price, currency=currency, regular_price=regular_price,
+        brand=brand, description=description, features=features, availability=availability, sku=sku,
+        language=language, vertical=vertical, source_url=source_url, image_urls=links,
+    )
+    if not links:
+        product.save()
+        return _product_check_complete(product=product)
+    product.status = Product.Status.PENDING
+    product.save()
+    product_id = product.id
+    queueing.task_queue_or_run_on_commit(
+        name=queueing.FETCH_PHOTOS_TASK, object_id=product_id,
+        run=lambda: product_photos_fetch_run(product_id=product_id),
+    )
+    return product
+
+
+def product_photos_fetch_run(*, product_id) -> None:
+    """Fetch a pending hand-made product's photo links (the worker side of
+    :func:`product_create_manual_start`) through the safe fetcher and its limits. Each link
+    that gives no usable photo is recorded in ``photo_errors`` in plain words; the facts and
+    the good photos stay. The product ends imported, or partial when no photo was usable. A
+    product no longer pending (a repeated message) is left alone."""
+    product = Product.objects.filter(
+        id=product_id, status=Product.Status.PENDING, fetched_with=Product.FetchedWith.MANUAL
+    ).first()
+    if product is None:
+        return
+    errors: list[dict[str, str]] = []
+    try:
+        with fetcher_build() as fetcher:
+            photos.product_images_download(
+                product=product, urls=list(product.image_urls), fetcher=fetcher, keep_existing=True, errors=errors,
+            )
+    except Exception:  # a photo no rule foresaw: the product must not stay pending
+        logger.exception("manual photos crashed", extra={"product_id": str(product.id)})
+        errors.append({"url": "", "error": PHOTOS_CRASHED})
+    product.photo_errors = errors
+    product.save(update_fields=["photo_errors", "updated_at"])
+    logger.info("manual photos fetched", extra={
+        "product_id": str(product.id), "links": len(product.image_urls), "refused": len(errors),
+    })
+    _product_check_complete(product=product)
+
+
+PHOTOS_CRASHED = "Shopreel could not read these photos: we have logged it. Upload the photos instead."
+
+
+def _manual_product_build(
+    *, workspace: Workspace, title: str, price, currency: str, regular_price, brand: str, description: str,
+    features: Iterable[str], availability: str, sku: str, language: str, vertical: str, source_url: str,
+    image_urls: list[str],
+) -> Product:
+    """The unsaved product of facts entered by hand, checked (``ApplicationError`` on a bad one)."""
     title = _clean_title(title)
     product = Product(
         workspace=workspace, source_url=source_url[:2000], title=title[:300], brand=brand[:120],
@@ -52,17 +156,13 @@ def product_create_manual(
         regular_price=_decimal(regular_price, field="regular price"),
         description=description, features=[f for f in features if f][:8],
         availability=availability[:20], sku=sku[:100], language=language[:20],
-        fetched_with=Product.FetchedWith.MANUAL, scrape_sources=["manual"],
+        fetched_with=Product.FetchedWith.MANUAL, scrape_sources=["manual"], image_urls=image_urls,
     )
     _drop_regular_price_not_above_price(product)
     product.vertical = _vertical(vertical) or classify_vertical(
         title=title, breadcrumbs=(), category="", description=description[:500]
     )
-    image_list = list(images)
-    product.image_urls = [u for u in image_list if isinstance(u, str)]
-    product.save()
-    photos.product_photos_add(product=product, images=image_list, fetcher=fetcher)
-    return _product_check_complete(product=product)
+    return product
 
 
 def product_create_from_feed_item(*, workspace: Workspace, item: FeedItem, fetcher: SafeFetcher | None) -> Product:
@@ -217,7 +317,8 @@ def product_facts_edit(*, product: Product, by: str, **facts) -> Product:
     if unknown:
         raise TypeError(f"product_facts_edit() got unexpected facts {sorted(unknown)}")
     if product.status == Product.Status.PENDING:
-        raise ApplicationError("The product's page is being read: edit it once that is done.", code="product_busy")
+        raise ApplicationError("The product's page or photos are being read: edit it once that is done.",
+                               code="product_busy")
     new = {name: _fact_clean(name, value) for name, value in facts.items()}
     if "price" in new and new["price"] is None and product.price is not None:
         raise InvalidInput("An ad needs a price: give one, like 24.90.", code="invalid_price",

@@ -26,10 +26,13 @@ MAX_IMAGE_BYTES = 15_000_000
 
 def product_images_download(
     *, product: Product, urls: list[str | bytes], fetcher: SafeFetcher | None, keep_existing: bool = False,
+    errors: list[dict[str, str]] | None = None,
 ) -> int:
     """Download (URLs, through the safe fetcher) or take (uploaded bytes), validate,
     de-duplicate and store up to SHOPREEL_MAX_IMAGES photos, main first. Returns how many the
-    product has. A retried import starts the photo list afresh unless ``keep_existing``."""
+    product has. A retried import starts the photo list afresh unless ``keep_existing``. A link
+    that gives no usable photo is skipped; with ``errors`` it is appended there as
+    ``{"url", "error"}`` (plain words)."""
     if not keep_existing:
         _product_images_clear(product=product)
     existing = list(product.images.all())
@@ -37,9 +40,14 @@ def product_images_download(
     position = max((image.position for image in existing), default=-1) + 1
     count = len(existing)
     for source in urls:
-        if count >= settings.SHOPREEL_MAX_IMAGES:
-            break
         url = source if isinstance(source, str) else ""
+        if count >= settings.SHOPREEL_MAX_IMAGES:
+            if errors is None:
+                break
+            if url:
+                errors.append({"url": url[:2000], "error": f"Not used: a product keeps at most "
+                               f"{settings.SHOPREEL_MAX_IMAGES} photos."})
+            continue
         try:
             if isinstance(source, bytes | bytearray):
                 body = bytes(source)
@@ -51,6 +59,8 @@ def product_images_download(
             rgb = image_tools.load_rgb(body)
         except ScrapeError as exc:
             logger.info("image skipped", extra={"product_id": str(product.id), "url": url, "reason": exc.message})
+            if errors is not None and url:
+                errors.append({"url": url[:2000], "error": exc.message})
             continue
         phash = image_tools.perceptual_hash(rgb)
         if any(image_tools.hamming(phash, seen) <= DUPLICATE_HASH_DISTANCE for seen in kept_hashes):

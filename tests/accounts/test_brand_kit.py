@@ -50,6 +50,7 @@ def test_kit_is_created_then_changed_field_by_field(workspace):
         ({"accent_color": "red"}, "accent colour"),
         ({"text_color": "#12345"}, "text colour"),
         ({"caption_style": "wavy"}, "Caption style"),
+        ({"style": "grunge"}, "Style must be one of clean, bold, premium, playful"),
         ({"cta_text": "x" * 61}, "60 characters"),
         ({"logo": b"GIF89a not really"}, "image"),
         ({"logo": b"%PDF-1.7"}, "image"),
@@ -136,3 +137,24 @@ def test_render_spec_uses_the_ads_workspace_kit(workspace, other_workspace, tmp_
     assert spec.brand.accent == "#22AA55" and spec.brand.caption_style == "boxed"
     assert spec.brand.cta == "Order at acme.shop"
     assert spec.brand.logo is not None and spec.brand.logo.is_file()
+
+
+def test_the_kits_style_dresses_the_ads_unless_left_on_auto(workspace, tmp_path, settings):
+    """The kit's style preset wins over the one the ad's tone picks; on auto ("") the tone's
+    (else the vertical's default) is used."""
+    from dataclasses import replace
+
+    from generation.render.styles import style_for
+
+    settings.SHOPREEL_VIDEO_ENCODER = "libx264"
+    ad, shots = _ad_with_end_card(workspace, tmp_path)
+    ad.script = {**ad.script, "tone": "energetic"}  # the tone alone picks "bold"
+    ad.save(update_fields=["script"])
+    assert render_spec_for(ad=ad, shots=shots, format_name="9:16").brand.style == "bold"
+    kit = brand_kit_update(workspace=workspace, style="premium")
+    assert kit.style == "premium"
+    spec = render_spec_for(ad=ad, shots=shots, format_name="9:16")
+    assert spec.brand.style == "premium"
+    assert style_for(replace(spec, scenes=())).name == "premium"
+    brand_kit_update(workspace=workspace, style="")  # back to auto
+    assert render_spec_for(ad=ad, shots=shots, format_name="9:16").brand.style == "bold"

@@ -82,6 +82,49 @@ def test_backoff_grows_and_is_capped(workspace, monkeypatch):
     assert message.attempts == 10
 
 
+def _canvas(sig) -> tuple[list, tuple]:
+    """A chord's header and body as (task name, arguments, queue)."""
+    def step(task):
+        return (task.task, list(task.args), task.options["queue"])
+
+    return [step(task) for task in sig.tasks], step(sig.body)
+
+
+@pytest.mark.django_db
+def test_the_script_step_writes_the_shots_chord_with_the_shots_and_it_is_sent_whole(
+    workspace, allow_demo_shop, monkeypatch
+):
+    """build_script's chord goes through the outbox: its row is written in the transaction that
+    moves the job to its shots stage (no on-commit send in this test, so the row stays), and the
+    stored JSON rebuilds the same chord: every shot task, then the render."""
+    from celery import signature as celery_signature
+
+    from generation import services, tasks
+
+    sent = []
+    monkeypatch.setattr(outbox, "publish", sent.append)
+    job = services.job_create(workspace=workspace, url=next(iter(allow_demo_shop.product_urls.values())),
+                              options={"length": 6})
+    services.job_scrape(job_id=job.id)
+    tasks.build_script(str(job.id))
+
+    job.refresh_from_db()
+    assert job.stage == RenderJob.Stage.SHOTS
+    kept = [m for m in OutboxMessage.objects.all() if m.signature["task"] == "celery.chord"]
+    assert len(kept) == 1
+    expected = _canvas(workflow.shots_signature(str(job.id), job.ad_id))
+    assert len(expected[0]) == job.ad.shots.count() >= 3
+    assert _canvas(celery_signature(kept[0].signature)) == expected
+
+    tasks.build_script(str(job.id))  # redelivered: the job is past its script, nothing queued again
+    assert OutboxMessage.objects.filter(id=kept[0].id).count() == 1
+    assert len([m for m in OutboxMessage.objects.all() if m.signature["task"] == "celery.chord"]) == 1
+
+    assert outbox.outbox_send(message_id=kept[0].id)
+    assert [_canvas(sig) for sig in sent] == [expected]
+    assert not OutboxMessage.objects.filter(id=kept[0].id).exists()
+
+
 @pytest.mark.services
 @pytest.mark.django_db(transaction=True)
 def test_work_kept_during_an_outage_reaches_a_real_redis_once_it_is_back(workspace, settings):

@@ -1,6 +1,7 @@
 """Private media: the API hands out signed links that expire (``/media-links/<token>/``) for a
 rendered ad's video, poster and captions and for product photos; the link is the credential;
-a changed link answers 404 like a missing file, an expired one 410; /media/ is never served."""
+a changed link answers 404 like a missing file, an expired one 410; a link stops working when
+the key it was handed to is revoked (or the member removed); /media/ is never served."""
 
 from __future__ import annotations
 
@@ -109,10 +110,11 @@ def test_a_link_of_workspace_a_cannot_be_turned_into_one_of_workspace_b(stored):
         assert response.status_code == 404 and b"northwind" not in _body(response) and b"rival" not in _body(response)
 
     # Even a genuine signature naming a file of another workspace finds nothing.
-    crossed = media_links.sign(workspace_id=home.workspace.id, object_id=rival_output.id, kind="video")
+    viewer = media_links.key_holder(stored.key_rows["viewer"].id)
+    crossed = media_links.sign(workspace_id=home.workspace.id, object_id=rival_output.id, kind="video", holder=viewer)
     assert anonymous.get(f"/media-links/{crossed}/").status_code == 404
     # A genuine link to a deleted file answers exactly as a forged one.
-    gone = media_links.sign(workspace_id=home.workspace.id, object_id=home.product.id, kind="image")
+    gone = media_links.sign(workspace_id=home.workspace.id, object_id=home.product.id, kind="image", holder=viewer)
     assert anonymous.get(f"/media-links/{gone}/").status_code == 404
 
 
@@ -120,7 +122,7 @@ def test_an_expired_link_is_refused_with_410(stored, settings):
     output = stored.home.job.outputs.get()
     made_long_ago = int(time.time()) - 3600 - 5
     old = media_links.sign(workspace_id=stored.home.workspace.id, object_id=output.id, kind="video",
-                           issued=made_long_ago)
+                           holder=media_links.key_holder(stored.key_rows["viewer"].id), issued=made_long_ago)
     response = Client().get(f"/media-links/{old}/")
     assert response.status_code == 410 and b"expired" in response.content and b"ftyp" not in response.content
 
@@ -144,3 +146,71 @@ def test_nothing_is_served_from_media_without_a_link(stored):
         response = anonymous.get(f"/media/{name}")
         assert response.status_code == 404 and b"northwind" not in _body(response)
     assert anonymous.get("/media-links/").status_code == 404
+
+
+# ------------------------------------------------------------------ the link's holder
+
+
+def _video_link(world, who: str) -> str:
+    [files] = world.client(who).get(f"/api/v1/ads/{world.home.ad.id}/").json()["outputs"]
+    return _path(files["video"])
+
+
+def test_a_revoked_keys_links_stop_working_and_other_keys_links_do_not(stored):
+    from accounts.services import api_key_revoke
+
+    viewer, editor = _video_link(stored, "viewer"), _video_link(stored, "editor")
+    anonymous = Client()
+    assert anonymous.get(viewer).status_code == 200 and anonymous.get(editor).status_code == 200
+    assert media_links.unsign(_token(viewer)).holder == media_links.key_holder(stored.key_rows["viewer"].id)
+    api_key_revoke(api_key=stored.key_rows["viewer"])
+    response = anonymous.get(viewer)
+    assert response.status_code == 404 and b"northwind" not in _body(response)  # as a forged link
+    assert anonymous.get(editor).status_code == 200
+
+
+def test_an_agency_keys_links_end_when_the_client_leaves_the_agency(stored):
+    link = _video_link(stored, "agency")
+    assert Client().get(link).status_code == 200
+    type(stored.home.workspace).objects.filter(id=stored.home.workspace.id).update(agency=None)  # handed over
+    assert Client().get(link).status_code == 404
+
+
+def test_a_link_handed_to_a_member_ends_when_the_member_is_removed(stored):
+    from accounts.models import Membership
+
+    output = stored.home.job.outputs.get()
+    membership = Membership.objects.get(workspace=stored.home.workspace, user__username="viewer")
+    token = media_links.sign(workspace_id=stored.home.workspace.id, object_id=output.id, kind="srt",
+                             holder=media_links.user_holder(membership.user_id))
+    assert Client().get(f"/media-links/{token}/").status_code == 200
+    membership.delete()
+    assert Client().get(f"/media-links/{token}/").status_code == 404
+    # An expired link is still told it has expired, whoever held it (checked before the holder).
+    old = media_links.sign(workspace_id=stored.home.workspace.id, object_id=output.id, kind="srt",
+                           holder=media_links.user_holder(membership.user_id), issued=int(time.time()) - 3605)
+    assert Client().get(f"/media-links/{old}/").status_code == 410
+
+
+def test_a_link_of_the_earlier_shape_without_a_holder_is_refused_as_forged(stored):
+    output = stored.home.job.outputs.get()
+    value = f"{stored.home.workspace.id.hex}.{output.id.hex}"
+    unbound = "video." + media_links._Signer(kind="video").sign(value)  # as links were made before
+    response = Client().get(f"/media-links/{unbound}/")
+    assert response.status_code == 404 and b"ftyp" not in _body(response)
+
+
+def test_an_events_links_are_the_events_and_work_until_they_expire(stored, settings):
+    from generation.representations import job_representation
+
+    settings.SHOPREEL_SITE_URL = "https://shopreel.example.com"
+    payload = job_representation(job=stored.home.job)
+    link = payload["ad"]["outputs"][0]["video"]
+    assert link.startswith("https://shopreel.example.com/media-links/")
+    assert media_links.unsign(_token(link)).holder == media_links.EVENT_HOLDER
+    assert Client().get(_path(link)).status_code == 200
+
+
+def test_a_link_is_never_made_for_nobody():
+    with pytest.raises(ValueError):
+        media_links.holder_for(type("Anonymous", (), {"user": None, "auth": None})())

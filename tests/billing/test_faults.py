@@ -27,7 +27,7 @@ from core.errors import PaymentRequired
 from generation import workflow
 from generation.models import RenderJob
 from tests.servers import serve
-from tests.workers import celery_workers, kill_machine, wait_for
+from tests.workers import PeakRss, celery_workers, kill_machine, record_fault, wait_for
 
 pytestmark = pytest.mark.services
 
@@ -263,7 +263,8 @@ def test_a_render_lost_with_its_worker_is_resent_by_the_watchdog_and_charged_onc
         "env": {"SHOPREEL_BILLING": "on"},
         "app_config": {"broker_transport_options": {"visibility_timeout": 3600}},
     }
-    with celery_workers({"doomed": "default,render"}, log_dir=tmp_path, **worker_setup) as (processes, logs):
+    with celery_workers({"doomed": "default,render"}, log_dir=tmp_path, **worker_setup) as (processes, logs), \
+            PeakRss(processes) as rss:
         doomed, doomed_log = processes[0], logs["doomed"]
         job = job_start_paid(workspace=workspace, url=url, options={"length": 6, "formats": ["9:16", "1:1"]})
 
@@ -274,6 +275,7 @@ def test_a_render_lost_with_its_worker_is_resent_by_the_watchdog_and_charged_onc
 
         wait_for(rendering, timeout=180, poll=0.05, what="the render stage to make progress", log=doomed_log)
         kill_machine(doomed.pid)
+        fault_at = time.monotonic()
         doomed.wait(timeout=10)
     job.refresh_from_db()
     folder = Path(settings.MEDIA_ROOT) / f"workspaces/{workspace.id}/ads/{job.ad_id}/{job.id}"
@@ -285,10 +287,12 @@ def test_a_render_lost_with_its_worker_is_resent_by_the_watchdog_and_charged_onc
     killed_at = time.monotonic()
     assert jobs_watchdog_sweep()["resumed"] == 1  # sent to the real broker
     assert not list(folder.glob(".*.part.*"))
-    with celery_workers({"rescuer": "default,render"}, log_dir=tmp_path, **worker_setup) as (processes, logs):
+    with celery_workers({"rescuer": "default,render"}, log_dir=tmp_path, **worker_setup) as (processes, logs), \
+            PeakRss(processes) as rescuer_rss:
         wait_for(lambda: RenderJob.objects.get(id=job.id).is_finished, timeout=180, poll=0.2,
                  what="the resent render to end the job", log=logs["rescuer"])
     recovered_in = time.monotonic() - killed_at
+    since_fault = time.monotonic() - fault_at
     _forget_unacked(redis_url, job.id)
 
     job.refresh_from_db()
@@ -300,6 +304,12 @@ def test_a_render_lost_with_its_worker_is_resent_by_the_watchdog_and_charged_onc
     account.refresh_from_db()
     assert (account.balance, account.reserved) == (40 - job.charged, 0)
     assert DomainEvent.objects.filter(type="ad.completed", subject_id=job.id).count() == 1
+    assert max(rss.process_peak, rescuer_rss.process_peak) < 1 << 30
+    record_fault("SIGKILL mid-render", resent_s=round(since_fault - recovered_in, 1),
+                 recovered_s=round(since_fault, 1), peak_rss_mb=max(rss.peak, rescuer_rss.peak) >> 20,
+                 process_peak_mb=max(rss.process_peak, rescuer_rss.process_peak) >> 20,
+                 outputs=job.outputs.count(), worker_restarts=1,
+                 charges=LedgerEntry.objects.filter(job_id=job.id, kind=LedgerEntry.Kind.SETTLE).count())
 
 
 # --------------------------------------------------------------------- a failure on the worker

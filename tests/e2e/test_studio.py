@@ -1,5 +1,5 @@
 """The studio in a real Chromium against a live server: log in, paste the demo shop's product
-link, "Make ad", watch the job's page update by itself to the finished video, play it, and
+link, "Make ad", watch the job's page update by itself (htmx polling) to the finished video, play it, and
 download the MP4. Screenshots at 1280 px and 390 px go to $SHOPREEL_TEST_ARTIFACTS (else a
 temporary folder).
 
@@ -71,14 +71,20 @@ def test_paste_a_link_make_an_ad_watch_it_finish_play_and_download(
     assert queued == [str(job.id)]
     assert page.locator("progress#job-bar").is_visible()
     assert page.get_by_role("button", name="Cancel").is_visible()
+    # htmx is loaded (our own copy) and the live part polls the page
+    assert page.evaluate("() => window.htmx && window.htmx.version").startswith("2.")
+    assert page.locator("#job-live[hx-trigger]").count() == 1
     _screenshots(page, artifacts, "running")
 
-    # the job runs (in-process here); the page notices by itself and shows the video
+    # the job runs (in-process here); the live part swaps the video in by itself, no page load
+    page.evaluate("() => { window.samePage = true; }")
     job = services.job_run_inline(job_id=job.id)
     assert job.state == RenderJob.State.SUCCEEDED, job.error
     video = page.locator("video").first
     video.wait_for(state="visible", timeout=30_000)
     assert "Succeeded" in page.inner_text("#job-progress")
+    assert page.evaluate("() => window.samePage === true")
+    assert page.locator("#job-live[hx-trigger]").count() == 0  # the polling stopped
 
     # it plays
     page.evaluate("() => { const v = document.querySelector('video'); v.muted = true; return v.play(); }")

@@ -75,7 +75,11 @@ def test_two_variants_storyboard_edit_with_a_rewrite_re_render_and_zip(
         page.get_by_role("button", name="Show templates").click()
     assert "Recommended:" in page.inner_text("#why")
     assert page.locator(".tcard input[type=radio]:checked").count() == 1
-    page.get_by_label("Variants").select_option("2")
+    # the price follows the choice: htmx asks for the quote with the form's choices (no token)
+    with page.expect_request(lambda r: "/ads/quote/" in r.url) as quote:
+        page.get_by_label("Variants").select_option("2")
+    assert "variants=2" in quote.value.url and "length=6" in quote.value.url
+    assert "csrfmiddlewaretoken" not in quote.value.url
     _screenshots(page, artifacts, "gallery")
     with page.expect_navigation():
         page.get_by_role("button", name="Make ad").click()
@@ -127,15 +131,18 @@ def test_two_variants_storyboard_edit_with_a_rewrite_re_render_and_zip(
     _screenshots(page, artifacts, "storyboard")
     caption = page.locator("#id_scenes-0-caption")
     caption.fill("The best cure for dry skin")
-    with page.expect_navigation():
-        page.get_by_role("button", name="Save", exact=True).click()
-    assert page.locator("mark.block", has_text="cure").is_visible()
+    # "Save" and the rewrite's button are sent in place (htmx): the editor comes back, no page load
+    page.evaluate("() => { window.samePage = true; }")
+    page.get_by_role("button", name="Save", exact=True).click()
+    page.locator("mark.block", has_text="cure").wait_for()
     assert page.locator("mark.warn", has_text="best").is_visible()
     _screenshots(page, artifacts, "storyboard-findings")
-    with page.expect_navigation():
-        page.locator("button[value='apply:scenes.0.caption']").click()
-    assert page.input_value("#id_scenes-0-caption") == "The great for dry skin"
+    page.locator("button[value='apply:scenes.0.caption']").click()
+    page.wait_for_function(
+        "() => document.querySelector('#id_scenes-0-caption').value === 'The great for dry skin'"
+    )
     assert page.locator("mark").count() == 0
+    assert page.evaluate("() => window.samePage === true")
     with page.expect_navigation():
         page.get_by_role("button", name="Save and re-render").click()
     ad.refresh_from_db()

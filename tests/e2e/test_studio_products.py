@@ -1,5 +1,6 @@
 """The studio's product side in a real Chromium against a live server: paste a product link,
-watch its import row turn "Imported" by itself, open the product, see the price the scraper
+watch its import row appear under the form and turn "Imported" by itself (htmx, no page load),
+the list below showing the new product, open the product, see the price the scraper
 doubted with the other amounts the page showed, confirm one, then set the price by hand and see
 it marked as set by hand; "Make ad" leads to the studio with the product chosen. Screenshots at
 1280 px and 390 px go to $SHOPREEL_TEST_ARTIFACTS (else a temporary folder).
@@ -24,7 +25,7 @@ from PIL import Image
 from products.models import ImportBatch, Product
 from products.services import import_batch_run
 from tests.accounts.conftest import verified_user
-from tests.factories import MembershipFactory, WorkspaceFactory
+from tests.factories import MembershipFactory, ProductFactory, WorkspaceFactory
 from tests.servers import serve
 
 pytestmark = pytest.mark.slow
@@ -99,18 +100,23 @@ def test_paste_a_link_watch_it_import_confirm_the_price_and_edit_it(
         page.get_by_role("link", name="Products", exact=True).click()
         page.wait_for_url(f"{base}/app/w/{workspace.id}/products/")
 
-        # paste the link: the import's page shows the row waiting
+        # htmx is loaded, from our own static files
+        assert page.evaluate("() => window.htmx && window.htmx.version").startswith("2.")
+        # paste the link: the import's row appears under the form, waiting (no page load)
         page.get_by_label("Product links").fill(link)
         _screenshots(page, artifacts, "paste")
-        with page.expect_navigation():
-            page.get_by_role("button", name="Import", exact=True).click()
+        page.evaluate("() => { window.samePage = true; }")
+        page.get_by_role("button", name="Import", exact=True).click()
+        page.locator("#import-rows").wait_for()
         batch = ImportBatch.objects.get(workspace=workspace)
-        assert page.url == f"{base}/app/w/{workspace.id}/products/imports/{batch.id}/"
+        assert page.url == f"{base}/app/w/{workspace.id}/products/"
         assert queued_imports == [("products.import_batch", str(batch.id))]
         assert "Waiting" in page.inner_text("#import-rows")
+        assert page.get_by_label("Product links").input_value() == ""  # ready for the next links
         _screenshots(page, artifacts, "importing")
 
-        # the import runs (in-process here); the row turns "Imported" without a reload
+        # the import runs (in-process here); the row turns "Imported" without a reload, and
+        # the list below shows the new product
         import_batch_run(batch_id=batch.id, browser=False)
         page.wait_for_function(
             "() => document.querySelector('#import-rows').dataset.finished === '1'", timeout=15_000
@@ -119,6 +125,9 @@ def test_paste_a_link_watch_it_import_confirm_the_price_and_edit_it(
             "#import-rows"
         ) and "Aurora Desk Lamp" in page.inner_text("#import-rows")
         assert page.locator("#refresh").count() == 0  # the polling stopped
+        assert page.locator("#import-rows[hx-trigger]").count() == 0
+        page.locator("#product-results", has_text="Aurora Desk Lamp").wait_for(timeout=15_000)
+        assert page.evaluate("() => window.samePage === true")  # all of it without a page load
         _screenshots(page, artifacts, "imported")
 
     # the product page: its photo, facts and the price to check, with the page's other amounts
@@ -226,8 +235,8 @@ def test_a_page_without_a_price_is_completed_by_hand(
             page.locator("main form button[type=submit]").first.click()
         page.goto(f"{base}/app/w/{workspace.id}/products/")
         page.get_by_label("Product links").fill(f"http://{host}/products/tray\nftp://{host}/nope")
-        with page.expect_navigation():
-            page.get_by_role("button", name="Import", exact=True).click()
+        page.get_by_role("button", name="Import", exact=True).click()
+        page.locator("#import-rows").wait_for()
         batch = ImportBatch.objects.get(workspace=workspace)
         import_batch_run(batch_id=batch.id, browser=False)
         page.wait_for_function(
@@ -252,3 +261,62 @@ def test_a_page_without_a_price_is_completed_by_hand(
     assert page.get_by_role("link", name="Make ad").is_visible()
     product = Product.objects.get(workspace=workspace)
     assert product.price == Decimal("39.00") and {"price", "currency"} <= set(product.edited_fields)
+
+
+def test_the_product_list_searches_and_pages_in_place(page, live_server, artifacts):
+    """Thirty products: the list shows 24, the search narrows it as one types and the page links
+    keep the search, all in place (htmx) with the address following; and without JavaScript the
+    same form and links load the pages."""
+    user = verified_user("merchant")
+    workspace = WorkspaceFactory(name="Northwind")
+    MembershipFactory(workspace=workspace, user=user, role="owner")
+    for n in range(30):
+        ProductFactory(
+            workspace=workspace,
+            title=f"{'Walnut' if n % 3 == 0 else 'Oak'} tray {n}",
+            brand="Northwind",
+            price=Decimal("19.00"),
+            currency="EUR",
+        )
+    base = live_server.url
+    page.goto(f"{base}/accounts/login/")
+    page.fill("input[name=login]", user.email)
+    page.fill("input[name=password]", "pw")
+    with page.expect_navigation():
+        page.locator("main form button[type=submit]").first.click()
+    page.goto(f"{base}/app/w/{workspace.id}/products/")
+    assert page.evaluate("() => window.htmx && window.htmx.version").startswith("2.")
+    rows = page.locator("table.products tbody tr")
+    assert rows.count() == 24 and "Page 1 of 2" in page.inner_text("#product-results")
+    _screenshots(page, artifacts, "list-paged")
+
+    page.evaluate("() => { window.samePage = true; }")
+    page.get_by_label("Search").fill("walnut")  # typed: the results follow, no page load
+    page.locator("#count", has_text="10 products match").wait_for()
+    assert rows.count() == 10 and page.url.endswith("/products/?q=walnut&state=")
+    page.get_by_label("Search").fill("")
+    page.locator("#count", has_text="30 products").wait_for()
+    with page.expect_request(lambda r: "page=2" in r.url):
+        page.get_by_role("link", name="Older →").click()
+    page.locator("#product-results", has_text="Page 2 of 2").wait_for()
+    assert rows.count() == 6 and page.url.endswith("page=2")
+    assert page.evaluate("() => window.samePage === true")
+    _screenshots(page, artifacts, "list-page-2")
+
+    # without JavaScript: the same search is a plain GET form and the page links plain links
+    context = page.context.browser.new_context(java_script_enabled=False)
+    try:
+        plain = context.new_page()
+        plain.goto(f"{base}/accounts/login/")
+        plain.fill("input[name=login]", user.email)
+        plain.fill("input[name=password]", "pw")
+        with plain.expect_navigation():
+            plain.locator("main form button[type=submit]").first.click()
+        plain.goto(f"{base}/app/w/{workspace.id}/products/")
+        plain.get_by_label("Search").fill("oak")
+        with plain.expect_navigation():
+            plain.get_by_role("button", name="Search").click()
+        assert "20 products match" in plain.inner_text("#count")
+        assert plain.locator("table.products tbody tr").count() == 20
+    finally:
+        context.close()

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
+from accounts.models import OutboxMessage
 from core.errors import ApplicationError, InvalidInput
 from generation import services
 from generation.models import RenderJob, RenderOutput, Shot
@@ -41,6 +42,7 @@ def test_product_link_becomes_a_captioned_voiced_ad(workspace, allow_demo_shop):
     first_caption = next(s["caption"] for s in job.ad.script["scenes"] if s["caption"])
     assert first_caption.splitlines()[0] in srt
     assert all(shot.backend == "motion" for shot in job.ad.shots.all())
+    assert not OutboxMessage.objects.exists(), "in-process: nothing is queued for a broker"
 
 
 def test_a_stage_run_again_does_its_work_once(workspace, allow_demo_shop):

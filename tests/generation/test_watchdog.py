@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from accounts.models import DomainEvent
 from generation import workflow
-from generation.models import Ad, RenderJob
+from generation.models import Ad, RenderJob, Shot
 from generation.services import job_cancel
 from generation.watchdog import job_recover, jobs_stalled, jobs_watchdog_sweep
 from tests.factories import ProductFactory
@@ -65,6 +65,28 @@ def test_a_lost_render_is_resent_and_its_killed_attempt_files_removed(workspace,
     assert (job.state, job.resumes) == (RenderJob.State.RUNNING, 1)
     assert timezone.now() - job.heartbeat_at < timedelta(seconds=5)
     assert jobs_watchdog_sweep()["resumed"] == 0, "a job just resent is not resent again at once"
+
+
+@pytest.mark.django_db
+def test_the_shots_a_lost_worker_was_making_are_given_back_to_the_resent_shots(workspace, sent):
+    from generation.shots import _shot_claim
+
+    job = _job(workspace, stage=RenderJob.Stage.SHOTS)
+    now = timezone.now()
+    done, lost, waiting = (
+        Shot.objects.create(workspace=workspace, ad=job.ad, index=i, shot_type="motion", state=state,
+                            claimed_by="dead-task" if state != Shot.State.PENDING else "", claimed_at=now)
+        for i, state in enumerate((Shot.State.DONE, Shot.State.RUNNING, Shot.State.PENDING))
+    )
+    assert not _shot_claim(shot_id=lost.id, claimant="resent-task"), "held by the dead task's claim"
+
+    assert jobs_watchdog_sweep()["resumed"] == 1
+    assert sent == [(str(job.id), "shots")]
+    for shot in (done, lost, waiting):
+        shot.refresh_from_db()
+    assert (done.state, lost.state, waiting.state) == ("done", "pending", "pending")
+    assert _shot_claim(shot_id=lost.id, claimant="resent-task")
+    assert not _shot_claim(shot_id=done.id, claimant="resent-task"), "a made shot is kept, not made again"
 
 
 @pytest.mark.django_db

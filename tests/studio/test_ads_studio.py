@@ -26,6 +26,7 @@ pytestmark = pytest.mark.django_db
 
 MP4 = b"\x00\x00\x00\x20ftypisom" + b"\x00" * 64
 WRITERS = ["owner", "editor"]
+HX = {"HX-Request": "true"}  # what htmx sends with each of its requests
 
 
 def _w(team) -> str:
@@ -249,10 +250,16 @@ def test_two_variants_queue_two_jobs_and_open_side_by_side(
     assert response.status_code == 302 and "/jobs/compare/?jobs=" in response["Location"]
     page = client.get(response["Location"]).text
     assert page.count('class="variant"') == 2 and "Variant 2" in page
-    # each variant's progress has its own ids (one label per bar), and so does its polled fragment
+    # each variant's progress has its own ids (one label per bar), and so does its polled card
     assert 'id="job-bar-1"' in page and 'id="job-bar-2"' in page and 'id="job-bar"' not in page
-    fragment = client.get(f"{_w(team)}/jobs/{jobs[1].id}/progress/", {"n": "2"}).text
+    poll = f"{_w(team)}/jobs/compare/?jobs={jobs[1].id}&amp;n=2"
+    assert f'hx-get="{poll}"' in page
+    fragment = client.get(
+        f"{_w(team)}/jobs/compare/", {"jobs": str(jobs[1].id), "n": "2"}, headers=HX
+    ).text
+    assert fragment.lstrip().startswith('<div class="variant" id="variant-2"')
     assert 'id="job-progress-2"' in fragment and '<label for="job-bar-2">' in fragment
+    assert "<html" not in fragment and 'hx-trigger="every 2.5s' in fragment
 
 
 def test_the_variants_scripts_differ(team, product):
@@ -291,10 +298,99 @@ def test_no_end_card_and_a_variant_count_out_of_range(client, team, product, que
             "formats": ["9:16"],
             "variants": "5",
         },
-        follow=True,
     )
-    assert "Variants:" in response.text and RenderJob.objects.count() == 1
-    assert response.redirect_chain[-1][0] == f"{_w(team)}/?product={product.id}"
+    assert response.status_code == 400 and RenderJob.objects.count() == 1
+    assert 'id="variants-error" role="alert">Variants:' in response.text
+    assert (
+        f'<input type="hidden" name="product" value="{product.id}">' in response.text
+    )  # the product's form
+
+
+CHOICES = {
+    "language": "en",
+    "length": "15",
+    "template": "apparel-before-after",
+    "formats": ["1:1", "4:5"],
+    "platform": "tiktok",
+    "tone": "playful",
+    "market": "EU",
+    "cta": "Grab yours",
+    "variants": "3",
+}
+
+
+def _kept(text: str, **changed) -> None:
+    """Every choice of CHOICES (with ``changed``) is on the form again, not the defaults."""
+    chosen = {**CHOICES, **changed}
+    assert f'name="template" value="{chosen["template"]}" checked' in text
+    assert 'name="template" value="apparel-lookbook" checked' not in text  # not the recommended one
+    assert all(f'value="{f}" checked' in text for f in chosen["formats"])
+    assert ('value="9:16" checked' in text) == ("9:16" in chosen["formats"])
+    assert f'<option value="{chosen["platform"]}" selected>' in text
+    assert f'<option value="{chosen["tone"]}" selected>' in text
+    assert f'<option value="{chosen["market"]}" selected>' in text
+    assert f'value="{chosen["cta"]}"' in text
+    assert f'<option value="{chosen["variants"]}" selected>' in text
+
+
+@pytest.mark.parametrize(
+    "field, value, says",
+    [
+        ("language", "xx", "Language: Select a valid choice"),
+        ("length", "45", "Length: Select a valid choice"),
+        ("template", "no-such-template", "no-such-template"),
+        ("formats", [], "Formats: This field is required."),
+    ],
+)
+def test_a_refused_make_ad_keeps_the_choices_and_says_what_on_its_field(
+    client, team, product, queued_pipelines, field, value, says
+):
+    team.login(client, "editor")
+    response = client.post(
+        f"{_w(team)}/ads/", {"product": str(product.id), **CHOICES, field: value}
+    )
+    assert response.status_code == 400 and not RenderJob.objects.exists() and not queued_pipelines
+    text = response.text
+    error = text.split(f'id="{field}-error" role="alert">')[1].split("<")[0]
+    assert says in escape(error) or says in error
+    assert f'aria-describedby="{field}-error"' in text
+    assert (
+        f'<input type="hidden" name="product" value="{product.id}">' in text
+    )  # the product's form
+    if field == "template":
+        assert (
+            'name="template" value="apparel-lookbook" checked' in text
+        )  # an unknown one: the recommended
+    elif field == "formats":
+        assert (
+            'value="1:1" checked' not in text and 'value="9:16" checked' not in text
+        )  # none, as sent
+    else:
+        _kept(text)
+
+
+def test_a_plan_limit_is_shown_on_the_formats_with_the_choices_kept(
+    client, team, product, billing_on, queued_pipelines
+):
+    billing_on.plan = Plan.objects.get(slug="starter")  # two formats at most
+    billing_on.save()
+    team.login(client, "owner")
+    response = client.post(
+        f"{_w(team)}/ads/",
+        {"product": str(product.id), **CHOICES, "formats": ["9:16", "1:1", "4:5"]},
+    )
+    assert response.status_code == 400 and not RenderJob.objects.exists()
+    assert 'id="formats-error" role="alert">The Starter plan renders 2 format(s)' in response.text
+    assert 'id="make-error"' not in response.text  # said once, on the field
+    _kept(response.text, formats=["9:16", "1:1", "4:5"])
+
+
+def test_a_product_not_ready_is_said_above_the_button(client, team, queued_pipelines):
+    pending = _product(team.workspace, status="failed", error="The page had no product.")
+    team.login(client, "editor")
+    response = client.post(f"{_w(team)}/ads/", {"product": str(pending.id), **CHOICES})
+    assert response.status_code == 400 and not RenderJob.objects.exists()
+    assert 'id="make-error" role="alert">The product is not ready for an ad' in response.text
 
 
 def test_a_viewer_cannot_make_an_ad_for_a_product(client, team, product, queued_pipelines):
@@ -349,10 +445,11 @@ def test_too_few_credits_for_the_last_variant_queues_none(
             "formats": ["9:16"],
             "variants": "2",
         },
-        follow=True,
     )
     assert not RenderJob.objects.exists() and not queued_pipelines
-    assert "credit" in response.text.lower()
+    assert response.status_code == 400
+    assert "credit" in response.text.split('id="make-error" role="alert">')[1].split("<")[0].lower()
+    assert '<option value="2" selected>' in response.text  # the two variants asked for
 
 
 def test_the_quote_fragment_tenancy_and_method(client, team):
@@ -737,8 +834,71 @@ def test_the_variants_page_tenancy_and_method(client, team, done_job):
     url = f"{_w(team)}/jobs/compare/"
     team.login(client, "viewer")
     assert client.get(url, {"jobs": str(done_job.id)}).status_code == 200
+    # a made variant's card, polled: its video, and no poll any more
+    card = client.get(url, {"jobs": str(done_job.id), "n": "3"}, headers=HX)
+    assert card.status_code == 200 and "<html" not in card.text and 'id="variant-3"' in card.text
+    assert "<video" in card.text and "hx-trigger" not in card.text
+    assert client.get(url, {"jobs": str(theirs.id), "n": "1"}, headers=HX).status_code == 404
     assert client.get(url, {"jobs": f"{done_job.id},{theirs.id}"}).status_code == 404
     assert client.get(url, {"jobs": "not-a-uuid"}).status_code == 404
     assert client.post(url, {"jobs": str(done_job.id)}).status_code == 405
     team.login(client, "outsider")
     assert client.get(url, {"jobs": str(done_job.id)}).status_code == 404
+    assert client.get(url, {"jobs": str(done_job.id), "n": "1"}, headers=HX).status_code == 404
+
+
+# ------------------------------------------------------------------ the storyboard in place (htmx)
+
+
+def test_the_storyboard_sent_in_place_answers_its_section(client, team, ad):
+    team.login(client, "editor")
+    url = f"{_w(team)}/ads/{ad.id}/storyboard/"
+    page = client.get(url)
+    assert "<html" in page.text and "HX-Request" in page["Vary"]
+    assert f'value="save" hx-post="{url}"' in page.text and 'hx-target="#storyboard"' in page.text
+    assert 'value="render" hx-post' not in page.text  # "Save and re-render" opens the job's page
+    form = _form(ad.script, **{"scenes-0-caption": "The best cure for dry skin"})
+    # a refused save: the section alone, 400, the refusal said in it and marked on the words
+    refused = client.post(url, {**form, "action": "save"}, headers=HX)
+    assert refused.status_code == 400 and "<html" not in refused.text
+    assert refused.text.lstrip().startswith('<section id="storyboard" ')
+    # the refusal is read out when swapped in (data-said: studio/_announce.html)
+    assert 'data-said="The edited script has errors; nothing was changed. "' in refused.text
+    assert ">cure</mark>" in refused.text and 'class="messages"' in refused.text
+    # the rewrite applied in place: the card comes back fixed, not saved yet
+    applied = client.post(url, {**form, "action": "apply:scenes.0.caption"}, headers=HX)
+    assert applied.status_code == 200 and "<html" not in applied.text
+    assert 'value="The great for dry skin"' in applied.text and "<mark" not in applied.text
+    assert "Changes not saved yet." in applied.text
+    # a scene added in place
+    added = client.post(url, {**form, "action": "add-0"}, headers=HX)
+    assert (
+        added.status_code == 200
+        and added.text.count('class="scene-card" id="scene-') == len(ad.script["scenes"]) + 1
+    )
+    # a save in place is redirected to the section (htmx follows it), which says it is saved
+    saved = client.post(
+        url, {**form, "scenes-0-caption": "The great for dry skin", "action": "save"}, headers=HX
+    )
+    assert saved.status_code == 302 and saved["Location"] == url
+    again = client.get(url, headers=HX)
+    assert "<html" not in again.text and "Saved. Re-render the ad" in again.text
+    ad.refresh_from_db()
+    assert ad.script["scenes"][0]["caption"] == "The great for dry skin"
+
+
+def test_the_storyboard_in_place_keeps_the_tenant_rules(client, team, ad):
+    url = f"{_w(team)}/ads/{ad.id}/storyboard/"
+    form = {**_form(ad.script, **{"scenes-0-caption": "Changed"}), "action": "save"}
+    before = ad.script
+    team.login(client, "viewer")
+    viewer = client.get(url, headers=HX)
+    assert viewer.status_code == 200 and "<html" not in viewer.text and "hx-post" not in viewer.text
+    assert client.post(url, form, headers=HX).status_code == 403
+    team.login(client, "outsider")
+    assert client.get(url, headers=HX).status_code == 404
+    assert client.post(url, form, headers=HX).status_code == 404
+    team.login(client, "owner")
+    assert client.put(url, headers=HX).status_code == 405
+    ad.refresh_from_db()
+    assert ad.script == before

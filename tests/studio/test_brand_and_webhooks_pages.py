@@ -9,6 +9,7 @@ once. Another workspace's page or endpoint is a 404."""
 
 from __future__ import annotations
 
+import functools
 import io
 
 import pytest
@@ -125,6 +126,20 @@ def test_a_bad_colour_and_an_unknown_font_are_refused(client, team):
     response = client.post(_brand(team), {**BRAND, "font": "../../etc/passwd"})
     assert response.status_code == 400 and "Choose one of the fonts listed" in response.text
     assert not BrandKit.objects.filter(workspace=team.workspace).exists()
+
+
+def test_the_look_is_chosen_on_the_page_and_a_made_up_one_is_refused(client, team):
+    team.login(client, "editor")
+    response = client.post(_brand(team), {**BRAND, "style": "premium"})
+    assert response.status_code == 302
+    assert BrandKit.objects.get(workspace=team.workspace).style == "premium"
+    assert '<option value="premium" selected>Premium</option>' in client.get(_brand(team)).text
+    response = client.post(_brand(team), {**BRAND, "style": "neon"})
+    assert response.status_code == 400
+    assert 'id="id_style" name="style" aria-invalid="true"' in response.text
+    assert BrandKit.objects.get(workspace=team.workspace).style == "premium"
+    team.login(client, "viewer")
+    assert "<dt>Look</dt><dd>Premium</dd>" in client.get(_brand(team)).text
 
 
 def test_the_preview_is_a_frame_drawn_with_the_brand(client, team):
@@ -256,3 +271,189 @@ def test_webhooks_outsider_gets_404_and_a_wrong_method_405(client, team):
     team.login(client, "owner")
     assert client.put(_hooks(team)).status_code == 405
     assert client.get(f"{_hooks(team)}{endpoint.id}/rotate/").status_code == 405
+
+
+# ------------------------------------------------------------------ editing an endpoint
+
+
+def _edit(team, endpoint) -> str:
+    return f"{_hooks(team)}{endpoint.id}/edit/"
+
+
+@pytest.mark.parametrize("who", ["owner", "admin"])
+def test_managers_change_an_endpoints_url_and_events(client, team, who):
+    endpoint, secret = webhook_endpoint_create(workspace=team.workspace, url=GOOD_URL, events=["ad.failed"])
+    team.login(client, who)
+    page = client.get(_hooks(team)).text
+    assert f'action="{_edit(team, endpoint)}"' in page and f'value="{GOOD_URL}"' in page
+    response = client.post(_edit(team, endpoint), {
+        "url": "https://hooks.example.com/v2", "events": ["ad.completed", "ad.failed"], "description": "Shop sync",
+    })
+    assert response.status_code == 302 and response["Location"] == _hooks(team)  # POST-redirect-GET
+    endpoint.refresh_from_db()
+    assert (endpoint.url, endpoint.events, endpoint.description) == (
+        "https://hooks.example.com/v2", ["ad.completed", "ad.failed"], "Shop sync",
+    )
+    page = client.get(_hooks(team)).text
+    assert "was saved" in page and "<h3>https://hooks.example.com/v2</h3>" in page
+    assert secret not in page  # an edit shows no secret
+
+
+@pytest.mark.parametrize("url", ["http://10.0.0.5/hook", "http://127.0.0.1/hook", "http://[::1]/hook", "http://localhost/x"])
+def test_an_edit_to_a_private_address_is_refused_on_its_field(client, team, url):
+    endpoint, _ = webhook_endpoint_create(workspace=team.workspace, url=GOOD_URL, events=["ad.failed"])
+    team.login(client, "owner")
+    response = client.post(_edit(team, endpoint), {"url": url, "events": ["ad.completed"]})
+    assert response.status_code == 400
+    assert f'id="url-error-{endpoint.id}"' in response.text and "This webhook URL is refused." in response.text
+    assert f'value="{url}"' in response.text  # kept for correcting, in the open form
+    assert 'class="edit" open' in response.text
+    assert 'id="url-error"' not in response.text  # not on the add form
+    endpoint.refresh_from_db()
+    assert (endpoint.url, endpoint.events) == (GOOD_URL, ["ad.failed"])  # nothing changed
+
+
+def test_an_edit_with_no_events_is_refused_and_nothing_changes(client, team):
+    endpoint, _ = webhook_endpoint_create(workspace=team.workspace, url=GOOD_URL, events=["ad.failed"])
+    team.login(client, "admin")
+    response = client.post(_edit(team, endpoint), {"url": "https://hooks.example.com/v2"})
+    assert response.status_code == 400 and f'id="events-error-{endpoint.id}"' in response.text
+    endpoint.refresh_from_db()
+    assert (endpoint.url, endpoint.events) == (GOOD_URL, ["ad.failed"])
+
+
+@pytest.mark.parametrize("who", ["editor", "viewer"])
+def test_editors_and_viewers_cannot_edit_an_endpoint(client, team, who):
+    endpoint, _ = webhook_endpoint_create(workspace=team.workspace, url=GOOD_URL, events=["ad.failed"])
+    team.login(client, who)
+    assert "Edit URL and events" not in client.get(_hooks(team)).text
+    response = client.post(_edit(team, endpoint), {"url": "https://other.example.com/x", "events": ["ad.completed"]})
+    assert response.status_code == 403
+    endpoint.refresh_from_db()
+    assert (endpoint.url, endpoint.events) == (GOOD_URL, ["ad.failed"])
+
+
+def test_editing_an_endpoint_outsider_404_and_wrong_method_405(client, team):
+    endpoint, _ = webhook_endpoint_create(workspace=team.workspace, url=GOOD_URL, events=["ad.failed"])
+    body = {"url": "https://other.example.com/x", "events": ["ad.completed"]}
+    team.login(client, "outsider")
+    assert client.post(_edit(team, endpoint), body).status_code == 404
+    own = f"/app/w/{team.outsider_workspace.id}/webhooks/{endpoint.id}/edit/"  # through their own workspace
+    assert client.post(own, body).status_code == 404
+    client.logout()
+    assert client.post(_edit(team, endpoint), body).status_code == 302  # to sign-in
+    team.login(client, "owner")
+    assert client.get(_edit(team, endpoint)).status_code == 405
+    endpoint.refresh_from_db()
+    assert endpoint.url == GOOD_URL
+
+
+# ------------------------------------------------------------------ uploading a font
+
+
+@functools.cache  # one file per set of arguments: the builder stamps the time into each
+def _box_font(chars: tuple[str, ...] | None = None, *, family="Boxes") -> bytes:
+    """A real TrueType font whose every printable ASCII letter is a solid box: whatever it
+    draws is unmistakably its own."""
+    from fontTools.fontBuilder import FontBuilder
+    from fontTools.pens.ttGlyphPen import TTGlyphPen
+
+    chars = chars if chars is not None else tuple(chr(c) for c in range(0x21, 0x7F))
+    names = [f"g{ord(ch):04X}" for ch in chars]
+    pen = TTGlyphPen(None)
+    pen.moveTo((40, 0))
+    pen.lineTo((40, 720))
+    pen.lineTo((560, 720))
+    pen.lineTo((560, 0))
+    pen.closePath()
+    box = pen.glyph()
+    fb = FontBuilder(1000, isTTF=True)
+    fb.setupGlyphOrder([".notdef", "space", *names])
+    fb.setupCharacterMap({0x20: "space", **{ord(ch): name for ch, name in zip(chars, names, strict=True)}})
+    fb.setupGlyf({".notdef": TTGlyphPen(None).glyph(), "space": TTGlyphPen(None).glyph(), **dict.fromkeys(names, box)})
+    fb.setupHorizontalMetrics({".notdef": (600, 0), "space": (300, 0), **{n: (600, 40) for n in names}})
+    fb.setupHorizontalHeader(ascent=800, descent=-200)
+    fb.setupNameTable({"familyName": family, "styleName": "Regular"})
+    fb.setupOS2(sTypoAscender=800, sTypoDescender=-200, usWinAscent=800, usWinDescent=200)
+    fb.setupPost()
+    out = io.BytesIO()
+    fb.save(out)
+    return out.getvalue()
+
+
+def _font_upload(data: bytes, name="brand.ttf"):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, data, content_type="font/ttf")
+
+
+def _ink_pixels(client, team) -> int:
+    """White pixels in the preview's lower third, where the call-to-action button's white
+    letters are (the backdrop is grey, the button green): how much ink the letters take."""
+    frame = Image.open(io.BytesIO(client.get(_brand(team) + "preview.png").content)).convert("RGB")
+    lower = frame.crop((0, frame.height * 2 // 3, frame.width, frame.height))
+    return sum(1 for r, g, b in lower.getdata() if min(r, g, b) > 245)
+
+
+@pytest.mark.parametrize("who", ["owner", "admin", "editor"])
+def test_writers_upload_their_own_font_and_the_preview_draws_with_it(client, team, who):
+    team.login(client, who)
+    plain = {**BRAND, "font": "default"}
+    assert client.post(_brand(team), plain).status_code == 302
+    with_default = _ink_pixels(client, team)
+    response = client.post(_brand(team), {**plain, "font_file": _font_upload(_box_font())})
+    assert response.status_code == 302 and response["Location"] == _brand(team)
+    kit = BrandKit.objects.get(workspace=team.workspace)
+    assert kit.font.name.endswith(".ttf")
+    with kit.font.open("rb") as stored:
+        assert stored.read() == _box_font()
+    page = client.get(_brand(team)).text
+    assert '<option value="keep" selected>Your uploaded font</option>' in page  # selectable, and chosen
+    # Solid boxes for letters: the renderer drew the captions with the uploaded font.
+    assert with_default > 500 and _ink_pixels(client, team) > with_default * 1.5
+    # Saving again with the uploaded font kept changes nothing about the font.
+    client.post(_brand(team), {**plain, "font": "keep", "cta_text": "Again"})
+    kit.refresh_from_db()
+    with kit.font.open("rb") as stored:
+        assert stored.read() == _box_font()
+
+
+def _no_latin_font() -> bytes:
+    return _box_font(("\u4e00", "\u4e8c"), family="Han")
+
+
+@pytest.mark.parametrize("data, name, says", [
+    (b"MZ\x90\x00 an executable, named like a font", "evil.ttf", "not a font Shopreel can read"),
+    (b"", "empty.ttf", "empty"),
+    ("no-latin", "han.ttf", "no Latin letters"),
+    ("too-big", "huge.ttf", "larger than 10 MB"),
+])
+def test_a_hostile_font_is_refused_on_its_field_and_nothing_changes(client, team, data, name, says):
+    data = {"no-latin": _no_latin_font, "too-big": lambda: _box_font() + b"\0" * 10_000_000}.get(data, lambda: data)()
+    team.login(client, "owner")
+    client.post(_brand(team), {**BRAND, "font_file": _font_upload(_box_font())})
+    before = BrandKit.objects.get(workspace=team.workspace)
+    response = client.post(_brand(team), {**BRAND, "cta_text": "Changed", "font_file": _font_upload(data, name)})
+    assert response.status_code == 400
+    assert 'id="font-file-error"' in response.text and says in response.text
+    assert 'id="id_font_file" name="font_file"' in response.text and 'aria-describedby="font-file-error"' in response.text
+    assert 'value="Changed"' in response.text  # what was typed is kept
+    kit = BrandKit.objects.get(workspace=team.workspace)
+    assert (kit.font.name, kit.cta_text) == (before.font.name, "Buy it today")
+    with kit.font.open("rb") as stored:
+        assert stored.read() == _box_font()  # the uploaded font stays
+
+
+def test_a_viewer_sees_the_font_but_cannot_upload_one(client, team):
+    team.login(client, "owner")
+    client.post(_brand(team), {**BRAND, "font_file": _font_upload(_box_font())})
+    team.login(client, "viewer")
+    page = client.get(_brand(team)).text
+    assert 'name="font_file"' not in page and "The workspace's uploaded font" in page
+    response = client.post(_brand(team), {**BRAND, "font": "keep", "font_file": _font_upload(_no_latin_font())})
+    assert response.status_code == 403
+    team.login(client, "outsider")
+    response = client.post(_brand(team), {**BRAND, "font": "keep", "font_file": _font_upload(_box_font(family="X"))})
+    assert response.status_code == 404
+    with BrandKit.objects.get(workspace=team.workspace).font.open("rb") as stored:
+        assert stored.read() == _box_font()

@@ -76,6 +76,9 @@ def product(team) -> Product:
     return product
 
 
+HX = {"HX-Request": "true"}  # what htmx sends with each of its requests
+
+
 def _w(team) -> str:
     return f"/app/w/{team.workspace.id}"
 
@@ -200,10 +203,14 @@ def test_pasting_links_makes_one_import_and_shows_each_row(client, team, queued)
         page.status_code == 200 and "Reading 1 of 3" in page.text
     )  # the bad link is skipped at once
     assert "Not a web link" in page.text
-    fragment = client.get(f"{_w(team)}/products/imports/{batch.id}/progress/")
+    assert "HX-Request" in page["Vary"] and ">Refresh</a>" in page.text
+    # htmx's poll of the page gets the rows alone, never cached, polling on while it runs
+    fragment = client.get(response["Location"], headers=HX)
     assert fragment.status_code == 200 and fragment["Cache-Control"] == "no-store"
-    assert 'id="import-rows"' in fragment.text and 'data-finished="0"' in fragment.text
-    assert "<html" not in fragment.text
+    assert fragment.text.lstrip().startswith('<div id="import-rows"')
+    assert 'data-finished="0"' in fragment.text and "<html" not in fragment.text
+    assert f'hx-get="{response["Location"]}" hx-trigger="every 2.5s' in fragment.text
+    assert "HX-Trigger" not in fragment  # the list refreshes itself only once the import ends
 
 
 def test_pasting_nothing_says_what_to_do(client, team, queued):
@@ -228,8 +235,14 @@ def test_a_failed_import_row_links_to_complete_by_hand(client, team, queued):
         state="done", outcome="failed", product=failed, message="The page could not be found (404)."
     )
     ImportBatch.objects.filter(id=batch.id).update(state="done", done=1, failed=1)
-    fragment = client.get(f"{_w(team)}/products/imports/{batch.id}/progress/").text
+    ended = client.get(f"{_w(team)}/products/imports/{batch.id}/", headers=HX)
+    fragment = ended.text
     assert 'data-finished="1"' in fragment and "Complete by hand" in fragment
+    # the end state carries no poll (and no Refresh link), and tells the page it has ended
+    assert (
+        "hx-trigger" not in fragment and "hx-get" not in fragment and "Refresh</a>" not in fragment
+    )
+    assert ended["HX-Trigger"] == "products-imported"
     assert f"/products/{failed.id}/#complete" in fragment
     page = client.get(f"{_w(team)}/products/{failed.id}/").text
     assert "Complete by hand</h2>" in page and "404" in page
@@ -409,7 +422,7 @@ def test_a_product_read_without_a_price_asks_to_be_completed(client, team, queue
         state="done", outcome="imported", product=read
     )
     ImportBatch.objects.filter(id=batch.id).update(state="done", done=1)
-    fragment = client.get(f"{_w(team)}/products/imports/{batch.id}/progress/").text
+    fragment = client.get(f"{_w(team)}/products/imports/{batch.id}/", headers=HX).text
     assert "Needs completing" in fragment and f"/products/{read.id}/#complete" in fragment
     page = client.get(f"{_w(team)}/products/{read.id}/").text
     assert "The page did not give a price or a photo" in page and "Complete by hand</h2>" in page
@@ -422,10 +435,15 @@ def test_a_product_being_read_polls_its_state_until_done(client, team, product):
     Product.objects.filter(id=product.id).update(status=Product.Status.PENDING)
     page = client.get(f"{_p(team, product)}/").text
     assert f"{_p(team, product)}/status/" in page and "being read" in page
-    fragment = client.get(f"{_p(team, product)}/status/")
+    fragment = client.get(f"{_p(team, product)}/status/", headers=HX)
     assert fragment.status_code == 200 and 'data-pending="1"' in fragment.text
-    assert fragment["Cache-Control"] == "no-store"
+    assert fragment["Cache-Control"] == "no-store" and 'hx-trigger="every 2.5s' in fragment.text
+    assert "HX-Refresh" not in fragment
     Product.objects.filter(id=product.id).update(status=Product.Status.IMPORTED)
+    read = client.get(f"{_p(team, product)}/status/", headers=HX)
+    # read: no poll any more, and htmx reloads the page (everything on it changed)
+    assert 'data-pending="0"' in read.text and "hx-trigger" not in read.text
+    assert read["HX-Refresh"] == "true"
     assert 'data-pending="0"' in client.get(f"{_p(team, product)}/status/").text
     assert f"{_p(team, product)}/status/" not in client.get(f"{_p(team, product)}/").text
     team.login(client, "outsider")
@@ -500,3 +518,163 @@ def test_an_amount_typed_wins_over_the_preselected_choice(client, team, product)
     client.post(f"{_p(team, product)}/price/", {"choice": "shown", "other": "21.00"})
     product.refresh_from_db()
     assert product.price == Decimal("21.00") and not product.price_unconfirmed
+
+
+# ------------------------------------------------------------------ the list: search, state, pages
+
+
+def _many(team, count: int, **fields) -> list[Product]:
+    made = []
+    for _ in range(count):
+        product = ProductFactory(workspace=team.workspace, price=Decimal("9.00"), **fields)
+        image = ProductImage(
+            workspace=team.workspace, product=product, position=0, width=64, height=64
+        )
+        image.file.save("image-00.jpg", io.BytesIO(_png()), save=False)
+        image.save()
+        made.append(product)
+    return made
+
+
+def test_the_list_is_paged_and_the_page_links_keep_the_search(client, team):
+    _many(team, 30, brand="Northwind")
+    ProductFactory(workspace=team.outsider_workspace, title="Rival 1", brand="Northwind")
+    team.login(client, "viewer")
+    first = client.get(f"{_w(team)}/products/").text
+    assert "30 products" in first and first.count('<tr data-product="') == 24
+    assert "Page 1 of 2" in first and 'href="?page=2"' in first and "Rival" not in first
+    found = client.get(f"{_w(team)}/products/", {"q": "northwind", "page": "2"}).text
+    assert found.count('<tr data-product="') == 6 and "Page 2 of 2" in found
+    assert 'href="?q=northwind&amp;page=1"' in found and "Rival" not in found
+    # a page out of range shows the last one; a bad one the first
+    assert "Page 2 of 2" in client.get(f"{_w(team)}/products/", {"page": "99"}).text
+    assert "Page 1 of 2" in client.get(f"{_w(team)}/products/", {"page": "x"}).text
+
+
+def test_the_search_reads_title_brand_and_link_and_the_state_filter(client, team, product):
+    ProductFactory(workspace=team.workspace, title="Lamp", brand="Aurora", price=Decimal("5"))
+    ProductFactory(
+        workspace=team.workspace, title="Vase", source_url="https://pots.example/tall-vase"
+    )
+    ProductFactory(workspace=team.workspace, title="", status=Product.Status.FAILED)
+    ProductFactory(workspace=team.workspace, title="Chair", status=Product.Status.PENDING)
+    team.login(client, "editor")
+
+    def titles(**query) -> list[str]:
+        from html import unescape
+        from re import findall
+
+        text = client.get(f"{_w(team)}/products/", query).text
+        return sorted(unescape(t) for t in findall(r'<td class="title"><a [^>]+>([^<]+)</a>', text))
+
+    assert titles(q="AURORA") == ["Lamp"]  # the brand, any case
+    assert titles(q="pots.example") == ["Vase"]  # the link
+    assert titles(q="blue") == ["Blue mug"]  # the title
+    assert titles(state="ready") == ["Blue mug", "Lamp"]
+    assert titles(state="incomplete") == ["Vase"]  # read without a price
+    assert titles(state="failed") == ["Untitled product"]
+    assert titles(state="reading") == ["Chair"]
+    assert titles(state="nonsense") == titles()  # an unknown state filters nothing
+    assert titles(q="lamp", state="failed") == []
+    assert "No products match." in client.get(f"{_w(team)}/products/", {"q": "zebra"}).text
+
+
+def test_an_htmx_search_gets_the_results_alone_and_a_plain_one_the_page(client, team, product):
+    team.login(client, "viewer")
+    page = client.get(f"{_w(team)}/products/", {"q": "mug"})
+    assert "<html" in page.text and 'role="search"' in page.text and "HX-Request" in page["Vary"]
+    assert 'hx-get="/app/w/' in page.text and 'hx-target="#product-results"' in page.text
+    results = client.get(f"{_w(team)}/products/", {"q": "mug"}, headers=HX)
+    assert results.status_code == 200 and "<html" not in results.text
+    assert results.text.lstrip().startswith('<div id="product-results"')
+    assert "Blue mug" in results.text and 'role="search"' not in results.text
+    assert "HX-Request" in results["Vary"] and results["Cache-Control"] == "no-store"
+    # the results fetch themselves again (this same search) when an import ends
+    assert (
+        f'hx-get="{_w(team)}/products/?q=mug" hx-trigger="products-imported from:body"'
+        in results.text
+    )
+    assert 'value="mug"' in page.text
+
+
+def test_the_list_and_its_results_are_scoped_and_get_only(client, team, product):
+    team.login(client, "outsider")
+    assert client.get(f"{_w(team)}/products/", {"q": "mug"}, headers=HX).status_code == 404
+    team.login(client, "owner")
+    assert client.post(f"{_w(team)}/products/", {"q": "mug"}, headers=HX).status_code == 405
+    mine = client.get(f"/app/w/{team.outsider_workspace.id}/products/", headers=HX)
+    assert mine.status_code == 404
+
+
+def test_the_list_reads_a_fixed_number_of_queries(client, team, django_assert_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    _many(team, 2)
+    team.login(client, "viewer")
+    client.get(f"{_w(team)}/products/")  # warm the session
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(f"{_w(team)}/products/").text.count('<tr data-product="') == 2
+    _many(team, 40)
+    with django_assert_num_queries(len(few.captured_queries)):
+        text = client.get(f"{_w(team)}/products/", {"q": "Product"}).text
+    assert text.count('<tr data-product="') == 24
+    with django_assert_num_queries(len(few.captured_queries)):
+        assert (
+            client.get(f"{_w(team)}/products/", {"page": "2"}).text.count('<tr data-product="')
+            == 18
+        )
+
+
+# ------------------------------------------------------------------ pasting links in place (htmx)
+
+
+@pytest.mark.parametrize("who", ["owner", "editor"])
+def test_links_pasted_in_place_answer_the_form_and_the_live_rows(client, team, queued, who):
+    team.login(client, who)
+    response = client.post(
+        f"{_w(team)}/products/import/", {"links": "https://shop.example.com/a"}, headers=HX
+    )
+    batch = ImportBatch.objects.get(workspace=team.workspace)
+    assert response.status_code == 200 and "<html" not in response.text
+    assert response.text.lstrip().startswith('<div id="import-box"')
+    assert (
+        "Product links</label>" in response.text
+        and "https://shop.example.com/a</textarea>" not in response.text
+    )
+    assert 'id="import-rows"' in response.text and "Waiting" in response.text
+    assert (
+        f'hx-get="{_w(team)}/products/imports/{batch.id}/" hx-trigger="every 2.5s' in response.text
+    )
+    assert [r.url for r in batch.rows.all()] == ["https://shop.example.com/a"]
+
+
+def test_nothing_pasted_in_place_comes_back_on_the_field(client, team, queued):
+    team.login(client, "editor")
+    response = client.post(f"{_w(team)}/products/import/", {"links": "  \n "}, headers=HX)
+    assert response.status_code == 400 and "<html" not in response.text
+    assert 'aria-invalid="true"' in response.text and 'id="links-error"' in response.text
+    assert "Paste at least one product link" in response.text
+    assert not ImportBatch.objects.exists() and not queued
+
+
+def test_too_many_links_pasted_in_place_come_back_on_the_field(client, team, queued, settings):
+    settings.SHOPREEL_CATALOG_MAX_ROWS = 2
+    team.login(client, "owner")
+    links = "https://a.example/1\nhttps://a.example/2\nhttps://a.example/3"
+    response = client.post(f"{_w(team)}/products/import/", {"links": links}, headers=HX)
+    assert response.status_code == 400 and "<html" not in response.text
+    assert "Send between 1 and 2 links." in response.text and 'aria-invalid="true"' in response.text
+    assert "https://a.example/3</textarea>" in response.text  # what was pasted is kept
+    assert not ImportBatch.objects.exists() and not queued
+
+
+def test_links_pasted_in_place_keep_the_tenant_rules(client, team, queued):
+    url = f"{_w(team)}/products/import/"
+    team.login(client, "viewer")
+    assert client.post(url, {"links": "https://a.example/"}, headers=HX).status_code == 403
+    team.login(client, "outsider")
+    assert client.post(url, {"links": "https://a.example/"}, headers=HX).status_code == 404
+    team.login(client, "owner")
+    assert client.get(url, headers=HX).status_code == 405
+    assert not ImportBatch.objects.exists() and not queued

@@ -15,6 +15,7 @@ from tests.factories import ProductFactory
 pytestmark = pytest.mark.django_db
 
 URL = "https://shop.example.com/products/mug"
+HX = {"HX-Request": "true"}  # what htmx sends with each of its requests
 MP4 = b"\x00\x00\x00\x20ftypisom" + b"\x00" * 64
 
 
@@ -109,13 +110,17 @@ def test_a_viewer_cannot_make_an_ad(client, team, queued):
 
 
 @pytest.mark.parametrize("link", ["not a link", "ftp://shop.example.com/p", ""])
-def test_a_bad_link_comes_back_as_a_message(client, team, queued, link):
+def test_a_bad_link_comes_back_on_its_field_with_the_choices_kept(client, team, queued, link):
     team.login(client, "editor")
     response = client.post(
-        f"{_w(team)}/ads/", {"url": link, "language": "en", "length": "15", "formats": ["9:16"]}, follow=True
+        f"{_w(team)}/ads/", {"url": link, "language": "de", "length": "6", "formats": ["1:1", "16:9"]}
     )
-    assert response.redirect_chain[-1][0] == f"{_w(team)}/"
-    assert "The product link must be a web address" in response.text
+    assert response.status_code == 400
+    assert '<span class="field-error" id="url-error" role="alert">The product link must be a web address' in response.text
+    assert 'aria-describedby="url-error"' in response.text and f'value="{link}"' in response.text
+    assert '<option value="de" selected>' in response.text and '<option value="6" selected>' in response.text
+    assert 'value="1:1" checked' in response.text and 'value="16:9" checked' in response.text
+    assert 'value="9:16" checked' not in response.text  # the workspace's default is not put back
     assert not RenderJob.objects.exists() and not queued
 
 
@@ -145,10 +150,11 @@ def test_too_few_credits_is_a_message_and_nothing_is_queued(client, team, billin
     team.login(client, "editor")
     response = client.post(
         f"{_w(team)}/ads/", {"url": URL, "language": "en", "length": "60", "formats": list(("9:16", "1:1", "4:5", "16:9"))},
-        follow=True,
     )
-    assert response.redirect_chain[-1][0] == f"{_w(team)}/"
-    assert 'class="error"' in response.text and "credits" in response.text
+    assert response.status_code == 400
+    assert 'id="make-error" role="alert"' in response.text and "credits" in response.text
+    assert f'value="{URL}"' in response.text and '<option value="60" selected>' in response.text
+    assert all(f'value="{f}" checked' in response.text for f in ("9:16", "1:1", "4:5", "16:9"))
     assert not RenderJob.objects.exists() and not queued
 
 
@@ -162,19 +168,50 @@ def test_members_see_the_job_and_its_progress(client, team, job, who):
     assert page.status_code == 200
     assert '<progress id="job-bar" max="100" value="40">' in page.text and ">Refresh</a>" in page.text
     assert ("Cancel</button>" in page.text) is (who != "viewer")
-    fragment = client.get(f"{_w(team)}/jobs/{job.id}/progress/")
-    assert fragment.status_code == 200 and 'data-finished="0"' in fragment.text and "<html" not in fragment.text
+    # the page loads htmx from our own static files, and its live part polls the page itself
+    assert '<script src="/static/django_htmx/htmx-2.min.js" defer>' in page.text
+    assert f'hx-get="{_w(team)}/jobs/{job.id}/" hx-trigger="every 2.5s' in page.text
+    assert "HX-Request" in page["Vary"]
+    # htmx's poll gets the live part alone, never cached
+    fragment = client.get(f"{_w(team)}/jobs/{job.id}/", headers=HX)
+    assert fragment.status_code == 200 and fragment["Cache-Control"] == "no-store"
+    assert "HX-Request" in fragment["Vary"]
+    assert fragment.text.lstrip().startswith('<div id="job-live"') and "<html" not in fragment.text
+    assert 'data-finished="0"' in fragment.text and 'hx-trigger="every 2.5s' in fragment.text
+    assert ("Cancel</button>" in fragment.text) is (who != "viewer")
+
+
+def test_htmx_restoring_the_page_from_its_history_gets_the_whole_page(client, team, job):
+    team.login(client, "viewer")
+    for extra in ({"HX-History-Restore-Request": "true"}, {"HX-Boosted": "true"}):
+        page = client.get(f"{_w(team)}/jobs/{job.id}/", headers={**HX, **extra})
+        assert page.status_code == 200 and "<html" in page.text and 'id="job-live"' in page.text
+
+
+def test_the_poll_stops_when_the_job_ends_and_the_ad_shows_in_place(client, team, job, done_job):
+    team.login(client, "viewer")
+    url = f"{_w(team)}/jobs/{job.id}/"
+    RenderJob.objects.filter(id=job.id).update(state="failed", error="The page has no product on it.")
+    ended = client.get(url, headers=HX).text
+    assert 'data-finished="1"' in ended and "The page has no product on it." in ended
+    assert "hx-trigger" not in ended and "hx-get" not in ended and "Refresh</a>" not in ended
+    made = client.get(f"{_w(team)}/jobs/{done_job.id}/", headers=HX).text
+    assert "<html" not in made and "hx-trigger" not in made
+    assert "<video" in made and "Download MP4</a>" in made and 'id="post-text"' in made
 
 
 def test_an_outsider_gets_404_for_the_job_and_a_wrong_method_405(client, team, job):
     team.login(client, "outsider")
-    for path in ("", "progress/", "files/9:16/video/"):
+    for path in ("", "files/9:16/video/"):
         assert client.get(f"{_w(team)}/jobs/{job.id}/{path}").status_code == 404
+    assert client.get(f"{_w(team)}/jobs/{job.id}/", headers=HX).status_code == 404
     assert client.post(f"{_w(team)}/jobs/{job.id}/cancel/").status_code == 404
+    assert client.post(f"{_w(team)}/jobs/{job.id}/cancel/", headers=HX).status_code == 404
     team.login(client, "owner")
     assert client.post(f"{_w(team)}/jobs/{job.id}/").status_code == 405
-    assert client.post(f"{_w(team)}/jobs/{job.id}/progress/").status_code == 405
+    assert client.post(f"{_w(team)}/jobs/{job.id}/progress/").status_code == 404  # the old poll's URL is gone
     assert client.get(f"{_w(team)}/jobs/{job.id}/cancel/").status_code == 405
+    assert client.get(f"{_w(team)}/jobs/{job.id}/cancel/", headers=HX).status_code == 405
     # the job is reached only through its own workspace
     team.login(client, "outsider")
     assert client.get(f"/app/w/{team.outsider_workspace.id}/jobs/{job.id}/").status_code == 404
@@ -188,9 +225,28 @@ def test_writers_cancel_a_running_job(client, team, job, who):
     assert RenderJob.objects.get(id=job.id).cancel_requested is True
 
 
+@pytest.mark.parametrize("who", ["owner", "editor"])
+def test_cancel_sent_in_place_answers_with_the_live_part(client, team, job, who):
+    team.login(client, who)
+    response = client.post(f"{_w(team)}/jobs/{job.id}/cancel/", headers=HX)
+    job.refresh_from_db()
+    assert response.status_code == 200 and job.cancel_requested is True
+    assert response.text.lstrip().startswith('<div id="job-live"') and "<html" not in response.text
+    assert "Cancel</button>" not in response.text
+    if job.state == RenderJob.State.CANCELLED:  # no worker held it: cancelled at once, the poll ends
+        assert "The job was cancelled" in response.text and "hx-trigger" not in response.text
+    else:  # a worker stops it: the poll goes on until it has
+        assert "Cancelling…" in response.text and "hx-trigger" in response.text
+    # cancelling again once it has ended answers how it ended, in place
+    RenderJob.objects.filter(id=job.id).update(state="cancelled")
+    again = client.post(f"{_w(team)}/jobs/{job.id}/cancel/", headers=HX)
+    assert again.status_code == 200 and "The job was cancelled" in again.text
+
+
 def test_a_viewer_cannot_cancel(client, team, job):
     team.login(client, "viewer")
     assert client.post(f"{_w(team)}/jobs/{job.id}/cancel/").status_code == 403
+    assert client.post(f"{_w(team)}/jobs/{job.id}/cancel/", headers=HX).status_code == 403
     assert RenderJob.objects.get(id=job.id).cancel_requested is False
 
 

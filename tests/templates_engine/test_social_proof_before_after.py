@@ -63,6 +63,8 @@ def test_a_template_that_states_the_rating_must_declare_it(tmp_path):
     ("es", "4,7/5 en 1.284 reseñas"),
     ("zh-Hans", "1,284 条评价，平均 4.7 分"),
     ("ja", "1,284件のレビューで平均4.7点"),
+    # An Arabic comma, not "·": beside a number a middle dot reads as the Arabic zero.
+    ("ar", "4.7/5، عدد المراجعات: 1,284"),
 ])
 def test_rating_and_review_count_are_formatted_for_the_language(language, caption, make_product):
     product = make_product(vertical="beauty", **RATING)

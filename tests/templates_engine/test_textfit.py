@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from templates_engine.languages import PACE_BASE
 from templates_engine.textfit import (
     clean_end,
     fit_caption,
@@ -50,12 +51,17 @@ def test_fit_caption_cuts_at_word_boundary():
     assert cut[-1].isalnum()
 
 
-def test_speech_time():
-    assert speech_seconds("one two three four five six seven eight nine ten eleven twelve thirteen", "en") == pytest.approx(5)
-    assert speech_seconds("一二三四五六七八九", "ja") == pytest.approx(2)  # 4.5 a second
-    assert speech_seconds("一二三四五六七八九", "zh-Hans") == pytest.approx(2.5)  # espeak's Mandarin: 3.6
-    # A number takes about a word per digit, plus its unit.
-    assert speech_seconds("Was $32, now $149.99.", "en") == pytest.approx((1 + 3 + 1 + 7) / 2.6)
+def test_speech_time_is_counted_per_character_in_every_script():
+    # Japanese and Chinese have no spaces: each character adds its time, not each "word".
+    for language in ("ja", "zh-Hans"):
+        nine = speech_seconds("一二三四五六七八九", language) - PACE_BASE
+        assert speech_seconds("一二三四五六七八九" * 2, language) - PACE_BASE == pytest.approx(2 * nine)
+        assert speech_seconds("一二三", language) - PACE_BASE == pytest.approx(nine / 3)
+    assert speech_seconds("毎日", "ja") > speech_seconds("まい", "ja")  # a kanji is read as kana
+    assert speech_seconds("一二三", "zh-Hant") == speech_seconds("一二三", "zh-Hans")
+    # A number takes time per digit ("one hundred forty-nine dollars and ninety-nine cents").
+    assert speech_seconds("Now $149.99.", "en") > speech_seconds("Now $24.", "en") + 1
+    assert speech_seconds("", "en") == speech_seconds("…", "en") == 0
 
 
 def test_fit_voiceover_keeps_lead_sentence():
@@ -96,7 +102,7 @@ def test_length_must_be_whole_frames():
 
 
 def test_fit_voiceover_never_cuts_between_words():
-    assert fit_voiceover("A small upgrade you will use every day.", "en", 2.8) == ("", True)
+    assert fit_voiceover("A small upgrade you will use every day.", "en", 1.5) == ("", True)
 
 
 @pytest.mark.parametrize(

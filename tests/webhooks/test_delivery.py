@@ -131,13 +131,15 @@ def test_an_ad_render_sends_product_imported_then_ad_completed(
 
 def _files_named(body):
     """The body with each signed file link as the file it names, and no ``expires_at``: links
-    made a second apart differ only in their timestamp."""
+    made a second apart differ only in their timestamp, and the payload's links are the event's
+    where the API's are its key's (the holder)."""
     if isinstance(body, dict):
         return {k: _files_named(v) for k, v in body.items() if k != "expires_at"}
     if isinstance(body, list):
         return [_files_named(v) for v in body]
     if isinstance(body, str) and "/media-links/" in body:
-        return media_links.unsign(body.rsplit("/media-links/", 1)[1].rstrip("/"))
+        target = media_links.unsign(body.rsplit("/media-links/", 1)[1].rstrip("/"))
+        return (target.workspace_id, target.object_id, target.kind)
     return body
 
 

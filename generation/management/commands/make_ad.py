@@ -19,6 +19,7 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.utils.text import slugify
 
+from accounts import storage as media_storage
 from accounts.selectors import workspace_by_slug
 from accounts.services import workspace_get_or_create_default
 from billing.jobs import job_create_paid, job_quote
@@ -162,9 +163,9 @@ def _export(*, job: RenderJob, out_dir: Path) -> dict:
     for output in job.outputs.order_by("format"):
         names = {}
         for kind, field in (("video", output.video), ("poster", output.poster), ("srt", output.srt), ("vtt", output.vtt)):
-            source = Path(settings.MEDIA_ROOT) / field.name
-            target = out_dir / f"{stem}-{output.format.replace(':', 'x')}{source.suffix}"
-            shutil.copyfile(source, target)
+            target = out_dir / f"{stem}-{output.format.replace(':', 'x')}{Path(field.name).suffix}"
+            with media_storage.local_path(field.name) as source:  # a download, with media in a bucket
+                shutil.copyfile(source, target)
             names[kind] = str(target.resolve())
         outputs.append({"format": output.format, "duration": round(output.duration, 3), **names})
     return {

@@ -1,5 +1,6 @@
-"""The brand kit page (``/app/w/<id>/brand/``): logo, colours, a font from the bundled ones,
-caption style and call to action, and a preview frame drawn by the real renderer.
+"""The brand kit page (``/app/w/<id>/brand/``): logo, colours, a font from the bundled ones or
+the merchant's own (a .ttf/.otf upload, checked as the admin checks it), caption style and call
+to action, and a preview frame drawn by the real renderer.
 
 Everyone in the workspace sees the kit; owners, admins and editors (who make the ads it
 dresses) change it. Every value goes through ``accounts.services.brand_kit_update``, which
@@ -23,6 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from PIL import Image
 
 from accounts import selectors as account_selectors
+from accounts import storage as media_storage
 from accounts.media import send_stored
 from accounts.models import BrandKit
 from accounts.services import brand_kit_update
@@ -65,6 +67,7 @@ def _values(kit: BrandKit | None) -> dict:
     return {
         "primary_color": kit.primary_color.upper(), "accent_color": kit.accent_color.upper(),
         "text_color": kit.text_color.upper(), "caption_style": kit.caption_style, "cta_text": kit.cta_text,
+        "style": kit.style,
     }
 
 
@@ -75,7 +78,7 @@ def _page(request, access, *, values=None, error=None, status=200):
         "kit": kit, "saved": _values(kit), "values": values or {**_values(kit), "font": current_font},
         "error": error or {},
         "current_font": current_font, "fonts": list(brand_font_choices()), "default_font": DEFAULT_FONT,
-        "caption_styles": BrandKit.CaptionStyle.choices, "can_write": access.can_write,
+        "caption_styles": BrandKit.CaptionStyle.choices, "styles": BrandKit.Style.choices, "can_write": access.can_write,
         "preview_version": int(kit.updated_at.timestamp()) if kit else 0,
     }
     return dashboard_page(request, "studio/brand.html", context, access=access, status=status)
@@ -89,9 +92,9 @@ def brand_kit(request, workspace_id):
         return _page(request, access)
     require_writer(access)
     values = {name: request.POST.get(name, "").strip() for name in (
-        "primary_color", "accent_color", "text_color", "caption_style", "cta_text", "font")}
+        "primary_color", "accent_color", "text_color", "caption_style", "cta_text", "style", "font")}
     changes: dict = {name: values[name] for name in (
-        "primary_color", "accent_color", "text_color", "caption_style", "cta_text")}
+        "primary_color", "accent_color", "text_color", "caption_style", "cta_text", "style")}
     font = values["font"] or KEEP_FONT
     choices = brand_font_choices()
     if font == DEFAULT_FONT:
@@ -101,6 +104,8 @@ def brand_kit(request, workspace_id):
     elif font != KEEP_FONT:
         error = {"field": "font", "message": f"Choose one of the fonts listed, not {font!r}."}
         return _page(request, access, values=values, error=error, status=400)
+    if request.FILES.get("font_file") is not None:  # an upload wins over the list
+        changes["font"] = request.FILES["font_file"]
     if request.POST.get("remove_logo") == "on":
         changes["logo"] = None
     elif request.FILES.get("logo") is not None:
@@ -109,6 +114,8 @@ def brand_kit(request, workspace_id):
         brand_kit_update(workspace=access.workspace, **changes)
     except InvalidInput as exc:
         field = (exc.detail or {}).get("field", "").replace(" colour", "_color")  # "primary colour" → its input
+        if field == "font" and request.FILES.get("font_file") is not None:
+            field = "font_file"  # the upload was refused, not the list's choice
         error = {"field": field or "logo", "message": exc.message}
         return _page(request, access, values=values, error=error, status=400)
     messages.success(request, "Brand kit saved. New ads use it; ads already made keep their look until rendered again.")
@@ -132,7 +139,8 @@ def brand_preview(request, workspace_id):
     product = (products_for_workspace(workspace=access.workspace).filter(images__isnull=False)
                .order_by("-created_at").first())
     image = product.images.order_by("position").first() if product else None
-    with tempfile.TemporaryDirectory(prefix="shopreel-brand-") as tmp:
+    # Stored photo, logo and font as local files (downloaded when media are in an object store).
+    with tempfile.TemporaryDirectory(prefix="shopreel-brand-") as tmp, media_storage.downloads():
         if image is not None and Path(media_path(image.file.name)).is_file():
             photo = media_path(image.file.name)
         else:

@@ -3,7 +3,9 @@ duration, photo choice, camera move and shot type), reorder, add and remove scen
 check's findings marked on the words they concern with a button that applies the suggested
 rewrite, and saving through the API's service (``ad_script_update``) with its errors shown on
 the fields. Works without JavaScript: every button submits the form; only "Save" and "Save and
-re-render" store anything."""
+re-render" store anything. With htmx, the buttons but "Save and re-render" send the form in place
+and get the editor's section back (``studio/_storyboard.html``; a save's redirect is followed to
+it, with its message)."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from django.shortcuts import redirect
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts import selectors as account_selectors
+from accounts.htmx import fragment, vary_on_htmx, wants_fragment
 from accounts.views import dashboard_page
 from billing.jobs import ad_render_start_paid
 from core.errors import Conflict, InvalidInput
@@ -108,7 +111,12 @@ def _page(request, access, ad, draft: dict, *, errors=None, unsaved=False, statu
         if frames.frames_source(ad)
         else set(),
     }
-    return dashboard_page(request, "studio/storyboard.html", context, access=access, status=status)
+    if wants_fragment(request):
+        context |= {"access": access, "current": access.workspace, "in_place": True}
+        return fragment(request, "studio/_storyboard.html", context, status=status)
+    return vary_on_htmx(
+        dashboard_page(request, "studio/storyboard.html", context, access=access, status=status)
+    )
 
 
 @require_http_methods(["GET", "POST"])

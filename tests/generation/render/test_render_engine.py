@@ -377,6 +377,40 @@ def test_mixed_direction_runs_read_left_to_right_inside_arabic(run) -> None:
     assert score > 0.9 and score > wrong + 0.05
 
 
+def _ink_beside(caption: str, run: str) -> tuple[int, int]:
+    """Ink columns of the Arabic ``caption`` left and right of where ``run`` (drawn alone)
+    sits in it."""
+    import cv2
+
+    from generation.render.captions import render_caption
+
+    fmt = FORMATS["16:9"]
+    whole = render_caption(caption, fmt, language="ar").rgba[..., 3]
+    alone = render_caption(run, fmt, language="ar").rgba[..., 3]
+    scores = cv2.matchTemplate(whole, alone, cv2.TM_CCOEFF_NORMED)
+    assert scores.max() > 0.9
+    x = int(np.unravel_index(scores.argmax(), scores.shape)[1])
+    ink = (whole > 128).any(axis=0)
+    margin = 4  # the outline's and shadow's spread
+    return int(ink[: max(0, x - margin)].sum()), int(ink[x + alone.shape[1] + margin :].sum())
+
+
+def test_a_full_stop_after_a_price_ends_the_arabic_sentence_on_the_left() -> None:
+    """Read right to left, the sentence ends with its full stop: the stop is drawn left of
+    the price (it was drawn between the price and the words before it)."""
+    left, right = _ink_beside("السعر الآن US$ 24.", "US$ 24")
+    assert left > 0  # the full stop: the only thing left of the price
+    assert right > 0  # the words, right of it
+
+
+def test_a_rating_that_starts_an_arabic_caption_is_read_first() -> None:
+    """A caption that starts "4.5/5 · …": the rating is the rightmost thing (read first);
+    its separator sits between it and the words, not before it (it read as a stray Arabic
+    zero)."""
+    left, right = _ink_beside("4.5/5 · عدد المراجعات: 312", "4.5/5")
+    assert right == 0 and left > 0
+
+
 def test_stickers_mirror_for_right_to_left(make_photo) -> None:
     spec = _ad(
         make_photo,
@@ -405,3 +439,75 @@ def test_a_rendered_ad_shows_the_price_and_moves(make_photo, tmp_path: Path) -> 
     end = frames[-3].astype(int)
     colour = np.asarray(Timeline(spec).style.sticker)
     assert (np.abs(end - colour).max(axis=2) < 40).mean() > 0.005  # the end card's price tag
+
+
+# ---------------------------------------------------------------- captions over photos
+
+
+def _mid_photo(path: Path, product: tuple[int, int, int, int], table: int | None) -> Path:
+    """A 1200x1200 lifestyle photo: a wall, maybe a table from ``table`` down, and a blue
+    product at ``product`` (x0, y0, x1, y1) in the middle of it."""
+    im = Image.new("RGB", (1200, 1200), (226, 208, 190))
+    draw = ImageDraw.Draw(im)
+    if table is not None:
+        draw.rectangle((0, table, 1200, 1200), fill=(150, 100, 60))
+    draw.rounded_rectangle(product, radius=40, fill=(30, 60, 220))
+    im.save(path)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("fmt", "product", "table"),
+    [
+        (SMALL, (480, 300, 720, 960), 760),  # a tall bottle on a table (the serum)
+        (SMALL, (300, 180, 900, 1020), None),  # a large product filling the photo (headphones)
+        (SMALL, (420, 470, 780, 900), 720),  # a mug on a table, lower in the photo
+        (OutputFormat("4:5", 216, 270, FORMATS["4:5"].safe_zone), (420, 470, 780, 900), 720),
+    ],
+    ids=["tall", "large", "low", "4:5"],
+)
+def test_a_caption_over_a_photo_keeps_off_the_product(tmp_path: Path, fmt, product, table) -> None:
+    """A full-bleed photo whose product sits mid-photo: the caption is never drawn over
+    the product, at any moment of the camera's move."""
+    photo = _mid_photo(tmp_path / "scene.png", product, table)
+    scenes = tuple(
+        SceneSpec(2.0, MotionShot((photo,), move=move, background="blur"), caption=text)
+        for move, text in (("push_in", "Hydration that lasts all day"), ("ken_burns", "Sale"))
+    )
+    spec = RenderSpec(format=fmt, scenes=scenes, audio=QUIET)
+    timeline = Timeline(spec)
+    for index in range(len(scenes)):
+        x0, y0, x1, y1 = timeline.decor(index).caption_bbox
+        for t in np.linspace(0.3, 1.8, 6) + 2.0 * index:
+            frame = timeline.frame(float(t)).astype(int)
+            r, g, b = frame[..., 0], frame[..., 1], frame[..., 2]
+            blue = (b > r + 60) & (b > g + 40)
+            assert blue.sum() > 0.02 * blue.size  # the product is in the picture
+            ys, xs = np.nonzero(blue)
+            overlap = min(x1, xs.max() + 1) > max(x0, xs.min()) and min(y1, ys.max() + 1) > max(
+                y0, ys.min()
+            )
+            assert not overlap, (
+                index,
+                t,
+                (x0, y0, x1, y1),
+                (xs.min(), ys.min(), xs.max(), ys.max()),
+            )
+
+
+def test_the_caption_goes_under_over_or_on_a_plate_by_where_the_product_is() -> None:
+    from generation.render.layouts import caption_band, layout_for
+
+    fmt = FORMATS["9:16"]
+    layout = layout_for(fmt)
+    w, h = fmt.width, fmt.height
+    # Clear of the band: it stays where it is.
+    assert caption_band(layout, fmt, (200, 300, 880, 1000)) == (layout.text, False)
+    # Low in the frame: the caption goes above it.
+    box, plate = caption_band(layout, fmt, (200, 900, 880, 1700))
+    assert box[3] <= 900 and not plate
+    # Reaching a little into the band: the caption moves down, under it.
+    box, plate = caption_band(layout, fmt, (200, 300, 880, 1250))
+    assert box[1] >= 1250 and not plate
+    # The whole frame: the usual band, on a plate.
+    assert caption_band(layout, fmt, (0, 0, w, h)) == (layout.text, True)

@@ -4,7 +4,9 @@ and nothing the page asks for reaches a private address."""
 from __future__ import annotations
 
 import json
+import socket
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
@@ -12,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from core.fetch import SafeFetcher
+from products.scraping import browser as browser_module
 from products.scraping.browser import CHROMIUM_PATH, BrowserRenderer
 from products.scraping.extract import extract_product
 from products.scraping.types import BlockedURL, FetchFailed, NotAProduct
@@ -186,3 +189,126 @@ def test_a_page_that_never_finishes_is_stopped_by_the_deadline(private_server):
             stop.set()
     finally:
         slow.close()
+
+
+class _Listeners:
+    """A UDP socket and a TCP listener on loopback that record whatever reaches them."""
+
+    def __init__(self) -> None:
+        self.udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.udp.bind(("127.0.0.1", 0))
+        self.udp.settimeout(0.2)
+        self.quic = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.quic.bind(("127.0.0.1", 0))
+        self.quic.settimeout(0.2)
+        self.tcp = socket.socket()
+        self.tcp.bind(("127.0.0.1", 0))
+        self.tcp.listen()
+        self.tcp.settimeout(0.2)
+        self.datagrams: list[tuple[str, int]] = []  # (which socket, size)
+        self.connections = 0
+        self._stop = threading.Event()
+        self._threads = [
+            threading.Thread(target=self._read, args=(sock, name), daemon=True)
+            for sock, name in ((self.udp, "stun/turn"), (self.quic, "webtransport"))
+        ] + [threading.Thread(target=self._accept, daemon=True)]
+
+    def port(self, sock: socket.socket) -> int:
+        return sock.getsockname()[1]
+
+    def _read(self, sock: socket.socket, name: str) -> None:
+        while not self._stop.is_set():
+            try:
+                data = sock.recv(65536)
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            self.datagrams.append((name, len(data)))
+
+    def _accept(self) -> None:
+        while not self._stop.is_set():
+            try:
+                conn, _ = self.tcp.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            self.connections += 1
+            conn.close()
+
+    def __enter__(self) -> _Listeners:
+        for thread in self._threads:
+            thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        for thread in self._threads:
+            thread.join(1)
+        for sock in (self.udp, self.quic, self.tcp):
+            sock.close()
+
+
+@pytest.mark.parametrize("page_guard", [True, False], ids=["page-guard", "launch-flags-alone"])
+def test_no_byte_leaves_the_browser_past_the_guard_webrtc_included(renderer, monkeypatch, page_guard):
+    """A hostile page asks Chromium for STUN and TURN (UDP and TCP) to loopback ports, a
+    WebTransport session, a preconnect, a fetch and a WebSocket: nothing reaches those ports,
+    and the launch flags hold even where the page keeps RTCPeerConnection."""
+    if not page_guard:
+        monkeypatch.setattr(browser_module, "PAGE_GUARD_SCRIPT", "// page APIs left in place")
+    with _Listeners() as ears:
+        udp, quic, tcp = ears.port(ears.udp), ears.port(ears.quic), ears.port(ears.tcp)
+        attack = f"""
+          const servers = [
+            {{urls: 'stun:127.0.0.1:{udp}'}},
+            {{urls: 'turn:127.0.0.1:{udp}?transport=udp', username: 'u', credential: 'p'}},
+            {{urls: 'turn:127.0.0.1:{tcp}?transport=tcp', username: 'u', credential: 'p'}},
+          ];
+          document.body.dataset.rtc = typeof RTCPeerConnection;
+          for (let i = 0; i < 3; i++) {{
+            try {{
+              const pc = new RTCPeerConnection({{iceServers: servers, iceCandidatePoolSize: 2}});
+              pc.createDataChannel('leak');
+              pc.createOffer().then(offer => pc.setLocalDescription(offer)).catch(() => 0);
+              window['pc' + i] = pc;
+            }} catch (e) {{}}
+          }}
+          try {{ new WebTransport('https://127.0.0.1:{quic}/wt').ready.catch(() => 0); }} catch (e) {{}}
+          fetch('http://127.0.0.1:{tcp}/fetch').catch(() => 0);
+          try {{ new WebSocket('ws://127.0.0.1:{tcp}/ws'); }} catch (e) {{}}
+        """
+        page = (
+            f"<html><head><link rel='preconnect' href='http://127.0.0.1:{tcp}'></head>"
+            f"<body><h1>Hostile</h1><script>{attack}</script>"
+            # The page's load waits for this script: the attack has 3 s to gather candidates.
+            "<script src='/slow.js'></script></body></html>"
+        ).encode()
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):
+                if self.path == "/slow.js":
+                    time.sleep(3)
+                    body, kind = b"document.title = 'done';", "application/javascript"
+                else:
+                    body, kind = page, "text/html"
+                self.send_response(200)
+                self.send_header("Content-Type", kind)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        with run_server(Handler) as server:
+            host = f"127.0.0.1:{server.server_address[1]}"
+            fetcher = SafeFetcher(allow_hosts=frozenset({host}), timeout=10)
+            result = renderer.render(f"http://{host}/p", fetcher=fetcher)
+        time.sleep(1)  # anything still in flight
+    assert b"Hostile" in result.body and b"<title>done</title>" in result.body
+    rtc = b'data-rtc="undefined"' if page_guard else b'data-rtc="function"'
+    assert rtc in result.body
+    assert (f"http://127.0.0.1:{tcp}/fetch", "url_blocked") in renderer.last_log.refused
+    leaked = sorted(set(ears.datagrams))
+    assert (leaked, len(ears.datagrams), ears.connections) == ([], 0, 0)
