@@ -9,6 +9,8 @@ Where a line may break (``tokens``):
   ("1,284件の / レビューで / 平均4.7点"), never inside one; per character would give
   "1,284件のレビ / ューで". Numbers and signs next to the characters go with them; a Latin
   word inside a CJK line stays whole, and a particle written straight after it stays with it.
+  A phrase wider than the box (a long katakana compound) is cut inside, by character, once
+  the caption would otherwise shrink below 80 % of its size.
 - Thai (no spaces between words): between words, as BudouX's Thai model cuts them
   ("ลด / ราคา / สำหรับ / เสื้อยืด"), never inside a word or between a letter and its vowel or
   tone mark; Thai is not an ad language yet (no template copy), but a caption with Thai in
@@ -27,6 +29,9 @@ from . import fonts
 
 MAX_LINES = 3
 ELLIPSIS = "…"
+# A Japanese/Chinese phrase wider than the box is cut inside once the caption would otherwise
+# shrink below this share of its size.
+CJK_SPLIT_BELOW = 0.8
 
 
 def _is_cjk(ch: str) -> bool:
@@ -181,11 +186,35 @@ class Measure:
         return sum(self.run_width(r) for r in self.runs(line.strip()))
 
 
-def _wrap(text: str, measure: Measure, max_width: float) -> list[str] | None:
-    """Greedy wrap; None when a single piece is wider than the box."""
+def _split_cjk(pieces: list[str], measure: Measure, max_width: float) -> list[str]:
+    """Pieces wider than the box that are all Japanese or Chinese, cut into characters (the
+    kinsoku marks kept on the character before them): a long katakana compound such as
+    "アクティブノイズキャンセリング" is one BudouX phrase, and Japanese typesetting breaks
+    inside a word rather than shrink a caption to half its size."""
+    out: list[str] = []
+    for piece in pieces:
+        if measure.width(piece) <= max_width or not all(_is_cjk(ch) for ch in piece.strip()):
+            out.append(piece)
+            continue
+        chars: list[str] = []
+        for ch in piece:
+            if chars and (ch in _NO_BREAK_BEFORE or chars[-1][-1] in _NO_BREAK_AFTER or not ch.strip()):
+                chars[-1] += ch
+            else:
+                chars.append(ch)
+        out.extend(chars)
+    return out
+
+
+def _wrap(text: str, measure: Measure, max_width: float, split_long: bool = False) -> list[str] | None:
+    """Greedy wrap; None when a single piece is wider than the box (with ``split_long``, a
+    Japanese or Chinese piece wider than the box is first cut into characters)."""
     lines: list[str] = []
     current = ""
-    for token in tokens(text):
+    pieces = tokens(text)
+    if split_long:
+        pieces = _split_cjk(pieces, measure, max_width)
+    for token in pieces:
         candidate = current + token
         if not current or measure.width(candidate) <= max_width:
             current = candidate
@@ -226,7 +255,9 @@ def _hard_wrap(text: str, measure: Measure, max_width: float, max_lines: int) ->
     return lines
 
 
-def _balance(text: str, measure: Measure, max_width: float, lines: list[str]) -> list[str]:
+def _balance(
+    text: str, measure: Measure, max_width: float, lines: list[str], split_long: bool = False
+) -> list[str]:
     """The same number of lines, as even as possible: "Keeps drinks cold 24 / hours" reads
     worse than "Keeps drinks / cold 24 hours". Binary search for the narrowest box that
     still wraps into that many lines."""
@@ -235,7 +266,7 @@ def _balance(text: str, measure: Measure, max_width: float, lines: list[str]) ->
     best, lo, hi = lines, max_width * 0.4, max_width
     for _ in range(7):
         mid = (lo + hi) / 2
-        trial = _wrap(text, measure, mid)
+        trial = _wrap(text, measure, mid, split_long)
         if trial is not None and len(trial) <= len(lines):
             best, hi = trial, mid
         else:
@@ -250,14 +281,20 @@ def fit_lines(
     max_width: float,
     max_lines: int = MAX_LINES,
 ) -> tuple[list[str], int]:
-    """Wrap at the largest size (shrinking from ``base_size``) that fits in ``max_lines``."""
+    """Wrap at the largest size (shrinking from ``base_size``) that fits in ``max_lines``.
+    Below ``CJK_SPLIT_BELOW`` of the base size, a Japanese or Chinese phrase too wide for
+    the box may break inside (by character, kinsoku kept) rather than shrink further."""
     size = base_size
     min_size = max(8, round(base_size * 0.45))
+    split_below = base_size * CJK_SPLIT_BELOW
     while True:
         measure = Measure(chain, size)
         lines = _wrap(text, measure, max_width)
+        split = False
+        if lines is None and size <= split_below:
+            lines, split = _wrap(text, measure, max_width, split_long=True), True
         if lines is not None and len(lines) <= max_lines:
-            return _balance(text, measure, max_width, lines), size
+            return _balance(text, measure, max_width, lines, split), size
         if size <= min_size:
             return _hard_wrap(text, measure, max_width, max_lines), size
         size = max(min_size, round(size * 0.92))

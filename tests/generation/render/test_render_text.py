@@ -85,6 +85,24 @@ def test_cjk_wraps_per_character_and_latin_per_word() -> None:
     assert len(lines) <= captions.MAX_LINES
 
 
+def test_a_long_katakana_word_breaks_inside_rather_than_shrink_to_half() -> None:
+    """"アクティブノイズキャンセリング" is one BudouX phrase. Before, the caption shrank until
+    the whole word fitted one line (about half its size in a 9:16 caption box); now it
+    breaks inside at 80 % of its size or more, and no line starts with a small kana or ー."""
+    chain = fonts.font_chain("ja")
+    word = "アクティブノイズキャンセリング"
+    lines, size = captions.fit_lines(word, chain, 64, 500)
+    assert "".join(lines) == word and len(lines) == 2
+    assert size >= 64 * 0.75
+    assert not any(line[0] in "ァィゥェォッャュョー" for line in lines)
+    # A phrase that fits is still never cut, and Latin is never cut by character.
+    lines, size = captions.fit_lines("1,284件のレビューで平均4.7点", chain, 64, 500)
+    assert lines == ["1,284件の", "レビューで", "平均4.7点"] and size == 64
+    latin = fonts.font_chain("en")
+    lines, _ = captions.fit_lines("Supercalifragilisticexpialidocious", latin, 64, 500)
+    assert len(lines) == 1
+
+
 def test_long_caption_shrinks_to_three_lines() -> None:
     chain = fonts.font_chain("en")
     text = "Double-wall vacuum insulation keeps your coffee hot for twelve hours and water cold for a day"
