@@ -480,6 +480,26 @@ def test_the_finished_job_has_a_player_per_format_the_zip_and_the_post_text(clie
     assert "See the storyboard" in page and "Render again" not in page  # a viewer
 
 
+def test_the_finished_job_says_who_wrote_the_words_and_why_a_models_copy_was_not_used(
+    client, team, done_job
+):
+    team.login(client, "viewer")
+    url = f"{_w(team)}/jobs/{done_job.id}/"
+    assert 'id="copy-record"' not in client.get(url).text  # template copy, no model involved
+    ad = done_job.ad
+    ad.copy = {"source": "llm", "model": "qwen2.5-7b", "angle": "benefit", "rejected": []}
+    ad.save(update_fields=["copy"])
+    page = client.get(url).text
+    assert "The model qwen2.5-7b wrote this ad's copy (hook angle: benefit)" in page
+    ad.copy = {"source": "template", "model": "qwen2.5-7b", "angle": "offer", "rejected": [
+        {"scene": 2, "field": "caption", "reason": "It names a price the page does not show: $19."},
+    ]}
+    ad.save(update_fields=["copy"])
+    page = client.get(url).text
+    assert "This ad uses the template's copy" in page
+    assert "Scene 2 (caption): It names a price the page does not show: $19." in page
+
+
 @pytest.mark.parametrize("who", ["owner", "editor", "viewer"])
 def test_members_download_every_file_as_one_zip(client, team, done_job, who):
     team.login(client, who)

@@ -109,6 +109,18 @@ def test_members_see_the_list_and_the_product_page(client, team, product, who):
     assert ("Upload photos</button>" in page.text) == (who != "viewer")
 
 
+def test_photo_links_that_could_not_be_used_are_listed_with_why(client, team, product):
+    team.login(client, "viewer")
+    assert 'id="photo-errors"' not in client.get(f"{_p(team, product)}/").text
+    product.photo_errors = [
+        {"url": "https://cdn.example/<b>big</b>.jpg", "error": "The image is larger than 15 MB."},
+    ]
+    product.save(update_fields=["photo_errors"])
+    page = client.get(f"{_p(team, product)}/").text
+    assert 'id="photo-errors"' in page and "The image is larger than 15 MB." in page
+    assert "https://cdn.example/&lt;b&gt;big&lt;/b&gt;.jpg" in page  # a hostile link stays text
+
+
 def test_a_viewer_cannot_write(client, team, product, queued):
     team.login(client, "viewer")
     base = _p(team, product)
