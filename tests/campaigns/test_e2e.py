@@ -13,6 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 
 from campaigns.engine import run_execute, run_jobs_inline
 from campaigns.models import Campaign, CampaignRun
@@ -104,7 +105,16 @@ def test_make_a_campaign_preview_it_run_it_and_follow_its_items(
     run_jobs_inline(run=run)
     run.refresh_from_db()
     assert run.state == "completed", list(run.items.values("outcome", "reason"))
-    page.reload()
+    # The run page reloads itself every 5 s while the run goes (a meta refresh): a reload of
+    # ours can cross one and be aborted. The ended run's page has no refresh, so it then stays.
+    for attempt in range(5):
+        try:
+            page.goto(f"{base}/app/w/{workspace.id}/campaigns/{campaign.id}/runs/{run.id}/")
+            break
+        except PlaywrightError:
+            if attempt == 4:
+                raise
+    assert 'http-equiv="refresh"' not in page.content()
     rows = page.locator("tbody tr")
     assert rows.count() == 2
     assert "regenerated" in rows.nth(0).inner_text() and "new ad" in rows.nth(0).inner_text()
