@@ -14,9 +14,8 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler
 
-from tests.products.translation.llm_server import completion
+from tests.products.translation.llm_server import JsonHandler, completion
 from tests.servers import run_server
 
 
@@ -39,7 +38,7 @@ class FakeCopywriter:
 def fake_copywriter(write: Callable[[dict], str], **kwargs) -> Iterator[FakeCopywriter]:
     llm = FakeCopywriter(write=write, **kwargs)
 
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(JsonHandler):
         def do_POST(self):
             body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
             llm.requests.append(body)
@@ -49,20 +48,6 @@ def fake_copywriter(write: Callable[[dict], str], **kwargs) -> Iterator[FakeCopy
                 return self._send(llm.status, {"error": {"message": "overloaded", "type": "server_error"}})
             content = llm.write(json.loads(body["messages"][-1]["content"]))
             self._send(200, completion(content, model=body["model"]))
-
-        def _send(self, status: int, payload: dict) -> None:
-            data = json.dumps(payload, ensure_ascii=False).encode()
-            try:
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-            except (BrokenPipeError, ConnectionResetError):
-                pass  # the client gave up (the timeout test)
-
-        def log_message(self, *args):
-            pass
 
     with run_server(Handler) as server:
         llm.base_url = f"http://127.0.0.1:{server.server_address[1]}/v1"

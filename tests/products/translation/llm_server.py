@@ -69,11 +69,29 @@ def completion(content: str, *, model: str, finish_reason: str = "stop") -> dict
     }
 
 
+class JsonHandler(BaseHTTPRequestHandler):
+    """A quiet handler that answers JSON; a client that gave up (the timeout tests) is no error."""
+
+    def _send(self, status: int, payload: dict) -> None:
+        data = json.dumps(payload, ensure_ascii=False).encode()
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client gave up (the timeout test)
+
+    def log_message(self, *args):
+        pass
+
+
 @contextmanager
 def fake_llm(**kwargs) -> Iterator[FakeLlm]:
     llm = FakeLlm(**kwargs)
 
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(JsonHandler):
         def do_POST(self):
             body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
             llm.requests.append(
@@ -96,20 +114,6 @@ def fake_llm(**kwargs) -> Iterator[FakeLlm]:
             self._send(
                 200, completion(content, model=body["model"], finish_reason=llm.finish_reason)
             )
-
-        def _send(self, status: int, payload: dict) -> None:
-            data = json.dumps(payload, ensure_ascii=False).encode()
-            try:
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-            except (BrokenPipeError, ConnectionResetError):
-                pass  # the client gave up (the timeout test)
-
-        def log_message(self, *args):
-            pass
 
     with run_server(Handler) as server:
         llm.base_url = f"http://127.0.0.1:{server.server_address[1]}/v1"
