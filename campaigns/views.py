@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import selectors as account_selectors
+from accounts.htmx import fragment, vary_on_htmx, wants_fragment
 from accounts.views import dashboard_page, dashboard_refusals
 from campaigns import selectors
 from campaigns.models import Campaign
@@ -350,7 +351,13 @@ def run_page(request, workspace_id, campaign_id, run_id):
         "items": items,
         "refresh": run.state in ("queued", "running"),
     }
-    return dashboard_page(request, "campaigns/run.html", context, access=access)
+    if wants_fragment(request):  # the live part's poll
+        return fragment(
+            request,
+            "campaigns/_run_live.html",
+            {**context, "access": access, "current": access.workspace},
+        )
+    return vary_on_htmx(dashboard_page(request, "campaigns/run.html", context, access=access))
 
 
 @require_GET

@@ -253,15 +253,30 @@ def ad_script_update(*, ad: Ad, script: dict, override_compliance: bool | str = 
     with transaction.atomic():
         ad = Ad.objects.select_for_update().get(id=ad.id)
         _shots_resync(ad=ad, old=ad.script, new=new_script)
+        edited = _words_edited(ad.script, new_script)
         ad.script = new_script
         ad.compliance = findings
+        if edited:
+            # The words are now (partly) the merchant's: who wrote them first stays on record.
+            ad.copy = {**ad.copy, "edited": sorted({*ad.copy.get("edited", []), *edited})}
         if blocking:
             ad.compliance_override = _compliance_override(blocking, override_compliance)
-        ad.save(update_fields=["script", "compliance", "compliance_override", "updated_at"])
+        ad.save(update_fields=["script", "compliance", "compliance_override", "copy", "updated_at"])
     return ad
 
 
 _SHOT_FIELDS = ("shot_type", "image_index", "camera_move", "duration")
+_WORD_FIELDS = ("caption", "voiceover", "badge")
+
+
+def _words_edited(old: dict, new: dict) -> list[str]:
+    """The ids of scenes whose words (caption, voice-over, badge) the edit changed or added."""
+    before = {s["id"]: s for s in old.get("scenes", [])}
+    return [
+        scene["id"]
+        for scene in new["scenes"]
+        if any((before.get(scene["id"]) or {}).get(k, "") != scene.get(k, "") for k in _WORD_FIELDS)
+    ]
 
 
 def _shots_resync(*, ad: Ad, old: dict, new: dict) -> None:

@@ -13,7 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import expect
 
 from campaigns.engine import run_execute, run_jobs_inline
 from campaigns.models import Campaign, CampaignRun
@@ -101,20 +101,16 @@ def test_make_a_campaign_preview_it_run_it_and_follow_its_items(
         page.get_by_role("button", name="Run now").click()
     run = CampaignRun.objects.get(campaign=campaign)
     assert page.url.endswith(f"/runs/{run.id}/")
+    page.evaluate("window.stillHere = true")  # gone if the page were reloaded
     run_execute(run_id=run.id, claimant="e2e", slice_seconds=60, inline=True)
     run_jobs_inline(run=run)
     run.refresh_from_db()
     assert run.state == "completed", list(run.items.values("outcome", "reason"))
-    # The run page reloads itself every 5 s while the run goes (a meta refresh): a reload of
-    # ours can cross one and be aborted. The ended run's page has no refresh, so it then stays.
-    for attempt in range(5):
-        try:
-            page.goto(f"{base}/app/w/{workspace.id}/campaigns/{campaign.id}/runs/{run.id}/")
-            break
-        except PlaywrightError:
-            if attempt == 4:
-                raise
-    assert 'http-equiv="refresh"' not in page.content()
+    # The open page follows the run in place (htmx polls its live part) and stops polling
+    # once the run has ended.
+    expect(page.locator("#run-live .outcome").first).to_have_text("completed", timeout=15_000)
+    assert page.evaluate("window.stillHere") is True
+    assert page.locator("#run-live[hx-trigger]").count() == 0
     rows = page.locator("tbody tr")
     assert rows.count() == 2
     assert "regenerated" in rows.nth(0).inner_text() and "new ad" in rows.nth(0).inner_text()

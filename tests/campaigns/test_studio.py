@@ -6,6 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from campaigns.engine import run_execute
 from campaigns.models import AdFacts, Campaign, CampaignRun
@@ -112,7 +113,32 @@ def test_run_now_leads_to_the_run_and_its_items_link_to_their_ads(team, client):
     page = client.get(response["Location"]).content.decode()
     job = RenderJob.objects.get(product=product)
     assert "Linen Shirt" in page and "making" in page and f"/jobs/{job.id}/" in page
-    assert 'http-equiv="refresh"' in page  # it refreshes while the run goes on
+    assert 'id="run-live"' in page and "hx-trigger" in page  # it follows the run in place
+    # the poll gets the live part alone, never cached, and it says what changed
+    part = client.get(response["Location"], headers={"HX-Request": "true"})
+    assert part["Cache-Control"] == "no-store" and "HX-Request" in part["Vary"]
+    text = part.content.decode()
+    assert "<html" not in text
+    assert 'data-said="Run ' in text and "making" in text and "hx-get" in text
+    assert "HX-Request" in client.get(response["Location"])["Vary"]
+
+
+def test_the_run_page_stops_polling_once_the_run_has_ended(team, client):
+    team.login(client, "viewer")
+    product = _product(team.workspace)
+    campaign = _campaign(team, product)
+    run = CampaignRun.objects.create(
+        workspace=team.workspace,
+        campaign=campaign,
+        slot=timezone.now(),
+        state="completed",
+        counts={"regenerated": 0, "unchanged": 0, "skipped": 1, "failed": 0},
+    )
+    url = f"/app/w/{team.workspace.id}/campaigns/{campaign.id}/runs/{run.id}/"
+    page = client.get(url).content.decode()
+    assert 'id="run-live"' in page and "hx-trigger" not in page and 'id="refresh"' not in page
+    part = client.get(url, headers={"HX-Request": "true"}).content.decode()
+    assert "hx-trigger" not in part and "1 skipped" in part
 
 
 def test_stale_ads_are_listed_with_what_they_show_and_what_the_page_says(team, client):

@@ -176,3 +176,23 @@ def test_platform_tone_and_cta_options_reach_the_script(workspace):
         JobOptions.from_input({"platform": "myspace"})
     with pytest.raises(InvalidInput, match="tone"):
         JobOptions.from_input({"tone": "sarcastic"})
+
+
+def test_an_edit_of_the_words_is_recorded_on_the_copy_record(workspace):
+    """Who wrote the ad's words: after the merchant rewrites a caption, ``copy.edited`` names
+    that scene, and ``source`` still says who wrote the rest. An edit that only retimes the
+    scenes records nothing."""
+    ad = _ad(workspace)
+    ad.copy = {"source": "llm", "model": "m", "angle": "benefit", "rejected": []}
+    ad.save(update_fields=["copy"])
+    script = copy.deepcopy(ad.script)
+    script["scenes"][0]["duration"], script["scenes"][1]["duration"] = (
+        script["scenes"][0]["duration"] + 0.5, script["scenes"][1]["duration"] - 0.5,
+    )
+    ad = services.ad_script_update(ad=ad, script=script)
+    assert "edited" not in ad.copy
+    script["scenes"][1]["caption"] = "Soft all day"
+    ad = services.ad_script_update(ad=ad, script=script)
+    ad.refresh_from_db()
+    assert ad.copy["edited"] == [script["scenes"][1]["id"]]
+    assert ad.copy["source"] == "llm" and ad.copy["model"] == "m"

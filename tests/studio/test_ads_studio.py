@@ -922,3 +922,14 @@ def test_the_storyboard_in_place_keeps_the_tenant_rules(client, team, ad):
     assert client.put(url, headers=HX).status_code == 405
     ad.refresh_from_db()
     assert ad.script == before
+    # the merchant rewrote a scene afterwards: said first, who wrote the rest kept
+    ad.copy = {**ad.copy, "edited": ["hook"]}
+    ad.save(update_fields=["copy"])
+    page = client.get(url).text
+    assert "You edited the words of 1 scene (hook)" in page
+    assert "This ad uses the template's copy" in page
+    ad.copy = {"source": "template", "model": "", "angle": "", "rejected": [], "edited": ["hook", "cta"]}
+    ad.save(update_fields=["copy"])
+    page = client.get(url).text
+    assert "You edited the words of 2 scenes (hook, cta)" in page
+    assert "The template wrote the rest of this ad's copy." in page
