@@ -163,6 +163,34 @@ def _drop(_match: str, _language: str) -> str:
     return ""
 
 
+# Cosmetic words that say what a product does without promising a health effect; the key is
+# the lower-cased match. A claim with none is taken out with its clause (``_clause``).
+_HEALTH_SOFTER = {
+    "cure": "care", "heal": "soothe", "heals": "soothes", "healing": "soothing",
+    "treatment for": "care for", "pain relief": "comfort", "anti-inflammatory": "soothing",
+    "antiinflammatory": "soothing", "anti inflammatory": "soothing", "medical-grade": "high-quality",
+    "medical grade": "high-quality", "detox": "refresh", "heilung": "Pflege",
+    "entzündungshemmend": "beruhigend", "anti-inflammatoire": "apaisant", "antiinflammatoire": "apaisant",
+}
+
+
+def _soften_health(match: str, _language: str) -> str:
+    return _HEALTH_SOFTER.get(" ".join(match.lower().split()), "")
+
+
+# Where a clause ends: sentence and clause punctuation in the scripts Shopreel writes (a point
+# or comma inside a number, "2.5" or "1,284", is not one).
+_CLAUSE_END = re.compile(r"[.,](?![0-9])|[!?;:。！？；，、؛،\n]")
+
+
+def _clause(text: str, start: int, end: int) -> tuple[int, int]:
+    """The clause around ``text[start:end]``: from after the punctuation before it to the
+    punctuation after it, included. A claim taken out whole does not leave "It acne."."""
+    left = max((m.end() for m in _CLAUSE_END.finditer(text, 0, start)), default=0)
+    after = _CLAUSE_END.search(text, end)
+    return left, after.end() if after else len(text)
+
+
 # --- guaranteed results -------------------------------------------------------------------------
 
 _GUARANTEE = _compile(
@@ -198,7 +226,7 @@ RULES: tuple[_Rule, ...] = (
         {"CN": "block", "US": "block", "EU": "block"},
         _HEALTH,
         "a medical or health claim ({text!r}); ordinary products may not promise health effects",
-        _drop,
+        _soften_health,
     ),
     _Rule(
         "guaranteed_result",
@@ -208,6 +236,7 @@ RULES: tuple[_Rule, ...] = (
         _drop,
     ),
 )
+_WHOLE_CLAUSE = frozenset({"health_claim", "guaranteed_result"})
 _SALE_SEVERITY: dict[str, Severity] = {"CN": "block", "US": "warn", "EU": "block"}
 _PRICE_SEVERITY: dict[str, Severity] = {"CN": "block", "US": "block", "EU": "block"}
 
@@ -320,8 +349,13 @@ def _findings_with_edits(
             continue
         for start, end in _spans(rule.patterns, text):
             hit = text[start:end]
-            add(rule.id, severity, start, end, rule.message.format(text=hit),
-                (start, end, rule.rewrite(hit, language)))
+            new = rule.rewrite(hit, language)
+            if hit[:1].isupper() and new[:1].islower():
+                new = new[0].upper() + new[1:]  # "Heals dry skin" → "Soothes dry skin"
+            # A promise with no softer word goes with its clause ("It cures acne." → "");
+            # a ranking word with none ("unrivalled") leaves the sentence standing without it.
+            cut = _clause(text, start, end) if not new and rule.id in _WHOLE_CLAUSE else (start, end)
+            add(rule.id, severity, start, end, rule.message.format(text=hit), (*cut, new))
     if not facts.has_sale:
         for start, end in _spans(_SALE, text):
             hit = text[start:end]

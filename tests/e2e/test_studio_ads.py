@@ -139,14 +139,14 @@ def test_two_variants_storyboard_edit_with_a_rewrite_re_render_and_zip(
     _screenshots(page, artifacts, "storyboard-findings")
     page.locator("button[value='apply:scenes.0.caption']").click()
     page.wait_for_function(
-        "() => document.querySelector('#id_scenes-0-caption').value === 'The great for dry skin'"
+        "() => document.querySelector('#id_scenes-0-caption').value === 'The great care for dry skin'"
     )
     assert page.locator("mark").count() == 0
     assert page.evaluate("() => window.samePage === true")
     with page.expect_navigation():
         page.get_by_role("button", name="Save and re-render").click()
     ad.refresh_from_db()
-    assert ad.script["scenes"][0]["caption"] == "The great for dry skin"
+    assert ad.script["scenes"][0]["caption"] == "The great care for dry skin"
     rerender = RenderJob.objects.filter(ad=ad).order_by("-created_at").first()
     assert rerender.id not in {j.id for j in jobs} and page.url.endswith(f"/jobs/{rerender.id}/")
 

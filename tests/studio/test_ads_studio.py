@@ -633,13 +633,13 @@ def test_findings_are_marked_on_their_words_and_the_rewrite_fixes_them_all(clien
     # applying the rewrite fixes both findings at once (not saved yet)
     response = client.post(url, {**form, "action": "apply:scenes.0.caption"})
     assert response.status_code == 200 and "Changes not saved yet." in response.text
-    assert 'value="The great for dry skin"' in response.text and "<mark" not in response.text
+    assert 'value="The great care for dry skin"' in response.text and "<mark" not in response.text
     response = client.post(
-        url, {**form, "scenes-0-caption": "The great for dry skin", "action": "save"}
+        url, {**form, "scenes-0-caption": "The great care for dry skin", "action": "save"}
     )
     assert response.status_code == 302
     ad.refresh_from_db()
-    assert ad.script["scenes"][0]["caption"] == "The great for dry skin" and ad.compliance == []
+    assert ad.script["scenes"][0]["caption"] == "The great care for dry skin" and ad.compliance == []
 
 
 def test_an_override_saves_a_blocking_claim_and_records_who(client, team, ad):
@@ -888,7 +888,7 @@ def test_the_storyboard_sent_in_place_answers_its_section(client, team, ad):
     # the rewrite applied in place: the card comes back fixed, not saved yet
     applied = client.post(url, {**form, "action": "apply:scenes.0.caption"}, headers=HX)
     assert applied.status_code == 200 and "<html" not in applied.text
-    assert 'value="The great for dry skin"' in applied.text and "<mark" not in applied.text
+    assert 'value="The great care for dry skin"' in applied.text and "<mark" not in applied.text
     assert "Changes not saved yet." in applied.text
     # a scene added in place
     added = client.post(url, {**form, "action": "add-0"}, headers=HX)
@@ -898,13 +898,13 @@ def test_the_storyboard_sent_in_place_answers_its_section(client, team, ad):
     )
     # a save in place is redirected to the section (htmx follows it), which says it is saved
     saved = client.post(
-        url, {**form, "scenes-0-caption": "The great for dry skin", "action": "save"}, headers=HX
+        url, {**form, "scenes-0-caption": "The great care for dry skin", "action": "save"}, headers=HX
     )
     assert saved.status_code == 302 and saved["Location"] == url
     again = client.get(url, headers=HX)
     assert "<html" not in again.text and "Saved. Re-render the ad" in again.text
     ad.refresh_from_db()
-    assert ad.script["scenes"][0]["caption"] == "The great for dry skin"
+    assert ad.script["scenes"][0]["caption"] == "The great care for dry skin"
 
 
 def test_the_storyboard_in_place_keeps_the_tenant_rules(client, team, ad):
