@@ -1,6 +1,7 @@
 """Signed links that expire, for private files: a rendered output's video, poster, SRT and VTT,
-and a product's photos. The API hands these out instead of ``/media/`` addresses (which are not
-served outside DEBUG); ``GET /media-links/<token>/`` (generation/api/media_links.py) sends the file.
+a product's photos, and a brand kit's logo and font. The API hands these out instead of
+``/media/`` addresses (which are not served outside DEBUG); ``GET /media-links/<token>/``
+(generation/api/media_links.py) sends the file.
 
 A token is ``<kind>.<workspace id>.<object id>.<holder>:<timestamp>:<signature>``: Django's
 ``TimestampSigner`` (HMAC with SECRET_KEY), with one salt per kind, so a poster's link cannot be
@@ -30,10 +31,12 @@ from django.urls import reverse
 
 from accounts.models import ApiKey
 
-# kind -> what it names: the field of a RenderOutput, or a ProductImage's file.
+# kind -> what it names: the field of a RenderOutput, a ProductImage's file, or the field of a
+# BrandKit (the kit's id is the object: a replaced logo's link sends the new one).
 OUTPUT_KINDS = ("video", "poster", "srt", "vtt")
 IMAGE_KIND = "image"
-KINDS = (*OUTPUT_KINDS, IMAGE_KIND)
+BRAND_KINDS = ("logo", "font")
+KINDS = (*OUTPUT_KINDS, IMAGE_KIND, *BRAND_KINDS)
 ISSUED_KEY = "media_links_issued"  # serializer context: one issue time per answer
 EVENT_HOLDER = "e"  # an event's payload: no key, no member
 

@@ -149,6 +149,18 @@ def brand_kit_for(*, workspace: Workspace) -> BrandKit | None:
     return BrandKit.objects.filter(workspace=workspace).first()
 
 
+def brand_kit_or_default(*, workspace: Workspace) -> BrandKit:
+    """The workspace's brand kit, or an unsaved one holding the defaults its ads use (its
+    ``created_at`` is None) when it has not made one."""
+    return brand_kit_for(workspace=workspace) or BrandKit(workspace=workspace)
+
+
+def brand_kit_for_link(*, workspace_id, kit_id) -> BrandKit | None:
+    """The brand kit a signed media link names (accounts/media_links.py), or None when it is
+    gone or belongs to another workspace."""
+    return BrandKit.objects.filter(workspace_id=workspace_id, id=kit_id).first()
+
+
 def api_key_for_plaintext(plaintext: str) -> ApiKey | None:
     """The active key whose plaintext this is, or None (unknown, malformed or revoked). The
     row is found by its visible prefix; the hashes are compared in constant time."""

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from accounts.api import views, webhooks
+from accounts.api import brand_kit, views, webhooks
 
 urlpatterns = [
     path("api-keys/", views.ApiKeyCollectionApi.as_view(), name="api-keys"),
@@ -10,6 +10,7 @@ urlpatterns = [
     path("webhooks/<uuid:endpoint_id>/rotate-secret/", webhooks.WebhookRotateSecretApi.as_view(), name="webhook-rotate-secret"),
     path("webhooks/<uuid:endpoint_id>/deliveries/", webhooks.WebhookDeliveryListApi.as_view(), name="webhook-deliveries"),
     path("webhooks/<uuid:endpoint_id>/test/", webhooks.WebhookTestApi.as_view(), name="webhook-test"),
+    path("brand-kit/", brand_kit.BrandKitApi.as_view(), name="brand-kit"),
     path("members/", views.MemberListApi.as_view(), name="members"),
     path("members/<uuid:member_id>/role/", views.MemberRoleApi.as_view(), name="member-role"),
     path("members/<uuid:member_id>/remove/", views.MemberRemoveApi.as_view(), name="member-remove"),

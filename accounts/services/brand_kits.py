@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from django.core.files.base import ContentFile
 from django.db import transaction
 
@@ -9,6 +11,7 @@ from accounts.brand import check_font, check_font_size, check_hex_color, check_l
 from accounts.models import BrandKit, Workspace
 from core.errors import InvalidInput
 
+logger = logging.getLogger(__name__)
 _UNSET = object()
 
 
@@ -36,7 +39,8 @@ def brand_kit_update(
     style: str | None = None,
     cta_text: str | None = None,
 ) -> BrandKit:
-    """Create or change the workspace's brand kit; only the arguments given change.
+    """Create or change the workspace's brand kit; only the arguments given change. The studio's
+    brand page and the API (``PATCH /api/v1/brand-kit/``) both change it here.
 
     ``logo``/``font``: the new file (bytes or a file object), or None to remove it. Every
     value is checked before anything is written (logo: JPEG/PNG/WebP within limits; font: a
@@ -107,4 +111,5 @@ def brand_kit_update(
         # Replaced files are deleted only once the new row is committed.
         for storage, name in old_files:
             transaction.on_commit(lambda s=storage, n=name: s.delete(n))
+    logger.info("brand kit updated", extra={"workspace_id": str(workspace.id), "fields": sorted([*changes, *files])})
     return kit

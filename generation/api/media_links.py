@@ -1,6 +1,6 @@
 """``GET /media-links/<token>/``: the file a signed link from the API names (a rendered output's
-video, poster, SRT or VTT, or a product photo), to whoever holds the link until it expires,
-while the key or member it was handed to still reaches the workspace.
+video, poster, SRT or VTT, a product photo, or a brand kit's logo or font), to whoever holds
+the link until it expires, while the key or member it was handed to still reaches the workspace.
 
 Public by design (the link is the credential; no key, no session). Answers:
 
@@ -22,7 +22,7 @@ from django.views.decorators.http import require_safe
 
 from accounts import media_links
 from accounts.media import send_stored
-from accounts.selectors import media_link_holder_reaches
+from accounts.selectors import brand_kit_for_link, media_link_holder_reaches
 from generation import selectors
 from generation.studio.views.downloads import FILE_KINDS
 from products import selectors as product_selectors
@@ -36,6 +36,9 @@ def _stored_file(target: media_links.MediaTarget):
             workspace_id=target.workspace_id, image_id=target.object_id
         )
         return image.file if image else None
+    if target.kind in media_links.BRAND_KINDS:
+        kit = brand_kit_for_link(workspace_id=target.workspace_id, kit_id=target.object_id)
+        return getattr(kit, target.kind) if kit else None
     output = selectors.output_for_link(workspace_id=target.workspace_id, output_id=target.object_id)
     return getattr(output, target.kind) if output else None
 
