@@ -31,12 +31,21 @@ def check_hex_color(value: str, *, field: str = "colour") -> str:
     return value.strip().upper()
 
 
+LOGO_FORMATS = ("JPEG", "PNG", "WEBP")
+
+
 def check_logo(data: bytes) -> ImageInfo:
     """A logo is a JPEG, PNG or WebP of sane size (the importer's own image checks)."""
     try:
-        return validate_image(data, max_bytes=MAX_LOGO_BYTES, max_pixels=16_000_000)
+        info = validate_image(data, max_bytes=MAX_LOGO_BYTES, max_pixels=16_000_000)
     except ImageRejected as exc:
         raise InvalidInput(str(exc), detail={"field": "logo"}) from exc
+    if info.format not in LOGO_FORMATS:  # a product photo may be a GIF or AVIF; a logo not
+        raise InvalidInput(
+            f"A logo must be a JPEG, PNG or WebP image; this one is {info.format}.",
+            detail={"field": "logo"},
+        )
+    return info
 
 
 def check_font_size(size: int) -> None:

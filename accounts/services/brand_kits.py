@@ -15,7 +15,7 @@ logger = logging.getLogger(__name__)
 _UNSET = object()
 
 
-_LOGO_EXT = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
+_LOGO_EXT = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}  # accounts.brand.LOGO_FORMATS
 
 
 def _read(upload) -> bytes:

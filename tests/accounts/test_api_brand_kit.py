@@ -195,9 +195,16 @@ def _bmp() -> bytes:
     return out.getvalue()
 
 
+def _gif() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (8, 8), (255, 0, 0)).save(out, "GIF")
+    return out.getvalue()
+
+
 @pytest.mark.parametrize(("field", "name", "data", "words"), [
     ("logo", "logo.png", b"%PDF-1.7 not an image", "not an image"),
     ("logo", "logo.bmp", _bmp(), "not an image"),  # a real image, of a kind not taken
+    ("logo", "logo.gif", _gif(), "JPEG, PNG or WebP"),  # a photo may be a GIF; a logo not
     ("logo", "big.png", _png() + b"\0" * MAX_LOGO_BYTES, "larger than 5 MB"),
     ("font", "font.ttf", b"not a font at all", "not a font"),
     ("font", "font.ttf", _png(), "not a font"),
