@@ -7,6 +7,8 @@ Skipped where /usr/bin/chromium is missing, except where SHOPREEL_TEST_REQUIRE_S
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from billing.ledger import account_for_workspace
@@ -69,3 +71,45 @@ def test_the_job_page_with_a_keyboard_a_screen_reader_and_an_ended_session(page,
     page.context.clear_cookies()
     page.wait_for_url(f"{base}/accounts/login/?next=/app/w/{workspace.id}/jobs/{other.id}/", timeout=10_000)
     assert page.locator("#job-live").count() == 0
+
+
+def test_an_in_place_form_after_signing_in_again_in_another_tab_and_a_failure_said(page, live_server):
+    """Signing in again in another tab gives the browser a new CSRF token: the open page's
+    in-place form still goes through (it sends the token the browser holds, not the one it was
+    drawn with; it was a silent 403). A request that fails is said on the page, with what was
+    typed left in place."""
+    user = verified_user("merchant")
+    workspace = WorkspaceFactory(name="Two Tabs")
+    MembershipFactory(workspace=workspace, user=user, role="owner")
+    base = live_server.url
+    _log_in(page, base, user)
+    page.goto(f"{base}/app/w/{workspace.id}/products/")
+    drawn_with = page.locator("#import-box input[name=csrfmiddlewaretoken]").input_value()
+
+    # another tab signs out and in again (the browser's cookies, shared by every tab)
+    page.context.clear_cookies()
+    tab = page.context.request
+    form = tab.get(f"{base}/accounts/login/").text()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form).group(1)
+    signed_in = tab.post(
+        f"{base}/accounts/login/",
+        form={"login": user.email, "password": "pw", "csrfmiddlewaretoken": token},
+        max_redirects=0,
+    )
+    assert signed_in.status == 302
+    assert page.locator("#import-box input[name=csrfmiddlewaretoken]").input_value() == drawn_with
+
+    page.fill("#id_links", "   ")  # no link: refused on the field by the view itself
+    with page.expect_response(lambda r: r.url.endswith("/products/import/")) as answer:
+        page.click("#import-submit")
+    assert answer.value.status == 400  # the form's own refusal, not the CSRF check's 403
+    page.locator("#links-error", has_text="Paste at least one product link").wait_for()
+    assert page.locator("#htmx-error").is_hidden()
+
+    # the server fails (a 502 from a proxy): said, and the links typed are still there
+    page.route("**/products/import/", lambda route: route.fulfill(status=502, body="Bad gateway"))
+    page.fill("#id_links", "https://shop.example.com/products/mug")
+    page.click("#import-submit")
+    page.locator("#htmx-error").wait_for()
+    assert "could not do that just now (502)" in page.inner_text("#htmx-error")
+    assert page.input_value("#id_links") == "https://shop.example.com/products/mug"
