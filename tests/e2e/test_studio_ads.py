@@ -142,6 +142,7 @@ def test_two_variants_storyboard_edit_with_a_rewrite_re_render_and_zip(
         "() => document.querySelector('#id_scenes-0-caption').value === 'The great care for dry skin'"
     )
     assert page.locator("mark").count() == 0
+    assert page.evaluate("() => document.activeElement.id") == "id_scenes-0-caption"  # the field fixed
     assert page.evaluate("() => window.samePage === true")
     with page.expect_navigation():
         page.get_by_role("button", name="Save and re-render").click()

@@ -498,6 +498,17 @@ def test_the_finished_job_says_who_wrote_the_words_and_why_a_models_copy_was_not
     page = client.get(url).text
     assert "This ad uses the template's copy" in page
     assert "Scene 2 (caption): It names a price the page does not show: $19." in page
+    # the merchant rewrote a scene afterwards: said first, who wrote the rest kept
+    ad.copy = {**ad.copy, "edited": ["hook"]}
+    ad.save(update_fields=["copy"])
+    page = client.get(url).text
+    assert "You edited the words of 1 scene (hook)" in page
+    assert "This ad uses the template's copy" in page
+    ad.copy = {"source": "template", "model": "", "angle": "", "rejected": [], "edited": ["hook", "cta"]}
+    ad.save(update_fields=["copy"])
+    page = client.get(url).text
+    assert "You edited the words of 2 scenes (hook, cta)" in page
+    assert "The template wrote the rest of this ad's copy." in page
 
 
 @pytest.mark.parametrize("who", ["owner", "editor", "viewer"])
@@ -922,14 +933,33 @@ def test_the_storyboard_in_place_keeps_the_tenant_rules(client, team, ad):
     assert client.put(url, headers=HX).status_code == 405
     ad.refresh_from_db()
     assert ad.script == before
-    # the merchant rewrote a scene afterwards: said first, who wrote the rest kept
-    ad.copy = {**ad.copy, "edited": ["hook"]}
-    ad.save(update_fields=["copy"])
-    page = client.get(url).text
-    assert "You edited the words of 1 scene (hook)" in page
-    assert "This ad uses the template's copy" in page
-    ad.copy = {"source": "template", "model": "", "angle": "", "rejected": [], "edited": ["hook", "cta"]}
-    ad.save(update_fields=["copy"])
-    page = client.get(url).text
-    assert "You edited the words of 2 scenes (hook, cta)" in page
-    assert "The template wrote the rest of this ad's copy." in page
+
+
+def test_after_an_in_place_action_the_focus_goes_to_the_field_one_works_on_next(client, team, ad):
+    """Keyboard users: after "Remove" the caption of the scene that took its place, after
+    "+ Scene after" the new scene's caption, after "Use …" the rewritten field (autofocus,
+    which htmx honours in what it swaps in); one field at most."""
+    import re
+
+    team.login(client, "editor")
+    url = f"{_w(team)}/ads/{ad.id}/storyboard/"
+    hx = {"HX-Request": "true"}
+
+    def focused(text: str) -> list[str]:
+        return re.findall(r'id="(id_[\w-]+)"[^>]*\bautofocus\b', text)
+
+    last = len(ad.script["scenes"]) - 1
+    assert focused(client.post(url, {**_form(ad.script), "action": "remove-1"}, headers=hx).text) == [
+        "id_scenes-1-caption"
+    ]
+    assert focused(client.post(url, {**_form(ad.script), "action": f"remove-{last}"}, headers=hx).text) == [
+        f"id_scenes-{last - 1}-caption"
+    ]
+    assert focused(client.post(url, {**_form(ad.script), "action": "add-0"}, headers=hx).text) == [
+        "id_scenes-1-caption"
+    ]
+    form = _form(ad.script, **{"scenes-0-voiceover": "The best cure for dry skin."})
+    assert focused(client.post(url, {**form, "action": "apply:scenes.0.voiceover"}, headers=hx).text) == [
+        "id_scenes-0-voiceover"
+    ]
+    assert focused(client.get(url).text) == []  # a page opened plainly takes no focus

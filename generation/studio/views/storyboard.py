@@ -73,7 +73,24 @@ def _cards(draft: dict, findings: list[dict], errors: dict[str, list[str]]) -> l
     return cards
 
 
-def _page(request, access, ad, draft: dict, *, errors=None, unsaved=False, status=200):
+def _focus_after(action: str, draft: dict) -> str:
+    """The field a keyboard user continues in after an in-place action (its element id):
+    the rewritten text; the scene that took a removed one's place; a new scene's caption.
+    "" where htmx keeps the focus itself (a moved scene's button keeps its id)."""
+    if action.startswith("apply:"):
+        return "id_" + action.removeprefix("apply:").replace(".", "-")
+    kind, _, index = action.partition("-")
+    if not index.isdigit():
+        return ""
+    count = len(draft.get("scenes") or [])
+    if kind == "remove" and count:
+        return f"id_scenes-{min(int(index), count - 1)}-caption"
+    if kind == "add" and int(index) + 1 < count:
+        return f"id_scenes-{int(index) + 1}-caption"
+    return ""
+
+
+def _page(request, access, ad, draft: dict, *, errors=None, unsaved=False, status=200, focus=""):
     product_data = ad.product.as_script_input()
     findings = [
         f.as_dict() for f in compliance.check_script(draft, product=product_data, market=ad.market)
@@ -106,6 +123,7 @@ def _page(request, access, ad, draft: dict, *, errors=None, unsaved=False, statu
         "busy": selectors.ad_busy(ad=ad),
         "latest_job": ad.jobs.all()[0] if ad.jobs.all() else None,
         "unsaved": unsaved,
+        "focus": focus,
         # scenes whose poster frame the current render shows (none once the script changed)
         "framed": {sc.get("id") for sc in ad.script.get("scenes") or []}
         if frames.frames_source(ad)
@@ -137,13 +155,15 @@ def storyboard_page(request, workspace_id, ad_id):
             )
         ]
         draft = storyboard.draft_apply(draft, path=action.removeprefix("apply:"), findings=findings)
-        return _page(request, access, ad, draft, unsaved=True)
+        return _page(request, access, ad, draft, unsaved=True, focus=_focus_after(action, draft))
     if action not in ("save", "render"):
+        focus = ""
         try:
             draft = storyboard.draft_edit(draft, action)
+            focus = _focus_after(action, draft)
         except InvalidInput as exc:
             messages.error(request, exc.message)
-        return _page(request, access, ad, draft, unsaved=True)
+        return _page(request, access, ad, draft, unsaved=True, focus=focus)
     if selectors.ad_busy(ad=ad):
         raise Conflict(
             "The ad is being rendered: wait for its job to end (or cancel it), then save.",
