@@ -15,7 +15,7 @@ wrapped in a recorder, so what is measured is what the soundtrack asked espeak f
   heard, as a power mean, and its quietest 10 % (``p10``); the bed's own fade in (first 1 s)
   and out (last 1.5 s) are not gaps; ``nan`` when there is no gap; ``LUFS`` is the whole mix;
 - ``silent``: scenes with a caption and no voice heard in them (a line carried over from the
-  previous scene counts).
+  previous scene counts, as does the next scene's line starting early in it: L- and J-cuts).
 
 Each line's fit comes from ``Soundtrack.lines`` (what was said, at what speed, its share of the
 asked line's characters); ``cut`` counts words of what was said that are not heard whole.

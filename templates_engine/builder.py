@@ -5,11 +5,15 @@ price, a sale or a feature the product lacks uses its fallback copy or is droppe
 script's ``notes`` say so); features come only from the page; prices are the page's, in its
 currency, formatted for the ad's locale. It also makes copy fit: captions into two lines,
 voiceovers into their scene's time (scene lengths fitted to the lines first), and says each
-fact once (``_say_each_fact_once``).
+fact once (``_say_each_fact_once``). In a short ad, where not every line has time, a scene
+without one is voiced across a cut instead: the line before runs on into it (an L-cut,
+``is_carried``) or the line after starts early inside it (a J-cut, ``is_led``), the scenes
+re-timed for it (``voice_times`` says where the soundtrack places each line).
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 import random
 from dataclasses import dataclass
@@ -131,7 +135,9 @@ def build_script(
         for p, n in zip(planned, frames, strict=True)
     ]
     scenes = _say_each_fact_once(scenes, context, copy_lang, notes)
-    scenes = _carry_over_cuts(scenes, _shortest_lines(planned, context, copy_lang), copy_lang, notes)
+    shortest = _shortest_lines(planned, context, copy_lang)
+    scenes = _carry_over_cuts(scenes, shortest, copy_lang, notes)
+    scenes = _lead_into_cuts(scenes, shortest, copy_lang, notes)
     if platform in SHORT_FORM:
         scenes = [scene.model_copy(update={"transition": "cut"}) for scene in scenes]
     return AdScript(
@@ -401,27 +407,105 @@ def _said_caption(caption: str, line: str, lang: str) -> str:
 
 
 # Where the soundtrack places a line (``generation.render.audio``): this far into its scene,
-# and ending at least this long before the cut after it.
-VOICE_OFFSET, VOICE_TAIL = 0.15, 0.12
+# ending at least this long before the cut after it, and this long after the line before.
+VOICE_OFFSET, VOICE_TAIL, LINE_GAP = 0.15, 0.12, 0.2
+_EPS = 1e-9
 
 
-def carried_line_end(scenes: list[Scene], index: int, lang: str) -> float | None:
-    """When scene ``index`` has a caption and no line of its own, the time (from its start)
-    at which the previous scene's line, said at the voice's own pace, ends; None when there
-    is no previous line. The scene is *carried* when that line runs on through at least half
-    of it and ends before it does (``_carry_over_cuts``)."""
-    if index == 0 or not scenes[index - 1].voiceover:
-        return None
-    before = scenes[index - 1]
-    return VOICE_OFFSET + speech_seconds(before.voiceover, lang) - before.duration
+def voice_times(scenes: list[Scene], lang: str) -> list[tuple[float, float] | None]:
+    """Where the soundtrack places each scene's line, said at the voice's own pace: (start,
+    end) in seconds from the ad's start, None for a scene without a line. A line starts
+    ``VOICE_OFFSET`` into its scene; when the scene before has a caption and no line, it
+    starts early instead, from the middle of that scene (a J-cut: audio leads picture) when
+    that is at least ``VOICE_OFFSET`` before the cut, unless the scene after it has a caption
+    and no line too (the line is carried over that one, an L-cut); never sooner than
+    ``LINE_GAP`` after the line before it ends."""
+    durations, lines, captioned = _args(scenes)
+    return _voice_times(durations, lines, captioned, lambda text: speech_seconds(text, lang))
+
+
+def _voice_times(durations, lines, captioned, seconds) -> list[tuple[float, float] | None]:
+    out: list[tuple[float, float] | None] = []
+    start, free = 0.0, -math.inf
+    for i, (duration, line) in enumerate(zip(durations, lines, strict=True)):
+        if not line:
+            out.append(None)
+        else:
+            begin = start + VOICE_OFFSET
+            carries = i + 1 < len(lines) and captioned[i + 1] and not lines[i + 1]
+            if i and captioned[i - 1] and not lines[i - 1] and not carries:
+                lead = max(start - durations[i - 1] / 2, free + LINE_GAP)
+                if lead <= start - VOICE_OFFSET + _EPS:
+                    begin = lead
+            begin = max(begin, free + LINE_GAP)
+            free = begin + seconds(line)
+            out.append((begin, free))
+        start += duration
+    return out
+
+
+def _carried(durations, lines, captioned, times, index: int) -> bool:
+    if not (0 < index < len(lines) and captioned[index] and not lines[index] and times[index - 1]):
+        return False
+    start = sum(durations[:index])
+    end = times[index - 1][1] - start
+    return durations[index] / 2 - _EPS <= end <= durations[index] - VOICE_TAIL + _EPS
+
+
+def _led(durations, lines, captioned, times, index: int) -> bool:
+    last = len(lines) - 1
+    if not (0 <= index < last and captioned[index] and not lines[index] and times[index + 1]):
+        return False
+    start = sum(durations[:index])
+    cut = start + durations[index]
+    begin, end = times[index + 1]
+    return (
+        begin <= cut - VOICE_OFFSET + _EPS
+        and end <= cut + durations[index + 1] - VOICE_TAIL + _EPS
+        and (
+            begin <= start + durations[index] / 2 + _EPS
+            or _carried(durations, lines, captioned, times, index)
+        )
+    )
+
+
+def _args(scenes: list[Scene]) -> tuple[list[float], list[str], list[bool]]:
+    return [s.duration for s in scenes], [s.voiceover for s in scenes], [bool(s.caption) for s in scenes]
 
 
 def is_carried(scenes: list[Scene], index: int, lang: str) -> bool:
-    """Whether the previous scene's line is heard through scene ``index``: it runs on into
-    it, through at least half of it, and ends a breath before it does."""
-    end = carried_line_end(scenes, index, lang)
-    seconds = scenes[index].duration
-    return end is not None and seconds / 2 - 1e-9 <= end <= seconds - VOICE_TAIL + 1e-9
+    """Whether the previous scene's line is heard through scene ``index`` (which has a caption
+    and no line of its own): it runs on into it, through at least half of it, and ends a
+    breath before it does (an L-cut, ``_carry_over_cuts``)."""
+    durations, lines, captioned = _args(scenes)
+    return _carried(durations, lines, captioned, voice_times(scenes, lang), index)
+
+
+def is_led(scenes: list[Scene], index: int, lang: str) -> bool:
+    """Whether the next scene's line is heard in scene ``index`` (which has a caption and no
+    line of its own): it starts early, from the middle of the scene (or a breath after a line
+    carried into it), at least ``VOICE_OFFSET`` before the cut, and ends a breath before its
+    own scene does, at the voice's own pace (a J-cut, ``_lead_into_cuts``)."""
+    durations, lines, captioned = _args(scenes)
+    return _led(durations, lines, captioned, voice_times(scenes, lang), index)
+
+
+def voice_room(scenes: list[Scene], index: int, lang: str) -> float:
+    """The seconds scene ``index``'s line may take: its scene, the scene after it when the line
+    is carried over that (``is_carried``), and the part of the scene before it where the line
+    already plays when it is led (``is_led``)."""
+    durations, lines, captioned = _args(scenes)
+    times = voice_times(scenes, lang)
+    return _room(durations, lines, captioned, times, index)
+
+
+def _room(durations, lines, captioned, times, index: int) -> float:
+    room = durations[index]
+    if _carried(durations, lines, captioned, times, index + 1):
+        room += durations[index + 1]
+    if index and _led(durations, lines, captioned, times, index - 1):
+        room += sum(durations[:index]) - times[index][0]
+    return room
 
 
 def _carry_over_cuts(scenes: list[Scene], shortest: list[str], lang: str, notes: list[str]) -> list[Scene]:
@@ -468,6 +552,161 @@ def _carry_over_cuts(scenes: list[Scene], shortest: list[str], lang: str, notes:
             notes.append(f"The {before.id!r} line runs on over the {s.id!r} scene, whose own line had no time.")
         carried.append(j)
     return [s.model_copy(update={"duration": n / FPS}) for s, n in zip(scenes, frames, strict=True)]
+
+
+def _lead_into_cuts(
+    scenes: list[Scene], shortest: list[str], lang: str, notes: list[str]
+) -> list[Scene]:
+    """A captioned scene still silent after ``_carry_over_cuts`` (its line had no time, nor
+    was the line before carried over it) is voiced by the next scene's line starting early
+    inside it: a J-cut, audio leading picture (``is_led``). With an L-cut over its first half
+    (the scene before says its shortest line, when it had none, running on through half of
+    it), a short ad's voice runs on across both cuts: the hook's line into the feature scene,
+    the price line from the feature scene's second half into the end card. The scene and its
+    neighbours (three in a row) are re-timed in whole frames, each at least
+    ``MIN_SCENE_SECONDS``, the ad's length unchanged; a neighbour that had no line may say its
+    shortest (none that states a number said elsewhere). A plan is kept only when it voices
+    more of the scenes the template writes a line for, and every line still fits at the
+    natural pace (``voice_room``, ``hurried_budget``); of those, the one that moves the
+    fewest frames. A scene whose template writes no line stays silent, by design."""
+    n = len(scenes)
+    if n < 2:
+        return scenes
+    lo = round(MIN_SCENE_SECONDS * FPS)
+    frames = [round(s.duration * FPS) for s in scenes]
+    lines = [s.voiceover for s in scenes]
+    captioned = [bool(s.caption) for s in scenes]
+    wanted = [bool(s.caption and shortest[k]) for k, s in enumerate(scenes)]
+    said: dict[str, float] = {}
+
+    def seconds(text: str) -> float:
+        if text not in said:
+            said[text] = speech_seconds(text, lang)
+        return said[text]
+
+    def voiced(fr: list[int], ln: list[str]) -> tuple[list[bool], list[float]] | None:
+        """Which scenes are heard and each line's room; None when a line would not fit: at
+        the top of the natural pace, and at the voice's own pace unless it is the line it
+        was, with no less room than it had (a re-timing never hurries a line)."""
+        durations = [f / FPS for f in fr]
+        times = _voice_times(durations, ln, captioned, seconds)
+        rooms = [_room(durations, ln, captioned, times, k) for k in range(n)]
+        for k, line in enumerate(ln):
+            if not line:
+                continue
+            if seconds(line) > hurried_budget(rooms[k]) + _EPS:
+                return None
+            cut = sum(durations[: k + 1])
+            if _carried(durations, ln, captioned, times, k + 1):
+                cut += durations[k + 1]
+            kept = line == lines[k] and rooms[k] >= base_rooms[k] - _EPS
+            if times[k][1] > cut - VOICE_TAIL + _EPS and not kept:
+                return None
+        heard = [
+            bool(ln[k])
+            or _carried(durations, ln, captioned, times, k)
+            or _led(durations, ln, captioned, times, k)
+            for k in range(n)
+        ]
+        return heard, rooms
+
+    def count(heard: list[bool]) -> int:
+        return sum(h and w for h, w in zip(heard, wanted, strict=True))
+
+    base_rooms = [-math.inf] * n  # the first judgement: each line as the script has it
+    now = voiced(frames, lines)
+    if now is None:
+        return scenes
+    heard, base_rooms = now
+    for j in range(n):
+        if not wanted[j] or heard[j]:
+            continue
+        first = max(0, min(j - 1, n - 3))
+        window = list(range(first, min(n, first + 3)))
+        options = [[lines[k]] for k in window]
+        for at, k in enumerate(window):
+            if lines[k] or not wanted[k]:
+                continue
+            for line in (shortest[k], _said_caption(scenes[k].caption, scenes[k].caption, lang)):
+                if any(ch.isdigit() for ch in line) and any(ch.isdigit() for ch in "".join(lines)):
+                    continue  # a number may be a fact another line says
+                if line and line not in options[at]:
+                    options[at].append(line)
+        total = sum(frames[k] for k in window)
+        step = max(1, (total - lo * len(window)) // 30)
+        splits = {tuple(frames[k] for k in window)}
+        for a in range(lo, total - lo * (len(window) - 1) + 1, step):
+            if len(window) == 2:
+                splits.add((a, total - a))
+                continue
+            for b in range(lo, total - a - lo + 1, step):
+                splits.add((a, b, total - a - b))
+        order = sorted(splits, key=lambda sp: (_moved(sp, [frames[k] for k in window]), sp))
+        best, best_count = None, count(heard)
+        for choice in _product(options):
+            trial_lines = list(lines)
+            for k, line in zip(window, choice, strict=True):
+                trial_lines[k] = line
+            for split in order:
+                trial_frames = list(frames)
+                for k, f in zip(window, split, strict=True):
+                    trial_frames[k] = f
+                judged = voiced(trial_frames, trial_lines)
+                if judged is None or not judged[0][j]:
+                    continue
+                trial, rooms = judged
+                moved = _moved(trial_frames, frames)
+                gained = count(trial)
+                if gained > best_count or (best and gained == best_count and moved < best[0]):
+                    best, best_count = (moved, trial_frames, trial_lines, trial, rooms), gained
+                break  # later splits move more frames
+        if best is None:
+            continue
+        old = [f / FPS for f in frames]
+        old_times = _voice_times(old, lines, captioned, seconds)
+        _, frames, new_lines, new_heard, new_rooms = best
+        for k in range(n):
+            if new_lines[k] != lines[k] and new_lines[k] == shortest[k]:
+                notes.append(
+                    f"The {scenes[k].id!r} scene says its shortest line: the scenes around it were re-timed."
+                )
+            elif new_lines[k] != lines[k]:
+                notes.append(
+                    f"The {scenes[k].id!r} scene says its caption: not even its shortest line has time."
+                )
+        durations = [f / FPS for f in frames]
+        times = _voice_times(durations, new_lines, captioned, seconds)
+        for k in range(n):
+            if _carried(durations, new_lines, captioned, times, k) and not _carried(
+                old, lines, captioned, old_times, k
+            ):
+                notes.append(
+                    f"The {scenes[k - 1].id!r} line runs on over the {scenes[k].id!r} scene, "
+                    "whose own line had no time."
+                )
+        lines, heard, base_rooms = new_lines, new_heard, new_rooms
+    durations = [f / FPS for f in frames]
+    times = _voice_times(durations, lines, captioned, seconds)
+    for k in range(n):
+        if wanted[k] and _led(durations, lines, captioned, times, k):
+            notes.append(
+                f"The {scenes[k + 1].id!r} line starts early, over the end of the "
+                f"{scenes[k].id!r} scene, whose own line had no time."
+            )
+    return [
+        s.model_copy(update={"duration": f / FPS, "voiceover": line})
+        for s, f, line in zip(scenes, frames, lines, strict=True)
+    ]
+
+
+def _moved(split: list[int] | tuple[int, ...], frames: list[int]) -> int:
+    """Frames moved between scenes, counted at both ends."""
+    return sum(abs(a - b) for a, b in zip(split, frames, strict=True))
+
+
+def _product(options: list[list[str]]) -> list[tuple[str, ...]]:
+    """Every choice of one line per scene, the scenes' own lines first."""
+    return list(itertools.product(*options))
 
 
 # Facts a script states as values: said at most once in voice, shown at most twice as text.

@@ -140,9 +140,10 @@ def speech_seconds(text: str, language: str) -> float:
     Counted per character, not per word, in every script (a Japanese or Chinese line has no
     spaces): each letter (ASCII letters apart), Han character, kana or hangul syllable and digit ("312" is said
     "three hundred twelve") costs its language's time (``languages.VOICE_PACE``), as does a
-    currency sign; each clause mark inside the line adds a pause.
+    currency sign; each clause mark inside the line adds a pause. A Chinese or Korean "%" is
+    counted as the word the voice says for it (``_as_said``).
     """
-    latin, letters, han, syllables, digits, currency, pauses = _sounds(text)
+    latin, letters, han, syllables, digits, currency, pauses = _sounds(_as_said(text, language))
     if not latin + letters + han + syllables + digits:
         return 0.0
     pace = voice_pace(language)
@@ -156,6 +157,19 @@ def speech_seconds(text: str, language: str) -> float:
         + currency * pace.currency
         + pauses * pace.pause
     )
+
+
+# A percent sign the voice says as a word of the line's own language, priced as that word:
+# "25%" in a Chinese line is "百分之二十五", 0.7 s more than its digits (espeak took 1.34x the
+# estimate); before an English word ("100% cotton") it is said in English, as counted.
+_PERCENT_SAID = {"zh": "百分之", "ko": "퍼센트"}
+_PERCENT = re.compile(r"%(?!\s*[A-Za-z])")
+
+
+def _as_said(text: str, language: str) -> str:
+    """``text`` with the signs the voice says as words of ``language`` written as those words."""
+    word = _PERCENT_SAID.get(language.split("-")[0])
+    return _PERCENT.sub(word, text) if word and "%" in text else text
 
 
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003ffff]")

@@ -10,7 +10,10 @@ The mix: each scene's line starts just after the scene does. A line too long for
 sped up, at most to ``MAX_SPEED`` (1.15x, a natural range), then replaced by a shorter version
 of itself (whole clauses, any price kept: ``textfit.shorter_lines``); a word is never cut. A
 line may be carried over the next scene when that has a caption and no line of its own (an
-L-cut: the builder's short ads time it so, ``builder.is_carried``). A
+L-cut: the builder's short ads time it so, ``builder.is_carried``); else, when the scene
+before it has a caption and no line, it starts early, from that scene's middle or
+``LINE_GAP`` after the line before (a J-cut, audio leading picture: ``builder.is_led``), so
+a 6 s ad's voice can run on across both cuts; the word timings (kinetic captions) follow. A
 line that still overruns runs on into the next scene, which then speaks after it; one that
 would pass the ad's end is left out. ``Soundtrack.lines`` records each fit (speed, share
 said). The music bed sits 6 LU under the voice between lines and ducks 12 dB under it (so
@@ -41,7 +44,7 @@ from .speech import Speech, TTSEngine, estimate_words, read_wav_mono, speak
 
 VOICE_OFFSET = 0.15  # s after the scene starts: lets the cut land before the first word
 VOICE_TAIL = 0.12  # s of air left before the next scene
-LINE_GAP = 0.2  # s between a line that ran on past its scene and the next line
+LINE_GAP = 0.2  # s at least between one line's end and the next line (one ran on, or led)
 TARGET_LUFS = -14.0
 CEILING_DBTP = -1.0
 DUCK_DB = -12.0
@@ -200,20 +203,35 @@ def voice_track(
     spec: RenderSpec, n: int, engine: TTSEngine
 ) -> tuple[np.ndarray, tuple[tuple[WordTiming, ...], ...], tuple[LineFit, ...]]:
     """Mono voice-over for the whole ad (each scene's line placed just after the scene
-    starts, or after the previous line when that ran on), per scene its spoken words in
-    seconds from the start of the ad, and how each line was fitted."""
+    starts, from the middle of the scene before when that has a caption and no line (a
+    J-cut), and never sooner than ``LINE_GAP`` after the previous line), per scene its spoken
+    words in seconds from the start of the ad, and how each line was fitted."""
     track = np.zeros(n)
     timings: list[tuple[WordTiming, ...]] = []
     fits: list[LineFit] = []
-    start, free = 0.0, 0.0  # the scene's start; when the previous line ends
+    start, free = 0.0, -LINE_GAP  # the scene's start; when the previous line ends
     total = n / SAMPLE_RATE
     for i, scene in enumerate(spec.scenes):
         placed: tuple[WordTiming, ...] = ()
         if scene.voiceover.strip():
-            begin = max(start + VOICE_OFFSET, free + LINE_GAP)
-            room = start + scene.duration - VOICE_TAIL - begin
+            before = spec.scenes[i - 1] if i else None
             after = spec.scenes[i + 1] if i + 1 < len(spec.scenes) else None
-            if after is not None and after.caption and not after.voiceover.strip():
+            carries = after is not None and bool(after.caption) and not after.voiceover.strip()
+            begin = start + VOICE_OFFSET
+            if (
+                before is not None
+                and before.caption
+                and not before.voiceover.strip()
+                and not carries
+            ):
+                # A J-cut: the scene before has a caption and no line, so this line starts
+                # in it, from its middle (or a breath after a line carried into it).
+                lead = max(start - before.duration / 2, free + LINE_GAP)
+                if lead <= start - VOICE_OFFSET + 1e-9:
+                    begin = lead
+            begin = max(begin, free + LINE_GAP)
+            room = start + scene.duration - VOICE_TAIL - begin
+            if carries:
                 room += after.duration  # an L-cut: the line is carried over the next scene
             line, words, said, speed = _fit_line(
                 engine,

@@ -33,7 +33,7 @@ def test_every_vertical_has_templates():
 
 @pytest.mark.parametrize(("slug", "language", "length"), CASES)
 def test_every_template_builds_for_every_language_and_length(slug, language, length, make_product):
-    from templates_engine.builder import build_script, is_carried
+    from templates_engine.builder import build_script, voice_room
     from templates_engine.textfit import speech_seconds, wrap_caption
 
     product = make_product(regular_price="32.00", **RATING)  # on sale and rated: every template builds
@@ -46,9 +46,9 @@ def test_every_template_builds_for_every_language_and_length(slug, language, len
     for k, scene in enumerate(scenes):
         assert scene.caption, scene.id
         assert len(wrap_caption(scene.caption)) <= 2, scene.caption
-        # A line carried over the next scene (an L-cut, in a short ad) has both scenes' time.
-        carries = k + 1 < len(scenes) and is_carried(scenes, k + 1, language)
-        room = scene.duration + (scenes[k + 1].duration if carries else 0)
+        # A line carried over the next scene (an L-cut, in a short ad) has both scenes' time;
+        # one that starts early in the scene before (a J-cut) has that part of it too.
+        room = voice_room(scenes, k, language)
         assert speech_seconds(scene.voiceover, language) <= room, scene.voiceover
         assert "{" not in scene.caption + scene.voiceover + scene.badge
         assert 0 <= scene.image_index < len(product["images"])

@@ -154,6 +154,61 @@ def test_a_line_that_cannot_fit_runs_on_and_the_next_waits(tmp_path: Path) -> No
     assert second.said == "y" * 10
 
 
+class _Beep:
+    """A voice that takes 0.06 s a character (a steady tone: nothing trimmed)."""
+
+    def synthesize(self, text, *, language, voice="", rate=1.0):
+        t = np.arange(int(len(text) * 0.06 / rate * 16000)) / 16000
+        return 0.5 * np.sin(2 * np.pi * 220 * t), 16000
+
+
+def _captioned(tmp_path: Path, scenes) -> RenderSpec:
+    photo = tmp_path / "unused.jpg"
+    return RenderSpec(
+        format=SMALL,
+        language="en",
+        audio=AudioSpec(music=False),
+        scenes=tuple(
+            SceneSpec(d, MotionShot((photo,)), caption=c, voiceover=v) for d, c, v in scenes
+        ),
+    )
+
+
+def test_a_line_starts_early_in_a_captioned_scene_without_one(tmp_path: Path) -> None:
+    """A J-cut: the hook has a caption and no line, so the next line starts in the hook's
+    second half (from its middle) and has that time too; its words say so (the kinetic
+    captions follow them)."""
+    spec = _captioned(tmp_path, [(2.0, "Hook", ""), (4.0, "Only $24", "y" * 60)])
+    track = audio.soundtrack(spec, tmp_path / "v.wav", n_samples=6 * 48_000, engine=_Beep())
+    (fit,) = track.lines
+    assert track.words[1][0].start == pytest.approx(1.0, abs=0.01)  # the hook's middle
+    assert fit.rate == 1.0 and fit.room == pytest.approx(6.0 - audio.VOICE_TAIL - 1.0, abs=0.01)
+    assert track.words[1][-1].end <= 6.0
+
+
+def test_a_line_carried_and_a_line_led_meet_in_one_scene_a_breath_apart(tmp_path: Path) -> None:
+    """An L-cut and a J-cut over one scene without a line: the first line runs on into it, the
+    next starts in it ``LINE_GAP`` after the first ends, never over it; when that would leave
+    less than ``VOICE_OFFSET`` before the cut, the next line starts in its own scene."""
+    first = "x" * 32  # 1.92 s: from 0.15 to 2.07 s, through half of the 1 s "after" scene
+    spec = _captioned(
+        tmp_path, [(1.5, "Before", first), (1.0, "After", ""), (3.5, "Only $24", "y" * 40)]
+    )
+    track = audio.soundtrack(spec, tmp_path / "v.wav", n_samples=6 * 48_000, engine=_Beep())
+    carried, led = track.lines
+    assert carried.rate == led.rate == 1.0
+    assert 2.0 <= audio.VOICE_OFFSET + carried.seconds <= 2.38
+    start = track.words[2][0].start
+    assert start == pytest.approx(audio.VOICE_OFFSET + carried.seconds + audio.LINE_GAP, abs=0.01)
+    assert start < 2.5 - audio.VOICE_OFFSET + 0.01  # inside "after", ahead of the cut
+    # A longer first line leaves no room for the lead: the next starts after its own cut.
+    spec = _captioned(
+        tmp_path, [(1.5, "Before", "x" * 36), (1.0, "After", ""), (3.5, "Only $24", "y" * 40)]
+    )
+    track = audio.soundtrack(spec, tmp_path / "v.wav", n_samples=6 * 48_000, engine=_Beep())
+    assert track.words[2][0].start == pytest.approx(2.5 + audio.VOICE_OFFSET, abs=0.01)
+
+
 def test_a_line_that_would_pass_the_ad_end_is_left_out_not_cut(tmp_path: Path) -> None:
     class Beep:
         def synthesize(self, text, *, language, voice="", rate=1.0):
@@ -256,7 +311,7 @@ COVERAGE_TARGET = 0.6  # share of a 15 s ad with voice (bench/voice_fit.py: 62-8
 @pytest.mark.parametrize("language", ["en", "de", "ja", "zh-Hans", "ar"])
 def test_the_demo_ads_are_voiced_scene_by_scene(tmp_path: Path, language: str) -> None:
     """Each demo product's 15 s ad (the picker's template), script to soundtrack: every
-    captioned scene speaks, nothing past 1.15x, no word past the ad's end, a sale's offer
+    captioned scene speaks (a line is heard in it), nothing past 1.15x, no word past the ad's end, a sale's offer
     says the sale price, and the voice covers at least the target share of the ad."""
     from bench.build_script import product_json
     from products.demo.catalog import PRODUCTS
@@ -281,10 +336,16 @@ def test_the_demo_ads_are_voiced_scene_by_scene(tmp_path: Path, language: str) -
         )
         track = audio.soundtrack(spec, tmp_path / "ad.wav", n_samples=15 * 48_000)
         said = {fit.scene: fit for fit in track.lines}
+        # Heard in the scene: its own line, or one running over a cut into it (an L- or J-cut).
+        heard = [w for words in track.words for w in words]
+        cuts = np.cumsum([0.0, *(s.duration for s in spec.scenes)])
         silent = [
-            i for i, s in enumerate(spec.scenes) if s.caption and not (i in said and said[i].said)
+            i
+            for i, s in enumerate(spec.scenes)
+            if s.caption and not any(w.start < cuts[i + 1] and w.end > cuts[i] for w in heard)
         ]
         assert not silent, (demo.slug, silent, script.notes)
+        assert all(said[i].said for i, s in enumerate(spec.scenes) if s.voiceover)
         assert max(fit.rate for fit in track.lines) <= audio.MAX_SPEED
         offer = [i for i, s in enumerate(script.scenes) if s.id == "offer"]
         if offer and demo.regular_price:
@@ -326,5 +387,8 @@ def test_a_6_s_ad_carries_the_voice_over_a_scene_without_a_line(tmp_path: Path) 
     heard = [w for words in track.words for w in words]
     start, end = before.duration, before.duration + after.duration
     assert any(w.start < start + after.duration / 2 and w.end > start for w in heard)
-    assert "24" in said[2].said and track.words[2][0].start >= end
+    # The price line may start early, inside "after" (a J-cut), but never over the before line.
+    assert "24" in said[2].said and track.words[2][0].start >= heard[0].end
+    assert track.words[2][0].start >= track.words[0][-1].end + audio.LINE_GAP - 0.01
+    assert start < track.words[2][0].start < end + audio.VOICE_OFFSET + 0.01
     assert all(w.end <= 6 for w in heard)
