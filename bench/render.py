@@ -5,12 +5,18 @@ voice-over (espeak-ng) and a music bed; libx264 at the same preset and CRF every
 format (``--formats 9:16`` by default, ``all`` for the four):
 
     (a) ``render_ad_video``: everything, the soundtrack and the AAC audio included;
-    (b) the encoder floor: libx264 encoding (a)'s own frames, decoded and converted to
-        yuv420p in memory *before* the clock starts (the encoder's native input, so no
-        colour conversion and no frame making is timed), no audio. Two ways, both measured,
-        and the floor is the cheaper by CPU:
+    (b) the encoder floor: libx264 encoding (a)'s own frames, exactly the yuv420p planes
+        (a) hands its encoder, captured in memory by an untimed render *before* the clock
+        starts (the encoder's native input, so no colour conversion and no frame making is
+        timed), no audio. Until 2026-12-06 the floor encoded (a)'s output decoded again:
+        frames that had been through x264 once, smoothed of the fine detail and noise that
+        cost bits, which x264 encodes with about 12 % less CPU than the frames themselves
+        (``--decoded-floor`` prints that old floor too). Two ways, both measured, and the
+        floor is the cheaper by CPU:
           (b1) the same ffmpeg binary reading the yuv420p frames from a pipe;
-          (b2) PyAV's libx264, in this process, from the frames in memory (no pipe at all);
+          (b2) PyAV's libx264, in this process, from the frames in memory (no pipe at all),
+               with x264's frame threads as (a) and (b1) have them (until 2026-12-06 it ran
+               PyAV's default slice threads: another set-up, less CPU and slower);
     (c) the common open-source way (9:16 only, one run): moviepy ``CompositeVideoClip`` with
         an ``ImageClip`` zoomed per frame and a ``TextClip`` per caption, crossfades, the same
         soundtrack, ``write_videofile``.
@@ -266,6 +272,25 @@ def memory_run(length: float, preset: str) -> None:
 # --- (b) the floor ----------------------------------------------------------------------
 
 
+def capture_i420(spec: RenderSpec, folder: Path) -> list[np.ndarray]:
+    """The yuv420p planes ``render_ad_video`` hands its encoder, each frame in memory (what
+    (a) encodes, bit for bit), from a render whose encoder is swapped for a recorder."""
+    from generation.render import encode
+
+    real, frames = encode.encode_frames, []
+
+    def record(frame, *, n_frames, out, **_):
+        frames.extend(encode.rgb_to_i420(frame(i)) for i in range(n_frames))
+        Path(out).write_bytes(b"")
+
+    encode.encode_frames = record
+    try:
+        render_ad_video(spec, out_dir=folder / "captured", basename="ad")
+    finally:
+        encode.encode_frames = real
+    return frames
+
+
 def decode_i420(path: Path) -> list[np.ndarray]:
     """The video's frames as yuv420p planes (I420, (h * 3 / 2) x w), in memory."""
     with av.open(str(path)) as container:
@@ -312,6 +337,9 @@ def floor_pyav(
         stream.width, stream.height = size
         stream.pix_fmt = "yuv420p"
         stream.options = {"preset": preset, "crf": str(crf)}
+        # x264's frame threads, as ffmpeg's command line and the renderer have them (PyAV's
+        # default, slice threads, is another encoder set-up: less CPU, slower, larger).
+        stream.codec_context.thread_type = "AUTO"
         for frame in frames:
             container.mux(stream.encode(av.VideoFrame.from_ndarray(frame, format="yuv420p")))
         container.mux(stream.encode(None))
@@ -460,18 +488,26 @@ def machine() -> str:
 def bench_format(fmt: OutputFormat, photos: list[Path], folder: Path, args) -> dict[str, Runs]:
     spec = make_spec(photos, args.preset, args.length, fmt)
     size = (fmt.width, fmt.height)
-    a, b1, b2 = Runs(), Runs(), Runs()
+    a, b1, b2, bd = Runs(), Runs(), Runs(), Runs()
     result = None
+    frames = capture_i420(spec, folder)
     for _ in range(args.repeat):
         result = a.measure(lambda: render_ad_video(spec, out_dir=folder / "a", basename="ad"))
-        frames = decode_i420(result.video)
         for runs, way, name in ((b1, floor_ffmpeg, "b1.mp4"), (b2, floor_pyav, "b2.mp4")):
             runs.measure(
-                lambda way=way, name=name, frames=frames: way(
+                lambda way=way, name=name: way(
                     frames, size, spec.fps, args.preset, spec.crf, folder / name
                 )
             )
-        frames.clear()
+        if args.decoded_floor:
+            decoded = decode_i420(result.video)
+            bd.measure(
+                lambda decoded=decoded: floor_pyav(
+                    decoded, size, spec.fps, args.preset, spec.crf, folder / "bd.mp4"
+                )
+            )
+            del decoded
+    frames.clear()
     n = result.frames
     floor = min((b1, b2), key=lambda r: r.median_cpu)
     print(
@@ -481,6 +517,8 @@ def bench_format(fmt: OutputFormat, photos: list[Path], folder: Path, args) -> d
     print(a.line("(a) render_ad_video", n))
     print(b1.line("(b1) floor: ffmpeg, yuv420p on a pipe", n))
     print(b2.line("(b2) floor: PyAV in process, yuv420p", n))
+    if args.decoded_floor:
+        print(bd.line("(bd) old floor: (a)'s output decoded, PyAV", n))
     which = "b1" if floor is b1 else "b2"
     print(
         f"a/b by CPU = {a.median_cpu / floor.median_cpu:.2f}   a/b by wall = "
@@ -554,6 +592,11 @@ def main() -> None:
     )
     parser.add_argument(
         "--split", action="store_true", help="also time (a) without its encoder: (a0)"
+    )
+    parser.add_argument(
+        "--decoded-floor",
+        action="store_true",
+        help="also time the old floor: (a)'s output decoded and encoded again (bd)",
     )
     parser.add_argument("--length", type=float, default=15.0, help="ad length in seconds")
     parser.add_argument(

@@ -66,8 +66,10 @@ and blends small boxes (cv2), with no text drawn per frame.
   that ffmpeg lists it and an NVIDIA device is present, else libx264; the frames go to
   ``encode.encode_frames``, which draws each frame and converts it to yuv420p
   (``cv2.COLOR_RGB2YUV_I420``: BT.601, limited range, tagged so) on one worker thread, ahead
-  of the write, and pipes the planes to ffmpeg with the WAV as its second input (AAC). ffmpeg
-  converts nothing: fed rgb24, its own conversion cost about a third more CPU than the encode.
+  of the write, and hands the planes to libx264 in this process (PyAV, x264's frame threads)
+  with the WAV encoded to AAC beside it; NVENC or a named ffmpeg gets them on a pipe instead.
+  Nothing is converted after us: fed rgb24, ffmpeg's own conversion cost about a third more
+  CPU than the encode.
   moviepy no longer writes the video (it still decodes clip shots; the bench keeps its
   writer as the comparison).
 

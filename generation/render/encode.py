@@ -3,17 +3,24 @@
 The frame contract is the renderer's: ``frame(i)`` returns frame ``i`` as an HxWx3 uint8 RGB
 array. Each frame is converted to yuv420p (I420) here, by OpenCV's SIMD ``RGB2YUV_I420``
 (BT.601 matrix, limited range, about 1 ms for 1080x1920 on one core), on the same worker
-thread that draws the frames, while the calling thread writes the previous frame's planes to
-ffmpeg's stdin. So ffmpeg gets libx264's native input and does no colour conversion of its own:
+thread that draws the frames, while the calling thread hands the previous frame's planes to
+the encoder. So libx264 gets its native input and no colour conversion is done after ours:
 fed rgb24, ffmpeg's swscale conversion cost about a third more CPU than the encode of the same
 frames fed yuv420p (docs/BENCHMARKS.md). The stream is tagged with the matrix and range used,
 so players convert back with the same coefficients.
 
-ffmpeg is the one imageio-ffmpeg bundles (or ``FFMPEG_BINARY``, as for moviepy); the mixed WAV
-is its second input, encoded to AAC (the fast coder, 160 kb/s, 48 kHz). Errors come back as
-``RenderError`` with the tail of ffmpeg's own message; a cancel (``RenderCancelled`` raised by
-the frame function or ``should_cancel``) stops ffmpeg and leaves the partial file to the caller,
-who writes under a temporary name.
+libx264 runs in this process, through PyAV (``av``, which bundles the FFmpeg libraries): the
+planes go to the encoder from memory, with no pipe, no second process and no raw-video
+demuxer, and the mixed WAV is encoded to AAC (the fast coder, 160 kb/s, 48 kHz) beside it.
+x264 uses frame threads, as the ffmpeg command line sets it up (PyAV's default, slice
+threads, is another set-up: less CPU, slower and larger files). Measured side by side, this
+costs about 6 % less CPU than piping the same planes to ffmpeg, at the same wall time
+(docs/BENCHMARKS.md). NVENC (``h264_nvenc``), or an ffmpeg named by ``FFMPEG_BINARY`` or the
+``ffmpeg`` argument, goes through the ffmpeg command line instead: the planes on its stdin
+(a 1 MiB pipe), the WAV its second input. Errors come back as ``RenderError`` with the
+encoder's own words; a cancel (``RenderCancelled`` raised by the frame function or
+``should_cancel``) stops the encode and leaves the partial file to the caller, who writes
+under a temporary name.
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ import fcntl
 import os
 import subprocess
 import tempfile
+import wave
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -106,6 +114,30 @@ def _reason(log) -> str:
     return text[:300] or "no message"
 
 
+X264_PRESETS = (
+    "ultrafast",
+    "superfast",
+    "veryfast",
+    "faster",
+    "fast",
+    "medium",
+    "slow",
+    "slower",
+    "veryslow",
+    "placebo",
+)
+AVCOL_SPC_SMPTE170M, AVCOL_RANGE_MPEG = 6, 1  # COLOUR_ARGS as libavutil numbers them (PyAV)
+
+
+def _in_process(settings: EncoderSettings, ffmpeg: str | None) -> bool:
+    """libx264 through PyAV, unless another ffmpeg was asked for (by argument or
+    ``FFMPEG_BINARY``) or the codec is not libx264 (NVENC needs the system's ffmpeg)."""
+    configured = os.environ.get("FFMPEG_BINARY", "")
+    if ffmpeg is not None or (configured and configured != "ffmpeg-imageio"):
+        return False
+    return settings.codec == "libx264"
+
+
 def encode_frames(
     frame: Callable[[int], np.ndarray],
     *,
@@ -137,6 +169,19 @@ def encode_frames(
             )
         return rgb_to_i420(rgb)
 
+    if _in_process(settings, ffmpeg):
+        _encode_in_process(
+            draw,
+            n_frames=n_frames,
+            out=out,
+            size=size,
+            fps=fps,
+            settings=settings,
+            audio=audio,
+            progress=progress,
+            should_cancel=should_cancel,
+        )
+        return
     cmd = ffmpeg_command(out, size=size, fps=fps, settings=settings, audio=audio, ffmpeg=ffmpeg)
     with (
         tempfile.TemporaryFile() as log,
@@ -188,3 +233,110 @@ def encode_frames(
 def _close(stream) -> None:
     with contextlib.suppress(OSError):  # a broken pipe on the last flush: the exit status says
         stream.close()
+
+
+def _codec_options(settings: EncoderSettings) -> dict[str, str]:
+    """x264's preset and the quality arguments (``("-crf", "21")``) as codec options."""
+    pairs = settings.quality
+    if len(pairs) % 2:
+        raise RenderError(f"encoder quality arguments must come in pairs: {pairs!r}")
+    options = {pairs[i].lstrip("-"): str(pairs[i + 1]) for i in range(0, len(pairs), 2)}
+    return {"preset": settings.preset, **options}
+
+
+def _read_wav(path: Path) -> tuple[np.ndarray, int]:
+    """A 16-bit 48 kHz WAV (``audio.write_wav``): (1, samples * channels) interleaved int16,
+    and its number of channels."""
+    with wave.open(str(path), "rb") as w:
+        if w.getsampwidth() != 2 or w.getframerate() != SAMPLE_RATE:
+            raise RenderError(f"the soundtrack must be 16-bit {SAMPLE_RATE} Hz: {path.name}")
+        channels = w.getnchannels()
+        pcm = np.frombuffer(w.readframes(w.getnframes()), "<i2")
+    return pcm.reshape(1, -1), channels
+
+
+def _encode_in_process(
+    draw: Callable[[int], np.ndarray],
+    *,
+    n_frames: int,
+    out: Path,
+    size: tuple[int, int],
+    fps: int,
+    settings: EncoderSettings,
+    audio: Path | None,
+    progress: Callable[[int], None] | None,
+    should_cancel: Callable[[], bool] | None,
+) -> None:
+    """``encode_frames`` with libx264 and AAC in this process (PyAV): the planes go to the
+    encoder from memory, with no pipe, no second process and no raw-video demuxer. Frames are
+    drawn on one worker thread, ``AHEAD`` ahead, as for the pipe; the audio is encoded in
+    step with the video, so the muxer interleaves them without holding the whole track."""
+    import av
+
+    width, height = size
+    if settings.preset not in X264_PRESETS:  # x264 would say so only in its log
+        raise RenderError(
+            f"video encoding failed: {settings.preset!r} is not an x264 preset "
+            f"({', '.join(X264_PRESETS)})"
+        )
+    pcm, channels = _read_wav(audio) if audio is not None else (None, 0)
+    layout = "stereo" if channels == 2 else "mono"
+    try:
+        container = av.open(str(out), "w", format="mp4", options={"movflags": "+faststart"})
+    except (av.FFmpegError, OSError) as exc:
+        raise RenderError(f"cannot write the video: {exc}") from exc
+    with (
+        container,
+        ThreadPoolExecutor(max_workers=1, thread_name_prefix="shopreel-frames") as pool,
+    ):
+        pending: deque[Future[np.ndarray]] = deque()
+        try:
+            video = container.add_stream("libx264", rate=fps)
+            video.width, video.height, video.pix_fmt = width, height, "yuv420p"
+            video.options = _codec_options(settings)
+            # x264's frame threads, as the ffmpeg command line has them. PyAV's default, slice
+            # threads, is another encoder set-up: less CPU, slower and larger.
+            video.codec_context.thread_type = "AUTO"
+            video.codec_context.colorspace = AVCOL_SPC_SMPTE170M
+            video.codec_context.color_range = AVCOL_RANGE_MPEG
+            sound = None
+            if pcm is not None:
+                sound = container.add_stream("aac", rate=SAMPLE_RATE, layout=layout)
+                sound.bit_rate = 160_000
+                sound.options = {"aac_coder": "fast"}
+            per_frame = SAMPLE_RATE / fps
+            sent = 0  # audio samples (per channel) encoded so far
+            total = pcm.shape[1] // channels if pcm is not None else 0
+            pending.extend(pool.submit(draw, i) for i in range(min(AHEAD + 1, n_frames)))
+            for index in range(n_frames):
+                if should_cancel is not None and should_cancel():
+                    raise RenderCancelled("render cancelled")
+                planes = pending.popleft().result()
+                ahead = index + len(pending) + 1
+                if ahead < n_frames:
+                    pending.append(pool.submit(draw, ahead))
+                picture = av.VideoFrame.from_ndarray(planes, format="yuv420p")
+                picture.pts = index
+                container.mux(video.encode(picture))
+                upto = (
+                    total if index == n_frames - 1 else min(total, round((index + 1) * per_frame))
+                )
+                if sound is not None and upto > sent:
+                    chunk = av.AudioFrame.from_ndarray(
+                        np.ascontiguousarray(pcm[:, sent * channels : upto * channels]),
+                        format="s16",
+                        layout=layout,
+                    )
+                    chunk.sample_rate, chunk.pts = SAMPLE_RATE, sent
+                    container.mux(sound.encode(chunk))
+                    sent = upto
+                if progress is not None:
+                    progress(index + 1)
+            container.mux(video.encode(None))
+            if sound is not None:
+                container.mux(sound.encode(None))
+        except av.FFmpegError as exc:
+            raise RenderError(f"video encoding failed: {exc}") from exc
+        finally:
+            for future in pending:
+                future.cancel()

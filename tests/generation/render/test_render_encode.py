@@ -139,3 +139,47 @@ def test_cancel_stops_the_encoder(tmp_path: Path) -> None:
             should_cancel=cancel_after_five,
         )
     assert calls["n"] == 6  # stopped at once, not after the remaining frames
+
+
+def test_libx264_is_encoded_in_process_with_no_ffmpeg_to_start(tmp_path: Path, monkeypatch) -> None:
+    """The default path: PyAV's libx264 (frame threads, as ffmpeg sets it up) and AAC in this
+    process; no ffmpeg command is run."""
+
+    def no_process(*args, **kwargs):
+        raise AssertionError(f"an ffmpeg process was started: {args[0][:1]}")
+
+    monkeypatch.setattr(encode.subprocess, "Popen", no_process)
+    out = tmp_path / "ad.mp4"
+    encode.encode_frames(
+        _gradient,
+        n_frames=30,
+        out=out,
+        size=(W, H),
+        fps=FPS,
+        settings=X264,
+        audio=_tone(tmp_path / "tone.wav", 1.0),
+    )
+    info = probe(out)
+    assert len(info.frames) == 30 and info.audio_duration == pytest.approx(1.0, abs=0.05)
+    assert float(np.abs(info.audio).max()) > 0.2
+
+
+def test_a_named_ffmpeg_encodes_through_its_pipe_with_the_same_result(tmp_path: Path) -> None:
+    """``ffmpeg=`` (as ``FFMPEG_BINARY``, or NVENC) takes the command-line path: the same
+    streams, colour tags and colours."""
+    out = tmp_path / "piped.mp4"
+    encode.encode_frames(
+        _gradient,
+        n_frames=30,
+        out=out,
+        size=(W, H),
+        fps=FPS,
+        settings=X264,
+        audio=_tone(tmp_path / "tone.wav", 1.0),
+        ffmpeg=encode.ffmpeg_binary(),
+    )
+    info = probe(out)
+    assert len(info.frames) == 30 and info.audio_channels == 2
+    error = np.abs(info.frames[15].astype(int) - _gradient(15).astype(int))
+    assert error.mean() < 3.0
+    assert re.search(r"Video: h264 .*yuv420p\(tv, smpte170m", _ffmpeg_says(out))
