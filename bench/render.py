@@ -272,22 +272,33 @@ def memory_run(length: float, preset: str) -> None:
 # --- (b) the floor ----------------------------------------------------------------------
 
 
+def render_with_encoder(
+    spec: RenderSpec, folder: Path, each: Callable[[np.ndarray], object]
+) -> None:
+    """``render_ad_video`` with ``encode.encode_frames`` swapped for drawing every frame,
+    converting it to yuv420p as the encoder path does, and handing the planes to ``each``:
+    nothing encoded (an empty MP4 is left so the render ends as usual)."""
+    from generation.render import encode
+
+    real = encode.encode_frames
+
+    def frames_only(frame, *, n_frames, out, **_):
+        for i in range(n_frames):
+            each(encode.rgb_to_i420(frame(i)))
+        Path(out).write_bytes(b"")
+
+    encode.encode_frames = frames_only
+    try:
+        render_ad_video(spec, out_dir=folder / "frames-only", basename="ad")
+    finally:
+        encode.encode_frames = real
+
+
 def capture_i420(spec: RenderSpec, folder: Path) -> list[np.ndarray]:
     """The yuv420p planes ``render_ad_video`` hands its encoder, each frame in memory (what
     (a) encodes, bit for bit), from a render whose encoder is swapped for a recorder."""
-    from generation.render import encode
-
-    real, frames = encode.encode_frames, []
-
-    def record(frame, *, n_frames, out, **_):
-        frames.extend(encode.rgb_to_i420(frame(i)) for i in range(n_frames))
-        Path(out).write_bytes(b"")
-
-    encode.encode_frames = record
-    try:
-        render_ad_video(spec, out_dir=folder / "captured", basename="ad")
-    finally:
-        encode.encode_frames = real
+    frames: list[np.ndarray] = []
+    render_with_encoder(spec, folder, frames.append)
     return frames
 
 
@@ -446,20 +457,7 @@ def without_encoder(spec: RenderSpec, folder: Path) -> None:
     """(a0) ``render_ad_video`` with ``encode.encode_frames`` replaced by drawing every frame
     and converting it to yuv420p, nothing encoded: what (a) costs besides the encoder (frames,
     soundtrack, poster, subtitles)."""
-    from generation.render import encode
-
-    real = encode.encode_frames
-
-    def draw_only(frame, *, n_frames, out, **_):
-        for i in range(n_frames):
-            encode.rgb_to_i420(frame(i))
-        Path(out).write_bytes(b"")
-
-    encode.encode_frames = draw_only
-    try:
-        render_ad_video(spec, out_dir=folder / "a0", basename="ad")
-    finally:
-        encode.encode_frames = real
+    render_with_encoder(spec, folder, lambda planes: None)
 
 
 def extract_wav(video: Path, out: Path) -> None:

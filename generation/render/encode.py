@@ -32,7 +32,7 @@ import subprocess
 import tempfile
 import wave
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,11 +50,16 @@ AUDIO_ARGS = ("-c:a", "aac", "-b:a", "160k", "-aac_coder", "fast", "-ar", str(SA
 COLOUR_ARGS = ("-colorspace", "smpte170m", "-color_range", "tv")
 
 
+def _named_ffmpeg() -> str:
+    """The ffmpeg ``FFMPEG_BINARY`` names (as moviepy reads it), "" for none or imageio's."""
+    configured = os.environ.get("FFMPEG_BINARY", "")
+    return "" if configured == "ffmpeg-imageio" else configured
+
+
 def ffmpeg_binary() -> str:
     """The ffmpeg to run: ``FFMPEG_BINARY`` when set (as moviepy reads it), else the one
     imageio-ffmpeg bundles (libx264 included)."""
-    configured = os.environ.get("FFMPEG_BINARY", "")
-    if configured and configured != "ffmpeg-imageio":
+    if configured := _named_ffmpeg():
         return configured
     import imageio_ffmpeg
 
@@ -132,10 +137,7 @@ AVCOL_SPC_SMPTE170M, AVCOL_RANGE_MPEG = 6, 1  # COLOUR_ARGS as libavutil numbers
 def _in_process(settings: EncoderSettings, ffmpeg: str | None) -> bool:
     """libx264 through PyAV, unless another ffmpeg was asked for (by argument or
     ``FFMPEG_BINARY``) or the codec is not libx264 (NVENC needs the system's ffmpeg)."""
-    configured = os.environ.get("FFMPEG_BINARY", "")
-    if ffmpeg is not None or (configured and configured != "ffmpeg-imageio"):
-        return False
-    return settings.codec == "libx264"
+    return ffmpeg is None and not _named_ffmpeg() and settings.codec == "libx264"
 
 
 def encode_frames(
@@ -183,10 +185,7 @@ def encode_frames(
         )
         return
     cmd = ffmpeg_command(out, size=size, fps=fps, settings=settings, audio=audio, ffmpeg=ffmpeg)
-    with (
-        tempfile.TemporaryFile() as log,
-        ThreadPoolExecutor(max_workers=1, thread_name_prefix="shopreel-frames") as pool,
-    ):
+    with tempfile.TemporaryFile() as log:
         try:
             proc = subprocess.Popen(
                 cmd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=log
@@ -199,10 +198,43 @@ def encode_frames(
         with contextlib.suppress(OSError, AttributeError):
             fcntl.fcntl(stdin.fileno(), fcntl.F_SETPIPE_SZ, PIPE_BYTES)
         written = 0
+        try:
+            with _drawn_ahead(draw, n_frames, should_cancel) as frames:
+                for _index, planes in frames:
+                    try:
+                        stdin.write(memoryview(planes).cast("B"))
+                    except BrokenPipeError:  # ffmpeg stopped reading: its own message says why
+                        break
+                    written += 1
+                    if progress is not None:
+                        progress(written)
+            _close(stdin)
+            if proc.wait() != 0 or written != n_frames:
+                raise RenderError(f"video encoding failed: {_reason(log)}")
+        except BaseException:
+            _close(stdin)
+            if proc.poll() is None:
+                proc.kill()
+            proc.wait()
+            raise
+
+
+@contextlib.contextmanager
+def _drawn_ahead(
+    draw: Callable[[int], np.ndarray],
+    n_frames: int,
+    should_cancel: Callable[[], bool] | None,
+) -> Iterator[Iterator[tuple[int, np.ndarray]]]:
+    """``(index, planes)`` for every frame in order, each drawn on one worker thread
+    ``AHEAD`` frames before it is asked for (OpenCV releases the GIL, so drawing overlaps
+    the encoder). ``should_cancel`` is polled before each frame; on the way out, frames not
+    drawn yet are dropped."""
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="shopreel-frames") as pool:
         pending: deque[Future[np.ndarray]] = deque(
             pool.submit(draw, i) for i in range(min(AHEAD + 1, n_frames))
         )
-        try:
+
+        def frames() -> Iterator[tuple[int, np.ndarray]]:
             for index in range(n_frames):
                 if should_cancel is not None and should_cancel():
                     raise RenderCancelled("render cancelled")
@@ -210,24 +242,13 @@ def encode_frames(
                 ahead = index + len(pending) + 1
                 if ahead < n_frames:
                     pending.append(pool.submit(draw, ahead))
-                try:
-                    stdin.write(memoryview(planes).cast("B"))
-                except BrokenPipeError:  # ffmpeg stopped reading: its own message says why
-                    break
-                written += 1
-                if progress is not None:
-                    progress(written)
-            _close(stdin)
-            if proc.wait() != 0 or written != n_frames:
-                raise RenderError(f"video encoding failed: {_reason(log)}")
-        except BaseException:
+                yield index, planes
+
+        try:
+            yield frames()
+        finally:
             for future in pending:
                 future.cancel()
-            _close(stdin)
-            if proc.poll() is None:
-                proc.kill()
-            proc.wait()
-            raise
 
 
 def _close(stream) -> None:
@@ -285,11 +306,7 @@ def _encode_in_process(
         container = av.open(str(out), "w", format="mp4", options={"movflags": "+faststart"})
     except (av.FFmpegError, OSError) as exc:
         raise RenderError(f"cannot write the video: {exc}") from exc
-    with (
-        container,
-        ThreadPoolExecutor(max_workers=1, thread_name_prefix="shopreel-frames") as pool,
-    ):
-        pending: deque[Future[np.ndarray]] = deque()
+    with container:
         try:
             video = container.add_stream("libx264", rate=fps)
             video.width, video.height, video.pix_fmt = width, height, "yuv420p"
@@ -307,36 +324,29 @@ def _encode_in_process(
             per_frame = SAMPLE_RATE / fps
             sent = 0  # audio samples (per channel) encoded so far
             total = pcm.shape[1] // channels if pcm is not None else 0
-            pending.extend(pool.submit(draw, i) for i in range(min(AHEAD + 1, n_frames)))
-            for index in range(n_frames):
-                if should_cancel is not None and should_cancel():
-                    raise RenderCancelled("render cancelled")
-                planes = pending.popleft().result()
-                ahead = index + len(pending) + 1
-                if ahead < n_frames:
-                    pending.append(pool.submit(draw, ahead))
-                picture = av.VideoFrame.from_ndarray(planes, format="yuv420p")
-                picture.pts = index
-                container.mux(video.encode(picture))
-                upto = (
-                    total if index == n_frames - 1 else min(total, round((index + 1) * per_frame))
-                )
-                if sound is not None and upto > sent:
-                    chunk = av.AudioFrame.from_ndarray(
-                        np.ascontiguousarray(pcm[:, sent * channels : upto * channels]),
-                        format="s16",
-                        layout=layout,
+            with _drawn_ahead(draw, n_frames, should_cancel) as frames:
+                for index, planes in frames:
+                    picture = av.VideoFrame.from_ndarray(planes, format="yuv420p")
+                    picture.pts = index
+                    container.mux(video.encode(picture))
+                    upto = (
+                        total
+                        if index == n_frames - 1
+                        else min(total, round((index + 1) * per_frame))
                     )
-                    chunk.sample_rate, chunk.pts = SAMPLE_RATE, sent
-                    container.mux(sound.encode(chunk))
-                    sent = upto
-                if progress is not None:
-                    progress(index + 1)
+                    if sound is not None and upto > sent:
+                        chunk = av.AudioFrame.from_ndarray(
+                            np.ascontiguousarray(pcm[:, sent * channels : upto * channels]),
+                            format="s16",
+                            layout=layout,
+                        )
+                        chunk.sample_rate, chunk.pts = SAMPLE_RATE, sent
+                        container.mux(sound.encode(chunk))
+                        sent = upto
+                    if progress is not None:
+                        progress(index + 1)
             container.mux(video.encode(None))
             if sound is not None:
                 container.mux(sound.encode(None))
         except av.FFmpegError as exc:
             raise RenderError(f"video encoding failed: {exc}") from exc
-        finally:
-            for future in pending:
-                future.cancel()
