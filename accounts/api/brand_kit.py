@@ -10,13 +10,13 @@ from __future__ import annotations
 from datetime import datetime
 
 from drf_spectacular.utils import extend_schema, extend_schema_serializer
-from rest_framework import exceptions, serializers, status
+from rest_framework import serializers
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from accounts import media_links
 from accounts.api.base import ERRORS, ErrorSerializer, WorkspaceApiView
-from accounts.api.parsers import BoundedJSONParser
+from accounts.api.parsers import BoundedJSONParser, refuse_body_over
 from accounts.brand import (
     MAX_FONT_BYTES,
     MAX_LOGO_BYTES,
@@ -31,23 +31,16 @@ from accounts.services import brand_kit_update
 MAX_UPLOAD_BYTES = MAX_LOGO_BYTES + MAX_FONT_BYTES + 64_000  # both files plus the multipart framing
 
 
-class UploadTooLarge(exceptions.APIException):
-    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-    default_code = "payload_too_large"
-    default_detail = f"The upload is larger than a logo and a font together ({MAX_UPLOAD_BYTES // 1_000_000} MB)."
-
-
 class BrandKitUploadParser(MultiPartParser):
     """multipart/form-data with ``logo`` and/or ``font``: a body larger than both files' limits
     together is refused (413) before it is read; each file's own limit is its field's check."""
 
     def parse(self, stream, media_type=None, parser_context=None):
-        try:
-            length = int(parser_context["request"].META.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            length = 0
-        if length > MAX_UPLOAD_BYTES:
-            raise UploadTooLarge()
+        refuse_body_over(
+            parser_context,
+            MAX_UPLOAD_BYTES,
+            f"The upload is larger than a logo and a font together ({MAX_UPLOAD_BYTES // 1_000_000} MB).",
+        )
         return super().parse(stream, media_type, parser_context)
 
 

@@ -2,7 +2,10 @@
 
 Python's JSON reader and everything after it (serializers, the idempotency fingerprint)
 recurse once per level, so a body of a thousand ``[`` ends in a ``RecursionError``. The depth
-is measured on the text before it is parsed, without recursion."""
+is measured on the text before it is parsed, without recursion.
+
+Uploads (multipart) are refused before they are read when their ``Content-Length`` is over
+what the endpoint takes (``refuse_body_over``: 413 ``payload_too_large``)."""
 
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ import io
 import re
 
 from django.conf import settings
+from rest_framework import exceptions, status
 from rest_framework.parsers import JSONParser
 
 from core.errors import InvalidInput
@@ -48,3 +52,20 @@ class BoundedJSONParser(JSONParser):
         if json_depth(text) > MAX_DEPTH:
             raise too_deep()
         return super().parse(io.BytesIO(raw), media_type, parser_context)
+
+
+class PayloadTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "payload_too_large"
+    default_detail = "The upload is too large."
+
+
+def refuse_body_over(parser_context, limit: int, message: str) -> None:
+    """413 ``message`` when the request says its body is longer than ``limit`` bytes (a
+    multipart parser calls this before reading the body)."""
+    try:
+        length = int(parser_context["request"].META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    if length > limit:
+        raise PayloadTooLarge(message)

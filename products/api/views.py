@@ -15,7 +15,7 @@ from drf_spectacular.utils import (
     extend_schema_field,
     extend_schema_serializer,
 )
-from rest_framework import exceptions, serializers, status
+from rest_framework import serializers, status
 from rest_framework.parsers import DataAndFiles, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
@@ -27,6 +27,7 @@ from accounts.api.base import (
     idempotent,
     paginated,
 )
+from accounts.api.parsers import PayloadTooLarge, refuse_body_over
 from core.errors import InvalidInput
 from products.models import ImportBatch, ImportBatchRow, Product
 from products.representations import ProductOutputSerializer
@@ -199,12 +200,6 @@ class ProductPriceConfirmApi(WorkspaceApiView):
 # ------------------------------------------------------------------ batch import
 
 
-class PayloadTooLarge(exceptions.APIException):
-    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-    default_code = "payload_too_large"
-    default_detail = "The upload is too large."
-
-
 class UploadedFeed(str):
     """An uploaded feed in ``request.data``: its bytes on ``.content``, and as a string its
     SHA-256 and size, so the ``Idempotency-Key`` fingerprint (the body as JSON) covers the
@@ -224,14 +219,10 @@ class FeedUploadParser(MultiPartParser):
     SHOPREEL_BATCH_MAX_BYTES before the body is read; the file becomes an ``UploadedFeed``."""
 
     def parse(self, stream, media_type=None, parser_context=None):
-        request = parser_context["request"]
         limit = settings.SHOPREEL_BATCH_MAX_BYTES
-        try:
-            length = int(request.META.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            length = 0
-        if length > limit + 64_000:  # the file plus the multipart framing
-            raise PayloadTooLarge(f"The upload is larger than {limit // 1_000_000} MB.")
+        refuse_body_over(  # the file plus the multipart framing
+            parser_context, limit + 64_000, f"The upload is larger than {limit // 1_000_000} MB."
+        )
         parsed = super().parse(stream, media_type, parser_context)
         data = {key: parsed.data.get(key) for key in parsed.data}
         for key, upload in parsed.files.items():
