@@ -41,6 +41,7 @@ from typing import Any, Literal
 
 from templates_engine.context import ProductFacts, format_number, format_price, product_facts
 from templates_engine.languages import resolve_language
+from templates_engine.textfit import clauses
 
 MARKETS = ("CN", "US", "EU")
 Severity = Literal["block", "warn"]
@@ -178,17 +179,19 @@ def _soften_health(match: str, _language: str) -> str:
     return _HEALTH_SOFTER.get(" ".join(match.lower().split()), "")
 
 
-# Where a clause ends: sentence and clause punctuation in the scripts Shopreel writes (a point
-# or comma inside a number, "2.5" or "1,284", is not one).
-_CLAUSE_END = re.compile(r"[.,](?![0-9])|[!?;:。！？；，、؛،\n]")
-
-
 def _clause(text: str, start: int, end: int) -> tuple[int, int]:
-    """The clause around ``text[start:end]``: from after the punctuation before it to the
-    punctuation after it, included. A claim taken out whole does not leave "It acne."."""
-    left = max((m.end() for m in _CLAUSE_END.finditer(text, 0, start)), default=0)
-    after = _CLAUSE_END.search(text, end)
-    return left, after.end() if after else len(text)
+    """The clause (``textfit.clauses``: up to and with its mark) holding ``text[start:end]``,
+    from the first clause it touches to the last. A claim taken out whole does not leave
+    "It acne."."""
+    left, right, pos = start, end, 0
+    for piece in clauses(text):
+        at = text.index(piece, pos)
+        pos = at + len(piece)
+        if at <= start < pos:
+            left = at
+        if at < end <= pos:
+            right = pos
+    return left, right
 
 
 # --- guaranteed results -------------------------------------------------------------------------
