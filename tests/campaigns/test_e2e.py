@@ -111,6 +111,9 @@ def test_make_a_campaign_preview_it_run_it_and_follow_its_items(
     expect(page.locator("#run-live .outcome").first).to_have_text("completed", timeout=15_000)
     assert page.evaluate("window.stillHere") is True
     assert page.locator("#run-live[hx-trigger]").count() == 0
+    # the screen readers' status line says it, and is not shown on the page
+    said = page.locator("#live-said")
+    assert "Run completed" in said.text_content() and said.bounding_box()["height"] <= 1
     rows = page.locator("tbody tr")
     assert rows.count() == 2
     assert "regenerated" in rows.nth(0).inner_text() and "new ad" in rows.nth(0).inner_text()
