@@ -125,3 +125,15 @@ def test_loudness_meter_matches_the_standard() -> None:
         -3.01, abs=0.05
     )
     assert loudness.integrated_loudness(np.zeros((48_000, 2))) == float("-inf")
+
+
+def test_loudness_meter_reads_the_same_at_any_transform_length(monkeypatch) -> None:
+    """The K-weighting's FFT is sized to a fast 5-smooth length, not the next power of two:
+    the reading is the same as with a power of two, to a hundredth of a LU."""
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((48_000 * 5 + 123, 2)) * 0.1
+    fast = loudness.integrated_loudness(x)
+    n = x.shape[0] + loudness.SAMPLE_RATE
+    assert loudness._fast_length(n) < 1 << (n - 1).bit_length()
+    monkeypatch.setattr(loudness, "_fast_length", lambda n: 1 << (n - 1).bit_length())
+    assert fast == pytest.approx(loudness.integrated_loudness(x), abs=0.01)

@@ -104,3 +104,47 @@ def test_several_photos_share_the_scene_time(make_photo) -> None:
     scene = _scene(shot)
     early, late = scene.picture(0.3), scene.picture(1.7)
     assert _share(early, RED) > _share(early, BLUE) and _share(late, BLUE) > _share(late, RED)
+
+
+@pytest.mark.parametrize(
+    ("photo_w", "plate_w"),
+    [(150, 200), (216, 216), (300, 224), (900, 224)],  # area 200 wide, overscan 1.12
+)
+def test_a_plate_keeps_the_photos_own_detail_without_enlarging_it_past_its_area(
+    photo_w: int, plate_w: int
+) -> None:
+    """The plate is enlarged only up to the area's size and reduced only down to the
+    overscan: in between it keeps the photo's own pixels (the camera's warp resamples once)."""
+    from generation.render import plates
+
+    rng = np.random.default_rng(1)
+    photo = rng.integers(0, 255, (photo_w * 2, photo_w, 3), dtype=np.uint8)
+    focus = (0.0, 0.0, float(photo_w), float(photo_w * 2))
+    plate = plates.cover(photo, (200, 400), focus, place=(0, 0, 1, 1))
+    assert plate.shape == (plate_w * 2, plate_w, 3)
+    if plate_w == photo_w:
+        assert np.array_equal(plate, photo)
+        assert not np.shares_memory(plate, photo)  # the scrim darkens the plate, not the photo
+
+
+def test_extended_edges_are_softened_exactly_as_a_whole_picture_blur() -> None:
+    """``_extend`` blurs only the strips it adds, with the same values as blurring all."""
+    import cv2
+
+    from generation.render import plates
+
+    rng = np.random.default_rng(2)
+    photo = rng.integers(0, 255, (240, 180, 3), dtype=np.uint8)
+    for top, bottom, left, right in ((30, 0, 0, 0), (0, 25, 10, 12), (40, 40, 0, 50)):
+        got = plates._extend(photo, top, bottom, left, right)
+        whole = cv2.copyMakeBorder(photo, top, bottom, left, right, cv2.BORDER_REPLICATE)
+        k = max(3, (max(photo.shape[:2]) // 12) | 1)
+        soft = cv2.blur(whole, (k, k))
+        h, w = whole.shape[:2]
+        want = whole.copy()
+        for y0, y1, x0, x1 in ((0, top, 0, w), (h - bottom, h, 0, w), (0, h, 0, left)):
+            want[y0:y1, x0:x1] = soft[y0:y1, x0:x1]
+        if right:
+            want[:, w - right :] = soft[:, w - right :]
+        assert np.array_equal(got, want)
+        assert np.array_equal(got[top : top + 240, left : left + 180], photo)
