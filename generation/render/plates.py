@@ -24,6 +24,7 @@ from .errors import RenderError
 
 OVERSCAN = 1.12  # a photo plate's size / its area's size: the room the camera moves in
 DRIFT = 0.05  # a sweep's extra size per side: the room the background drifts in
+ENLARGE_IN_WARP = 1.25  # a photo this much smaller than its area is enlarged by the warp
 EXTEND = 0.8  # how much larger than the photo (its height) a full-bleed crop may be
 Image.MAX_IMAGE_PIXELS = 80_000_000  # importer already validated; refuse absurd files here too
 Box = tuple[float, float, float, float]
@@ -277,13 +278,16 @@ def cover(
     if top or left or bottom or right:
         photo = _extend(photo, top, bottom, left, right)
     crop = photo[round(y0) + top : round(y0 + ch) + top, round(x0) + left : round(x0 + cw) + left]
-    # The plate's resolution: the photo's own between the area's size and ``overscan`` times
-    # it (the camera's warp then resamples it once), enlarged (cubic) only up to the area's
-    # size and reduced (area) only down to ``overscan`` times it. Never enlarged to the full
-    # overscan: an enlarged plate adds no detail, and the warp reads fewer pixels from a
-    # smaller one (OpenCV 5.1: 2.0 ms a 4:5 frame at 1:1, 1.4 ms at 1.12x up, 3.0 ms at
-    # 1.12x down; docs/BENCHMARKS.md).
-    pw = min(max(crop.shape[1], w), round(w * overscan))
+    # The plate's resolution: the photo's own where that is between ``ENLARGE_IN_WARP``
+    # below the area's size and ``overscan`` times it (the camera's bilinear warp then
+    # resamples it once, enlarging it by at most 1.4x at the closest zoom); a smaller photo
+    # is enlarged (cubic) to the area's size first, a larger one reduced (area) to the
+    # overscan. An enlarged plate adds no detail, and the warp reads fewer pixels from a
+    # smaller one (OpenCV 5.1, one core: 1.4 ms a 4:5 frame at 1.12x up, 2.0 ms at 1:1,
+    # 3.0 ms at 1.12x down; docs/BENCHMARKS.md).
+    pw = min(crop.shape[1], round(w * overscan))
+    if pw < w / ENLARGE_IN_WARP:
+        pw = w
     if pw == crop.shape[1] and abs(crop.shape[0] - pw * h / w) < 1:
         return crop.copy()  # the scrim darkens the plate in place: never the photo itself
     return resize(crop, pw, round(pw * h / w))

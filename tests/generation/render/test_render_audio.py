@@ -137,3 +137,17 @@ def test_loudness_meter_reads_the_same_at_any_transform_length(monkeypatch) -> N
     assert loudness._fast_length(n) < 1 << (n - 1).bit_length()
     monkeypatch.setattr(loudness, "_fast_length", lambda n: 1 << (n - 1).bit_length())
     assert fast == pytest.approx(loudness.integrated_loudness(x), abs=0.01)
+
+
+def test_true_peak_above_a_ceiling_finds_every_peak_over_it() -> None:
+    """The limiter asks only for the peaks over its ceiling: those are exactly the full
+    meter's, and nothing it skipped passes the ceiling."""
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal((200_000, 2)) * 0.2
+    x[rng.integers(0, 200_000, 30)] *= 5  # a few transients over the ceiling
+    ceiling = 10 ** (-1 / 20)
+    full = loudness.true_peak(x)
+    fast = loudness.true_peak(x, above=ceiling)
+    over = full > ceiling
+    assert over.any() and np.array_equal(fast[over], full[over])
+    assert (fast[~over] <= ceiling).all()

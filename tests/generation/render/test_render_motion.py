@@ -108,13 +108,14 @@ def test_several_photos_share_the_scene_time(make_photo) -> None:
 
 @pytest.mark.parametrize(
     ("photo_w", "plate_w"),
-    [(150, 200), (216, 216), (300, 224), (900, 224)],  # area 200 wide, overscan 1.12
+    [(100, 200), (170, 170), (216, 216), (300, 224), (900, 224)],  # area 200 wide
 )
 def test_a_plate_keeps_the_photos_own_detail_without_enlarging_it_past_its_area(
     photo_w: int, plate_w: int
 ) -> None:
-    """The plate is enlarged only up to the area's size and reduced only down to the
-    overscan: in between it keeps the photo's own pixels (the camera's warp resamples once)."""
+    """A plate keeps the photo's own pixels from 1.25x smaller than its area up to 1.12x
+    larger (the camera's warp resamples once); a smaller photo is enlarged to the area's size
+    and a larger one reduced to the 1.12x overscan."""
     from generation.render import plates
 
     rng = np.random.default_rng(1)
