@@ -29,7 +29,8 @@ so the encoder path's share is seen apart from whatever the frames cost.
 
 Every path is measured by wall time and by CPU time (user + system of this process and its
 finished children: ``resource.getrusage`` SELF + CHILDREN), side by side in one run, each
-``--repeat`` times alternated; medians are reported. On a shared machine CPU time is the
+``--repeat`` times alternated; medians are reported, and a/b also round by round (each (a)
+over the floor run right after it, which the host's drifting speed moves less). On a shared machine CPU time is the
 figure to compare; wall time is printed beside it.
 
 Targets (issue 15): a/b <= 1.5 by CPU in every format; c/a >= 8 by CPU.
@@ -522,6 +523,13 @@ def bench_format(fmt: OutputFormat, photos: list[Path], folder: Path, args) -> d
         f"a/b by CPU = {a.median_cpu / floor.median_cpu:.2f}   a/b by wall = "
         f"{a.median_wall / floor.median_wall:.2f}   (b = {which}, the cheaper by CPU; "
         f"target <= 1.5 by CPU)"
+    )
+    # Each (a) beside the floor run right after it: the machine's speed drifts between
+    # rounds (other tenants of the host), much less within one.
+    paired = [x / y for x, y in zip(a.cpu, floor.cpu, strict=True)]
+    print(
+        f"a/b by CPU, round by round: median {statistics.median(paired):.2f} "
+        f"(rounds: {', '.join(f'{r:.2f}' for r in paired)})"
     )
     out = {"a": a, "b1": b1, "b2": b2, "floor": floor}
     if args.split:
