@@ -206,10 +206,8 @@ def _compose_text(
 ) -> np.ndarray:
     """RGBA (straight alpha) of coloured text with outline and an optional soft drop shadow."""
     h, w = fill_a.shape
-    rgb = (
-        np.asarray(stroke_color, np.float32) * (1 - fill_a[..., None])
-        + np.asarray(color, np.float32) * fill_a[..., None]
-    )
+    rgb = np.asarray(stroke_color, np.float32) * (1 - fill_a[..., None])
+    rgb += np.asarray(color, np.float32) * fill_a[..., None]
     alpha = outline_a
     if shadow:
         offset = max(1, round(size * 0.05))
@@ -217,11 +215,14 @@ def _compose_text(
         sh = sh.filter(ImageFilter.GaussianBlur(max(1, size * 0.06)))
         sh_a = np.zeros_like(outline_a)
         sh_a[offset:, offset:] = np.asarray(sh, np.float32)[: h - offset, : w - offset] / 255 * 0.55
-        # Text over shadow ("over" operator); the shadow is black so only alpha grows.
+        # Text over shadow ("over" operator); the shadow is black so only alpha grows. Where
+        # the total is 0 the text's alpha is 0 too, so the colour is scaled to 0 there.
         total = alpha + sh_a * (1 - alpha)
-        rgb = np.where(total[..., None] > 0, rgb * (alpha / np.maximum(total, 1e-6))[..., None], 0)
+        rgb *= (alpha / np.maximum(total, 1e-6))[..., None]
         alpha = total
-    out = np.dstack([np.clip(rgb, 0, 255), np.clip(alpha * 255, 0, 255)]).astype(np.uint8)
+    out = np.empty((h, w, 4), np.uint8)
+    out[..., :3] = np.clip(rgb, 0, 255, out=rgb)  # in place, then cast as astype would
+    out[..., 3] = np.clip(alpha * 255, 0, 255)
     return out
 
 
