@@ -30,8 +30,8 @@ so the encoder path's share is seen apart from whatever the frames cost.
 Every path is measured by wall time and by CPU time (user + system of this process and its
 finished children: ``resource.getrusage`` SELF + CHILDREN), side by side in one run, each
 ``--repeat`` times alternated; medians are reported, and a/b also round by round (each (a)
-over the floor run right after it, which the host's drifting speed moves less). On a shared machine CPU time is the
-figure to compare; wall time is printed beside it.
+over the floor run right after it, which the host's drifting speed moves less). On a shared
+machine CPU time is the figure to compare; wall time is printed beside it.
 
 Targets (issue 15): a/b <= 1.5 by CPU in every format; c/a >= 8 by CPU.
 

@@ -123,12 +123,8 @@ class _Photo:
     def __init__(self, plate: np.ndarray, move: Move) -> None:
         # RGB: OpenCV 5.1's warp is SIMD for 3-byte pixels too, so the camera samples the
         # plate straight into the frame (no 4-byte copy of each frame, a quarter less plate).
-        self.rgb = plate
+        self.plate = plate
         self.move = move
-
-    @property
-    def plate(self) -> np.ndarray:
-        return self.rgb
 
 
 class MotionScene:
@@ -219,9 +215,9 @@ class MotionScene:
                 self.caption_box = text
             for item in photos:
                 if text[3] <= layout.text[1]:  # the caption is above the product
-                    plates.scrim(item.rgb, text[3] / fmt.height + 0.1, 0.72, from_top=True)
+                    plates.scrim(item.plate, text[3] / fmt.height + 0.1, 0.72, from_top=True)
                 else:
-                    plates.scrim(item.rgb, text[1] / fmt.height - 0.1, 0.72)
+                    plates.scrim(item.plate, text[1] / fmt.height - 0.1, 0.72)
 
     def _picture_size(self) -> tuple[int, int]:
         x0, y0, x1, y1 = _int_box(self.layout.picture)
