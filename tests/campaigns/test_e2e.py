@@ -112,8 +112,10 @@ def test_make_a_campaign_preview_it_run_it_and_follow_its_items(
     assert page.evaluate("window.stillHere") is True
     assert page.locator("#run-live[hx-trigger]").count() == 0
     # the screen readers' status line says it, and is not shown on the page
+    # (htmx writes it once the swap has settled, a moment after the part itself has changed)
     said = page.locator("#live-said")
-    assert "Run completed" in said.text_content() and said.bounding_box()["height"] <= 1
+    expect(said).to_contain_text("Run completed", timeout=5_000)
+    assert said.bounding_box()["height"] <= 1
     rows = page.locator("tbody tr")
     assert rows.count() == 2
     assert "regenerated" in rows.nth(0).inner_text() and "new ad" in rows.nth(0).inner_text()
