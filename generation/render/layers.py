@@ -86,10 +86,9 @@ class Sprite:
         if x1 <= x0 or y1 <= y0:
             return
         sl = (slice(y0 - y, y1 - y), slice(x0 - x, x1 - x))
-        roi = frame[y0:y1, x0:x1]
-        out = cv2.multiply(roi, self._inv[sl], scale=1 / 255.0)
-        cv2.add(out, self._rgb[sl], dst=out)
-        np.copyto(roi, out)
+        roi = frame[y0:y1, x0:x1]  # OpenCV writes into the frame's view: no copy back
+        cv2.multiply(roi, self._inv[sl], dst=roi, scale=1 / 255.0)
+        cv2.add(roi, self._rgb[sl], dst=roi)
 
     @property
     def bbox(self) -> tuple[int, int, int, int]:
@@ -156,11 +155,10 @@ def blend_pm(frame: np.ndarray, src: np.ndarray, x: int, y: int, opacity: float 
     s = src[y0 - y : y1 - y, x0 - x : x1 - x]
     if opacity < 0.998:
         s = cv2.convertScaleAbs(s, alpha=max(0.0, opacity))
-    roi = frame[y0:y1, x0:x1]
+    roi = frame[y0:y1, x0:x1]  # OpenCV writes into the frame's view: no copy back
     inv = cv2.cvtColor(cv2.bitwise_not(cv2.extractChannel(s, 3)), cv2.COLOR_GRAY2RGB)
-    out = cv2.multiply(roi, inv, scale=1 / 255.0)
-    cv2.add(out, cv2.cvtColor(s, cv2.COLOR_RGBA2RGB), dst=out)
-    np.copyto(roi, out)
+    cv2.multiply(roi, inv, dst=roi, scale=1 / 255.0)
+    cv2.add(roi, cv2.cvtColor(s, cv2.COLOR_RGBA2RGB), dst=roi)
 
 
 def over(dst: np.ndarray, src: np.ndarray, x: int, y: int) -> None:

@@ -172,6 +172,8 @@ class Measure:
     def __init__(self, chain: tuple[fonts.FontFace, ...], size: int) -> None:
         self.chain = chain
         self.size = size
+        # Wrapping and balancing measure the same candidate lines again and again.
+        self._widths: dict[str, float] = {}
 
     def runs(self, line: str) -> list[fonts.Run]:
         """The line's runs in visual (left-to-right drawing) order."""
@@ -183,7 +185,11 @@ class Measure:
         return font.getlength(run.text, direction="rtl" if run.rtl else "ltr")
 
     def width(self, line: str) -> float:
-        return sum(self.run_width(r) for r in self.runs(line.strip()))
+        line = line.strip()
+        known = self._widths.get(line)
+        if known is None:
+            known = self._widths[line] = sum(self.run_width(r) for r in self.runs(line))
+        return known
 
 
 def _split_cjk(pieces: list[str], measure: Measure, max_width: float) -> list[str]:

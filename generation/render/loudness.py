@@ -117,7 +117,10 @@ def true_peak(x: np.ndarray, oversample: int = 4, *, above: float | None = None)
     if x.ndim == 1:
         x = x[:, None]
     n = x.shape[0]
-    peak = np.abs(x).max(axis=1)
+    # Channel by channel: numpy's max over a 2-wide last axis is ten times slower.
+    peak = np.abs(x[:, 0])
+    for ch in range(1, x.shape[1]):
+        np.maximum(peak, np.abs(x[:, ch]), out=peak)
     taps = _fractional_delay_taps(oversample)
     half = taps.shape[1] // 2
     runs = [(0, n)]
@@ -166,11 +169,27 @@ def limit(x: np.ndarray, ceiling_db: float = -1.0, window_ms: float = 3.0) -> np
     if need.min() >= 1.0:
         return x
     radius = max(1, int(window_ms / 1000 * SAMPLE_RATE))
-    gain = _sliding_min(need, radius)
     k = radius  # box average over `radius` samples (≤ the min window)
-    c = np.concatenate([[0.0], np.cumsum(np.pad(gain, (k // 2, k - k // 2), mode="edge"))])
-    gain = (c[k:] - c[:-k])[: x.shape[0]] / k
+    # The gain is 1 wherever no sample within the two windows' reach needs less, so it is
+    # worked out only around the samples that do (usually a small part of the soundtrack).
+    gain = np.ones(x.shape[0])
+    for lo, hi in _around(_runs(need < 1.0, block=1024), 2 * (radius + k), x.shape[0]):
+        part = _sliding_min(need[lo:hi], radius)
+        c = np.concatenate([[0.0], np.cumsum(np.pad(part, (k // 2, k - k // 2), mode="edge"))])
+        gain[lo:hi] = (c[k:] - c[:-k])[: hi - lo] / k
     return x * gain[:, None] if x.ndim == 2 else x * gain
+
+
+def _around(runs: list[tuple[int, int]], margin: int, n: int) -> list[tuple[int, int]]:
+    """The runs widened by ``margin`` on each side (within 0..n), overlapping ones merged."""
+    out: list[tuple[int, int]] = []
+    for start, end in runs:
+        lo, hi = max(0, start - margin), min(n, end + margin)
+        if out and lo <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], hi))
+        else:
+            out.append((lo, hi))
+    return out
 
 
 def normalize(x: np.ndarray, target_lufs: float = -14.0, ceiling_db: float = -1.0) -> np.ndarray:

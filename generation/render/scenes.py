@@ -40,8 +40,10 @@ def _int_box(box: Box) -> tuple[int, int, int, int]:
     return (round(box[0]), round(box[1]), round(box[2]), round(box[3]))
 
 
-def _panel(fmt: OutputFormat, layout: Layout, style: Style, seed: int) -> np.ndarray | None:
-    """The split layout's text panel (its own size), a soft vertical gradient."""
+def text_panel(fmt: OutputFormat, layout: Layout, style: Style, seed: int) -> np.ndarray | None:
+    """The split layout's text panel (its own size), a soft vertical gradient with a little
+    seeded noise; None for stacked layouts. The same for every scene of an ad: the timeline
+    makes it once and hands it to each scene."""
     if layout.panel is None:
         return None
     x0, y0, x1, y1 = _int_box(layout.panel)
@@ -50,9 +52,7 @@ def _panel(fmt: OutputFormat, layout: Layout, style: Style, seed: int) -> np.nda
     bottom = top * 0.86
     ramp = np.linspace(0, 1, h, dtype=np.float32)[:, None, None]
     img = top * (1 - ramp) + bottom * ramp
-    img = np.broadcast_to(img, (h, w, 3)).copy()
-    img += np.random.default_rng(seed).standard_normal((h, w, 1), dtype=np.float32) * 1.0
-    return np.clip(img, 0, 255).astype(np.uint8)
+    return plates.dither(np.broadcast_to(img, (h, w, 3)).copy(), seed, 1.0)
 
 
 def photo_card(photo: np.ndarray, box: Box) -> tuple[np.ndarray, int, int]:
@@ -140,6 +140,7 @@ class MotionScene:
         *,
         end_card: bool = False,
         seed: int = 0,
+        panel: np.ndarray | None = None,
     ) -> None:
         if not shot.images:
             raise RenderError("a motion shot has no product image")
@@ -150,7 +151,7 @@ class MotionScene:
         self.span = span
         self.seed = shot.seed + seed
         self.ease = EASES.get(style.word_ease, ease_out_cubic)
-        self.panel = _panel(fmt, layout, style, self.seed)
+        self.panel = panel if panel is not None else text_panel(fmt, layout, style, self.seed)
         self.items: list[_Studio | _Photo] = []
         self.sweep: np.ndarray | None = None
         self.sweep_area = self.size
@@ -298,6 +299,7 @@ class ClipShotScene:
         fmt: OutputFormat,
         layout: Layout | None = None,
         style: Style | None = None,
+        panel: np.ndarray | None = None,
     ) -> None:
         from moviepy import VideoFileClip  # heavy import; only clip scenes need it
 
@@ -315,7 +317,9 @@ class ClipShotScene:
             raise RenderError(f"video clip has no frames: {path}")
         self.size = (fmt.width, fmt.height)
         self.layout = layout = layout or layout_for(fmt)
-        self.panel = _panel(fmt, layout, style, 0) if style is not None else None
+        self.panel = None
+        if style is not None:
+            self.panel = panel if panel is not None else text_panel(fmt, layout, style, 0)
         if style is None:  # alone (no style to paint a panel with): the whole frame
             from dataclasses import replace
 

@@ -180,7 +180,7 @@ def photo_palette(paths: list[Path]) -> tuple[RGB, RGB] | None:
 
     pixels = []
     for path in paths[:3]:
-        rgba = load_image(path, rgba=True)
+        rgba = load_image(path, rgba=True, at_least=(128, 128))  # a JPEG decodes at 1/8
         small = cv2.resize(rgba, (64, 64), interpolation=cv2.INTER_AREA).reshape(-1, 4)
         small = small[small[:, 3] > 200, :3].astype(np.float32)
         lum = small @ np.array([0.2126, 0.7152, 0.0722], np.float32)

@@ -18,7 +18,7 @@ import numpy as np
 from . import stickers
 from .decor import Decor
 from .layouts import layout_for
-from .scenes import ClipShotScene, MotionScene
+from .scenes import ClipShotScene, MotionScene, text_panel
 from .spec import ClipShot, MotionShot, RenderSpec, SceneSpec, WordTiming
 from .styles import Style, style_for
 from .transitions import combine, kinds_for
@@ -56,6 +56,7 @@ class Timeline:
         # is made; captions pop word by word as they are said.
         self.words: tuple[tuple[WordTiming, ...], ...] = ()
         self.last_captions = 0
+        self._panel: np.ndarray | None = None
         kinds = kinds_for(spec, self.style)
         self.slots: list[_Slot] = []
         start = 0.0
@@ -73,11 +74,20 @@ class Timeline:
 
     # ------------------------------------------------------------ building
 
+    def _text_panel(self) -> np.ndarray | None:
+        """The split layout's text panel, made once for all the ad's scenes (None when the
+        layout has none)."""
+        if self._panel is None and self.layout.panel is not None:
+            self._panel = text_panel(self.spec.format, self.layout, self.style, self.spec.seed)
+        return self._panel
+
     def _build(self, slot: _Slot) -> None:
         spec, scene = self.spec, slot.scene
         end_card = scene.shot_type == "cta"
         if isinstance(scene.shot, ClipShot):
-            slot.visual = ClipShotScene(scene.shot, spec.format, self.layout, self.style)
+            slot.visual = ClipShotScene(
+                scene.shot, spec.format, self.layout, self.style, panel=self._text_panel()
+            )
             on_photo = True
             caption_box, caption_plate = None, False
         else:
@@ -90,6 +100,7 @@ class Timeline:
                 scene.duration,
                 end_card=end_card,
                 seed=spec.seed + slot.index * 101,
+                panel=self._text_panel(),
             )
             on_photo = slot.visual.sweep is None
             caption_box, caption_plate = slot.visual.caption_box, slot.visual.caption_plate

@@ -151,3 +151,25 @@ def test_true_peak_above_a_ceiling_finds_every_peak_over_it() -> None:
     over = full > ceiling
     assert over.any() and np.array_equal(fast[over], full[over])
     assert (fast[~over] <= ceiling).all()
+
+
+def test_the_limiter_works_its_gain_out_only_around_the_peaks_with_the_same_result() -> None:
+    """``limit`` computes its smoothed gain only near the samples over the ceiling: the same
+    output as the gain worked out over the whole signal, and no true peak over the ceiling."""
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((300_000, 2)) * 0.15
+    hits = rng.integers(0, 300_000, 20)
+    x[hits] *= 7  # sparse transients: most of the signal needs no gain at all
+    ceiling = 10 ** (-1 / 20)
+    got = loudness.limit(x, -1.0)
+    # the whole-signal computation (what limit did before)
+    need = np.minimum(1.0, ceiling / np.maximum(loudness.true_peak(x), 1e-9))
+    radius = int(0.003 * loudness.SAMPLE_RATE)
+    gain = loudness._sliding_min(need, radius)
+    c = np.concatenate(
+        [[0.0], np.cumsum(np.pad(gain, (radius // 2, radius - radius // 2), "edge"))]
+    )
+    want = x * ((c[radius:] - c[:-radius])[: x.shape[0]] / radius)[:, None]
+    assert np.abs(got - want).max() < 1e-12
+    assert not np.array_equal(got[hits], x[hits])  # the transients were turned down
+    assert loudness.true_peak(got).max() <= ceiling * 1.001

@@ -57,3 +57,21 @@ def test_product_occupancy_meets_the_format_target(make_photo, fmt_name) -> None
     assert (rows.max() - rows.min()) / fmt.height >= OCCUPANCY[fmt_name], fmt_name
     box = (cols.min(), rows.min(), cols.max(), rows.max())
     assert not _overlap(box, layout.text)
+
+
+def test_a_split_layouts_text_panel_is_made_once_for_all_scenes(make_photo) -> None:
+    """The text panel of 16:9 and 1:1 is one picture, shared by every scene of the ad."""
+    from generation.render.spec import RenderSpec, SceneSpec
+    from generation.render.timeline import Timeline
+
+    photo = make_photo()
+    scenes = tuple(
+        SceneSpec(duration=1.0, shot=MotionShot((photo,)), shot_type=kind, caption="Hello")
+        for kind in ("hero", "feature", "cta")
+    )
+    timeline = Timeline(RenderSpec(format=FORMATS["16:9"], scenes=scenes))
+    for slot in timeline.slots:
+        timeline._build(slot)
+    panels = [slot.visual.panel for slot in timeline.slots]
+    assert panels[0] is not None and all(p is panels[0] for p in panels)
+    timeline.close()

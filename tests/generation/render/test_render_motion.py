@@ -149,3 +149,40 @@ def test_extended_edges_are_softened_exactly_as_a_whole_picture_blur() -> None:
             want[:, w - right :] = soft[:, w - right :]
         assert np.array_equal(got, want)
         assert np.array_equal(got[top : top + 240, left : left + 180], photo)
+
+
+def test_a_jpeg_needed_small_is_decoded_small_and_upright(tmp_path) -> None:
+    """``load_image(at_least=...)`` lets a JPEG decode at a reduced scale (the palette needs
+    64x64), never below the size asked, and still turns the picture upright (EXIF)."""
+    from generation.render import plates
+
+    im = Image.new("RGB", (1200, 800), "white")
+    ImageDraw.Draw(im).rectangle((0, 0, 599, 799), fill=(200, 30, 30))  # left half red
+    exif = Image.Exif()
+    exif[0x0112] = 6  # stored sideways: shown rotated 90° clockwise
+    path = tmp_path / "sideways.jpg"
+    im.save(path, quality=92, exif=exif)
+    full = plates.load_image(path)
+    small = plates.load_image(path, at_least=(128, 128))
+    assert full.shape == (1200, 800, 3)
+    # 1/4 of the file (1/8 would be 100 px, under the 128 asked), upright
+    assert small.shape == (300, 200, 3)
+    for picture in (full, small):
+        h = picture.shape[0]
+        assert (
+            picture[h // 4, picture.shape[1] // 2, 0]
+            > 150
+            > picture[h // 4, picture.shape[1] // 2, 1]
+        )
+        assert picture[3 * h // 4, picture.shape[1] // 2].min() > 200  # the white half below
+
+
+def test_dithered_gradients_keep_their_level_with_the_asked_noise() -> None:
+    from generation.render import plates
+
+    flat = np.full((300, 400, 3), 120.4, np.float32)
+    out = plates.dither(flat, seed=1, sigma=1.2).astype(np.float64)
+    assert abs(out.mean() - 120.4) < 0.05
+    assert 1.1 < out.std() < 1.3
+    assert np.array_equal(out[..., 0], out[..., 2])  # grey noise: no colour speckle
+    assert np.array_equal(plates.dither(flat, seed=1, sigma=1.2), plates.dither(flat, 1, 1.2))
