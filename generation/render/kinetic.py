@@ -110,9 +110,9 @@ class KineticCaption:
             )
         hot_rgba = None
         if highlight and boxes:
-            colours = np.empty((*fill_a.shape, 3), np.float32)
-            colours[:] = style.highlight
-            hot_rgba = _compose_text(fill_a, outline_a, colours, stroke or (0, 0, 0), shadow, size)
+            hot_rgba = _compose_text(
+                fill_a, outline_a, style.highlight, stroke or (0, 0, 0), shadow, size
+            )
         pieces: list[tuple[int, int, int, int]] = []
         if boxes:
             extra = max(1, round(size * 0.08))
