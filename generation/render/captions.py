@@ -247,11 +247,11 @@ def _trim(rgba: np.ndarray) -> tuple[np.ndarray, int, int]:
 
 
 def _pill(size: tuple[int, int], color: RGB, radius: int) -> np.ndarray:
-    """An anti-aliased rounded rectangle (drawn 4x larger, then reduced)."""
+    """An anti-aliased rounded rectangle (drawn 4x larger, then box-averaged down)."""
     w, h = size
     big = Image.new("L", (w * 4, h * 4), 0)
     ImageDraw.Draw(big).rounded_rectangle((0, 0, w * 4 - 1, h * 4 - 1), radius=radius * 4, fill=255)
-    a = np.asarray(big.resize((w, h), Image.Resampling.LANCZOS), np.float32) / 255
+    a = np.asarray(big.reduce(4), np.float32) / 255
     rgb = np.broadcast_to(np.asarray(color, np.float32), (h, w, 3))
     return np.dstack([rgb, a * 255]).astype(np.uint8)
 

@@ -66,10 +66,7 @@ def photo_card(photo: np.ndarray, box: Box) -> tuple[np.ndarray, int, int]:
         radius=round(min(w, h) * 0.08),
         fill=255,
     )
-    a = (
-        np.asarray(mask.resize((w + 2 * pad, h + 2 * pad), Image.Resampling.LANCZOS), np.float32)
-        / 255
-    )
+    a = np.asarray(mask.reduce(2), np.float32) / 255
     shadow = plates._shadow(a, pad * 0.8, 0.45)
     shadow = np.roll(shadow, pad // 3, axis=0)
     rgba = np.zeros((h + 2 * pad, w + 2 * pad, 4), np.uint8)
