@@ -399,7 +399,9 @@ def scrim(
         return img
     ramp = np.linspace(0, 1, h - y0, dtype=np.float32) ** 0.8
     k = (1 - strength * ramp)[:, None, None]
-    img[y0:] = (img[y0:].astype(np.float32) * k).astype(np.uint8)
+    # float32 products cast back (truncated) chunk by chunk into the picture: no full-size
+    # float copies
+    np.multiply(img[y0:], k, out=img[y0:], casting="unsafe")
     return img
 
 
