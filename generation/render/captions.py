@@ -207,8 +207,8 @@ def _compose_text(
 ) -> np.ndarray:
     """RGBA (straight alpha) of coloured text with outline and an optional soft drop shadow.
 
-    OpenCV's float arithmetic (SIMD, no numpy temporaries): a 980x260 caption with its
-    shadow takes about 2 ms (numpy took 10).
+    OpenCV's float arithmetic (SIMD, no numpy temporaries): a 951x256 caption with its
+    shadow takes 3.6 ms (numpy's broadcasting took 9.1).
     """
     h, w = fill_a.shape
     stroke = np.asarray(stroke_color, np.float32)
