@@ -19,6 +19,7 @@ the name it got. ``signed_url`` is what the checked views redirect to with ``s3`
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import os
 import shutil
@@ -137,15 +138,49 @@ def store_file(path: Path, name: str, *, keep_local: bool = False) -> str:
 
 def signed_url(stored, *, content_type: str, download: bool, filename: str) -> str:
     """A presigned GET URL of a stored file in the object store, good for
-    ``SHOPREEL_MEDIA_S3_URL_SECONDS``, with the type and file name the checked view would send."""
+    ``SHOPREEL_MEDIA_S3_URL_SECONDS``, with the type and file name the checked view would send.
+
+    With ``SHOPREEL_MEDIA_S3_PUBLIC_URL`` the link is signed for that address (the one the
+    browsers reach) rather than the endpoint the hosts use: a presigned URL's signature
+    covers its host, so it cannot be rewritten afterwards.
+    """
     disposition = "attachment" if download else "inline"
-    return stored.storage.url(
-        stored.name,
-        parameters={
-            "ResponseContentType": content_type,
-            "ResponseContentDisposition": f'{disposition}; filename="{filename}"',
+    parameters = {
+        "ResponseContentType": content_type,
+        "ResponseContentDisposition": f'{disposition}; filename="{filename}"',
+    }
+    storage, seconds = stored.storage, settings.SHOPREEL_MEDIA_S3_URL_SECONDS
+    public = settings.SHOPREEL_MEDIA_S3_PUBLIC_URL
+    if not public:
+        return storage.url(stored.name, parameters=parameters, expire=seconds)
+    from storages.utils import clean_name
+
+    return _public_signer(
+        public, storage.region_name, storage.access_key, storage.secret_key, storage.client_config
+    ).generate_presigned_url(
+        "get_object",
+        # the key as django-storages' own url() makes it
+        Params={
+            "Bucket": storage.bucket_name,
+            "Key": storage._normalize_name(clean_name(stored.name)),
+            **parameters,
         },
-        expire=settings.SHOPREEL_MEDIA_S3_URL_SECONDS,
+        ExpiresIn=seconds,
+    )
+
+
+@functools.lru_cache(maxsize=4)
+def _public_signer(endpoint: str, region: str, access_key: str, secret_key: str, config):
+    """A boto3 client that only signs links (no request is sent) for ``endpoint``."""
+    import boto3
+
+    return boto3.session.Session().client(
+        "s3",
+        endpoint_url=endpoint,
+        region_name=region,
+        aws_access_key_id=access_key,
+        aws_secret_access_key=secret_key,
+        config=config,
     )
 
 

@@ -457,6 +457,12 @@ if SHOPREEL_MEDIA_LINK_SECONDS < 1:
 # Switched on without bucket, endpoint, region and keys, start-up stops here.
 SHOPREEL_MEDIA_STORAGE = envchoice("SHOPREEL_MEDIA_STORAGE", "local", ("local", "s3"))
 SHOPREEL_MEDIA_S3_URL_SECONDS = envint("SHOPREEL_MEDIA_S3_URL_SECONDS", 300)
+# Where the users' browsers reach the store, when the hosts reach it at another address (an
+# internal http://minio:9000 behind a public https://media.example.com that passes the Host
+# header on): presigned links are signed for this one. Empty: the endpoint URL itself.
+SHOPREEL_MEDIA_S3_PUBLIC_URL = env("SHOPREEL_MEDIA_S3_PUBLIC_URL", "").rstrip("/")
+if SHOPREEL_MEDIA_S3_PUBLIC_URL and not SHOPREEL_MEDIA_S3_PUBLIC_URL.startswith(("http://", "https://")):
+    raise EnvError(f"SHOPREEL_MEDIA_S3_PUBLIC_URL must start with http:// or https://, got {SHOPREEL_MEDIA_S3_PUBLIC_URL!r}")
 
 
 def s3_media_storages(*, bucket: str, endpoint_url: str, region: str, access_key: str, secret_key: str,

@@ -43,3 +43,24 @@ def test_with_media_in_s3_a_link_redirects_to_a_presigned_url_of_the_private_obj
 
     # The poster was never stored: its link is a plain 404, no redirect to a missing object.
     assert anonymous.get(urlsplit(files["poster"]).path).status_code == 404
+
+
+def test_links_are_signed_for_the_stores_public_address_when_it_has_one(api, s3_server, settings):
+    """The hosts reach the store at one address, the users' browsers at another
+    (SHOPREEL_MEDIA_S3_PUBLIC_URL): the link is signed for the public one and works there."""
+    endpoint, bucket = s3_server
+    s3.s3_media_use(settings, endpoint)
+    public = endpoint.replace("127.0.0.1", "localhost")
+    settings.SHOPREEL_MEDIA_S3_PUBLIC_URL = public
+    output = api.home.job.outputs.get()
+    bucket.put_object(Bucket=BUCKET, Key=output.video.name, Body=FILM)
+
+    [files] = api.client("viewer").get(f"/api/v1/ads/{api.home.ad.id}/").json()["outputs"]
+    response = Client().get(urlsplit(files["video"]).path)
+    assert response.status_code == 302
+    signed = response["Location"]
+    assert signed.startswith(f"{public}/{BUCKET}/{output.video.name}?")
+    assert parse_qs(urlsplit(signed).query)["X-Amz-Expires"] == [str(URL_SECONDS)]
+    film = httpx.get(signed)
+    assert film.status_code == 200 and film.content == FILM
+    assert film.headers["content-disposition"].startswith("inline;")

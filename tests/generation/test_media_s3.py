@@ -107,3 +107,16 @@ def test_s3_media_switched_on_without_its_settings_stops_start_up():
         "SHOPREEL_MEDIA_STORAGE=s3 needs SHOPREEL_MEDIA_S3_REGION, SHOPREEL_MEDIA_S3_ACCESS_KEY_ID, "
         "SHOPREEL_MEDIA_S3_SECRET_ACCESS_KEY" in result.stderr
     )
+
+
+def test_a_public_store_address_that_is_not_a_url_stops_start_up():
+    env = {
+        **os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.local",
+        "SHOPREEL_MEDIA_S3_PUBLIC_URL": "media.example.com",
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"], cwd=Path(__file__).resolve().parents[2],
+        env=env, capture_output=True, text=True, timeout=60,
+    )
+    assert result.returncode != 0
+    assert "SHOPREEL_MEDIA_S3_PUBLIC_URL must start with http:// or https://" in result.stderr
