@@ -72,3 +72,13 @@ def envlist(name: str, default: tuple[str, ...] = ()) -> list[str]:
     if value is None:
         return list(default)
     return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def envurl(name: str, default: str = "") -> str:
+    """An http(s) URL, or ``default`` when unset or empty."""
+    value = env(name)
+    if value is None or value == "":
+        return default
+    if not value.startswith(("http://", "https://")):
+        raise EnvError(f"{name} must be an http(s) URL, got {value!r}")
+    return value

@@ -1,3 +1,5 @@
+import re
+
 import pytest
 
 from config.env import EnvError, env, envbool, envint
@@ -116,3 +118,16 @@ def test_production_with_billing_on_refuses_to_start_without_stripe(missing):
     assert result.returncode != 0
     assert "SHOPREEL_BILLING=on needs STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET" in result.stderr
     assert _settings_load({**PRODUCTION, **stripe}).returncode == 0
+
+
+def test_envurl_takes_only_http_or_https(monkeypatch):
+    from config.env import envurl
+
+    monkeypatch.setenv("SHOPREEL_URL", "media.example.com")
+    message = "SHOPREEL_URL must be an http(s) URL, got 'media.example.com'"
+    with pytest.raises(EnvError, match=re.escape(message)):
+        envurl("SHOPREEL_URL")
+    monkeypatch.setenv("SHOPREEL_URL", "https://media.example.com")
+    assert envurl("SHOPREEL_URL") == "https://media.example.com"
+    monkeypatch.setenv("SHOPREEL_URL", "")
+    assert envurl("SHOPREEL_URL") == ""

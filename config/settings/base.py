@@ -9,7 +9,7 @@ from pathlib import Path
 import dj_database_url
 from kombu import Exchange, Queue
 
-from config.env import EnvError, env, envbool, envchoice, envfloat, envint, envlist
+from config.env import EnvError, env, envbool, envchoice, envfloat, envint, envlist, envurl
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 
@@ -460,9 +460,7 @@ SHOPREEL_MEDIA_S3_URL_SECONDS = envint("SHOPREEL_MEDIA_S3_URL_SECONDS", 300)
 # Where the users' browsers reach the store, when the hosts reach it at another address (an
 # internal http://minio:9000 behind a public https://media.example.com that passes the Host
 # header on): presigned links are signed for this one. Empty: the endpoint URL itself.
-SHOPREEL_MEDIA_S3_PUBLIC_URL = env("SHOPREEL_MEDIA_S3_PUBLIC_URL", "").rstrip("/")
-if SHOPREEL_MEDIA_S3_PUBLIC_URL and not SHOPREEL_MEDIA_S3_PUBLIC_URL.startswith(("http://", "https://")):
-    raise EnvError(f"SHOPREEL_MEDIA_S3_PUBLIC_URL must start with http:// or https://, got {SHOPREEL_MEDIA_S3_PUBLIC_URL!r}")
+SHOPREEL_MEDIA_S3_PUBLIC_URL = envurl("SHOPREEL_MEDIA_S3_PUBLIC_URL").rstrip("/")
 
 
 def s3_media_storages(*, bucket: str, endpoint_url: str, region: str, access_key: str, secret_key: str,
@@ -534,7 +532,7 @@ SHOPREEL_BILLING_LOW_BALANCE = envint("SHOPREEL_BILLING_LOW_BALANCE", 20)
 # transformers seq2seq model (MarianMT, M2M100, NLLB) from SHOPREEL_TRANSLATION_MODEL_DIR, never
 # downloaded. Switched on without what it needs, start-up stops here.
 SHOPREEL_TRANSLATION = envchoice("SHOPREEL_TRANSLATION", "none", ("none", "llm", "local"))
-SHOPREEL_LLM_BASE_URL = env("SHOPREEL_LLM_BASE_URL", "")  # e.g. https://api.openai.com/v1, http://gpu-1:8000/v1
+SHOPREEL_LLM_BASE_URL = envurl("SHOPREEL_LLM_BASE_URL")  # e.g. https://api.openai.com/v1, http://gpu-1:8000/v1
 SHOPREEL_LLM_MODEL = env("SHOPREEL_LLM_MODEL", "")
 SHOPREEL_LLM_API_KEY = env("SHOPREEL_LLM_API_KEY", "")  # or SHOPREEL_LLM_API_KEY_FILE; empty for Ollama/llama.cpp
 SHOPREEL_LLM_TIMEOUT = envint("SHOPREEL_LLM_TIMEOUT", 30)
@@ -542,8 +540,6 @@ SHOPREEL_TRANSLATION_MODEL_DIR = env("SHOPREEL_TRANSLATION_MODEL_DIR", "")
 SHOPREEL_TRANSLATION_DEVICE = envchoice("SHOPREEL_TRANSLATION_DEVICE", "cpu", ("cpu", "cuda"))
 if SHOPREEL_TRANSLATION == "llm" and not (SHOPREEL_LLM_BASE_URL and SHOPREEL_LLM_MODEL):
     raise EnvError("SHOPREEL_TRANSLATION=llm needs SHOPREEL_LLM_BASE_URL and SHOPREEL_LLM_MODEL")
-if SHOPREEL_LLM_BASE_URL and not SHOPREEL_LLM_BASE_URL.startswith(("http://", "https://")):
-    raise EnvError(f"SHOPREEL_LLM_BASE_URL must be an http(s) URL, got {SHOPREEL_LLM_BASE_URL!r}")
 if SHOPREEL_TRANSLATION == "local" and not SHOPREEL_TRANSLATION_MODEL_DIR:
     raise EnvError("SHOPREEL_TRANSLATION=local needs SHOPREEL_TRANSLATION_MODEL_DIR (a local model folder)")
 # Who writes an ad's captions and voice-over (templates_engine.copywriter): "template" (the

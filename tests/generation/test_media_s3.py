@@ -119,4 +119,4 @@ def test_a_public_store_address_that_is_not_a_url_stops_start_up():
         env=env, capture_output=True, text=True, timeout=60,
     )
     assert result.returncode != 0
-    assert "SHOPREEL_MEDIA_S3_PUBLIC_URL must start with http:// or https://" in result.stderr
+    assert "SHOPREEL_MEDIA_S3_PUBLIC_URL must be an http(s) URL, got 'media.example.com'" in result.stderr
