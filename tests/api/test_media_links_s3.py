@@ -22,6 +22,19 @@ def s3_server():
         yield server
 
 
+def _film_by_link(client: Client, path: str, signed_prefix: str) -> httpx.Response:
+    """Follow an API file link (its path): a 302 to a presigned URL starting with
+    ``signed_prefix`` and good for URL_SECONDS, which serves the film."""
+    response = client.get(path)
+    assert response.status_code == 302
+    signed = response["Location"]
+    assert signed.startswith(signed_prefix)
+    assert parse_qs(urlsplit(signed).query)["X-Amz-Expires"] == [str(URL_SECONDS)]
+    film = httpx.get(signed)
+    assert film.status_code == 200 and film.content == FILM
+    return film
+
+
 def test_with_media_in_s3_a_link_redirects_to_a_presigned_url_of_the_private_object(api, s3_server, settings):
     endpoint, bucket = s3_server
     s3.s3_media_use(settings, endpoint)
@@ -31,13 +44,8 @@ def test_with_media_in_s3_a_link_redirects_to_a_presigned_url_of_the_private_obj
 
     [files] = api.client("viewer").get(f"/api/v1/ads/{api.home.ad.id}/").json()["outputs"]
     anonymous = Client()  # the link is the credential
-    response = anonymous.get(urlsplit(files["video"]).path + "?download=1")
-    assert response.status_code == 302
-    signed = response["Location"]
-    assert signed.startswith(f"{endpoint}/{BUCKET}/{output.video.name}?")
-    assert parse_qs(urlsplit(signed).query)["X-Amz-Expires"] == [str(URL_SECONDS)]
-    film = httpx.get(signed)
-    assert film.status_code == 200 and film.content == FILM
+    video = urlsplit(files["video"]).path + "?download=1"
+    film = _film_by_link(anonymous, video, f"{endpoint}/{BUCKET}/{output.video.name}?")
     assert film.headers["content-type"] == "video/mp4"
     assert film.headers["content-disposition"].startswith("attachment;")
 
@@ -56,11 +64,5 @@ def test_links_are_signed_for_the_stores_public_address_when_it_has_one(api, s3_
     bucket.put_object(Bucket=BUCKET, Key=output.video.name, Body=FILM)
 
     [files] = api.client("viewer").get(f"/api/v1/ads/{api.home.ad.id}/").json()["outputs"]
-    response = Client().get(urlsplit(files["video"]).path)
-    assert response.status_code == 302
-    signed = response["Location"]
-    assert signed.startswith(f"{public}/{BUCKET}/{output.video.name}?")
-    assert parse_qs(urlsplit(signed).query)["X-Amz-Expires"] == [str(URL_SECONDS)]
-    film = httpx.get(signed)
-    assert film.status_code == 200 and film.content == FILM
+    film = _film_by_link(Client(), urlsplit(files["video"]).path, f"{public}/{BUCKET}/{output.video.name}?")
     assert film.headers["content-disposition"].startswith("inline;")
